@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "AgentPool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AgentPool", targets: ["AgentPool"]),
+        .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
+        .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
+        .target(
+            name: "AgentPool",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // The SQLite backend on GRDB, linked to the system SQLite.
+        .target(
+            name: "AgentPoolSQLite",
+            dependencies: [
+                "AgentPool",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test support: store harnesses for every backend, random operations, child processes.
+        .target(
+            name: "AgentPoolTestSupport",
+            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            path: "Tests/AgentPoolTestSupport"
+        ),
+        // Child process used by the multi-process tests.
+        .executableTarget(
+            name: "AgentPoolTestHelper",
+            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            path: "Tests/AgentPoolTestHelper"
+        ),
+        .executableTarget(
+            name: "AgentPoolDemo",
+            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            path: "Examples/TwoProcesses"
+        ),
+        // The model, JSON format and reducer.
+        .testTarget(
+            name: "AgentPoolModelTests",
+            dependencies: ["AgentPool", "AgentPoolTestSupport"]
+        ),
+        // One conformance suite, run unchanged against every backend.
+        .testTarget(
+            name: "AgentPoolConformanceTests",
+            dependencies: ["AgentPool", "AgentPoolTestSupport"]
+        ),
+        // What only the SQLite backend has: files, schema, query plans, several processes.
+        .testTarget(
+            name: "AgentPoolSQLiteTests",
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

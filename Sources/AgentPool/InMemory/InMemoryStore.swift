@@ -1,0 +1,164 @@
+import Synchronization
+
+/// A store that keeps pools in process memory, replayed by the pure reducer: for tests,
+/// prototypes and single-process tools. Nothing survives the process.
+///
+/// Writes are serialized by one lock; a write that throws leaves every pool as it was.
+public final class InMemoryStore: PoolStore {
+    private let storage = Mutex(Storage())
+    private let clock: any AgentPoolClock
+
+    struct Storage {
+        var pools: [PoolID: InMemoryPool] = [:]
+        var closed = false
+    }
+
+    /// Creates an empty store stamping records with `clock`.
+    public init(clock: any AgentPoolClock = SystemClock()) {
+        self.clock = clock
+    }
+
+    public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
+        try IDValidation.check(pool, field: "pool_id")
+        let data = try storage.withLock { storage throws -> InMemoryPool in
+            try Self.checkOpen(storage)
+            return storage.pools[pool] ?? InMemoryPool(poolID: pool)
+        }
+        return try body(InMemoryTransaction(data: data, now: clock.nowMillis()))
+    }
+
+    public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
+        try IDValidation.check(pool, field: "pool_id")
+        return try storage.withLock { storage throws -> T in
+            try Self.checkOpen(storage)
+            let transaction = InMemoryTransaction(data: storage.pools[pool] ?? InMemoryPool(poolID: pool), now: clock.nowMillis())
+            let result = try body(transaction)
+            if transaction.wrote { storage.pools[pool] = transaction.data }
+            return result
+        }
+    }
+
+    public func pools() async throws -> [PoolSummary] {
+        try storage.withLock { storage throws -> [PoolSummary] in
+            try Self.checkOpen(storage)
+            return storage.pools.values
+                .compactMap { pool in
+                    pool.state.cursor.map {
+                        PoolSummary(poolID: pool.state.poolID, lastSeq: $0,
+                                    memberCount: pool.state.members.count, messageCount: pool.state.messages.count)
+                    }
+                }
+                .sorted { idPrecedes($0.poolID, $1.poolID) }
+        }
+    }
+
+    public func close() async throws {
+        storage.withLock { $0.closed = true; $0.pools = [:] }
+    }
+
+    private static func checkOpen(_ storage: Storage) throws {
+        if storage.closed { throw AgentPoolError.make(.storage, "the in-memory store is closed") }
+    }
+}
+
+/// One pool of the in-memory store: the reducer's state, the log and the inbox index.
+struct InMemoryPool: Sendable {
+    var state: PoolState
+    var records: [PoolRecord] = []
+    var inbox: [RunID: [InboxEntry]] = [:]
+
+    init(poolID: PoolID) { state = PoolState(poolID: poolID) }
+}
+
+/// A read or write transaction on a private copy of one in-memory pool.
+final class InMemoryTransaction: PoolWriter {
+    private(set) var data: InMemoryPool
+    private(set) var wrote = false
+    let now: Millis
+
+    init(data: InMemoryPool, now: Millis) {
+        self.data = data
+        self.now = now
+    }
+
+    var poolID: PoolID { data.state.poolID }
+
+    func info() throws -> PoolInfo? {
+        guard let config = data.state.config, let cursor = data.state.cursor else { return nil }
+        return PoolInfo(config: config, created: data.state.created, cursor: cursor)
+    }
+
+    func member(_ run: RunID) throws -> Member? { data.state.members[run] }
+
+    func members() throws -> [Member] {
+        data.state.members.values.sorted { idPrecedes($0.runID, $1.runID) }
+    }
+
+    func members(ofAgent agent: AgentID) throws -> [Member] {
+        try members().filter { $0.agentID == agent }
+    }
+
+    func members(inTopic topic: TopicID) throws -> [Member] {
+        try members().filter { $0.topics.contains(topic) }
+    }
+
+    func topics() throws -> [TopicID] {
+        data.state.members.values.flatMap(\.topics).normalizedIDs()
+    }
+
+    func message(_ id: MessageID) throws -> StoredMessage? { data.state.messages[id] }
+
+    func message(forKey key: IdempotencyKey) throws -> StoredMessage? {
+        data.state.messageIDsByKey[key].flatMap { data.state.messages[$0] }
+    }
+
+    func messages() throws -> [StoredMessage] {
+        data.state.messages.values.sorted { idPrecedes($0.message.messageID, $1.message.messageID) }
+    }
+
+    func wake(_ id: ConditionID) throws -> StoredWake? { data.state.wakes[id] }
+
+    func wake(forKey key: IdempotencyKey) throws -> StoredWake? {
+        data.state.conditionIDsByKey[key].flatMap { data.state.wakes[$0] }
+    }
+
+    func wakes() throws -> [StoredWake] {
+        data.state.wakes.values.sorted { idPrecedes($0.condition.conditionID, $1.condition.conditionID) }
+    }
+
+    func registeredWakes() throws -> [StoredWake] {
+        try wakes().filter { $0.registration.status == .registered }
+    }
+
+    func records(after: Seq, limit: Int) throws -> [PoolRecord] {
+        // seq n is at index n - 1: the log is gapless from 1.
+        let start = Int(min(max(after, 0), Seq(data.records.count)))
+        return Array(data.records[start..<min(start + max(limit, 0), data.records.count)])
+    }
+
+    func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry] {
+        Array((data.inbox[run] ?? []).lazy.filter { $0.seq > after }.prefix(max(limit, 0)))
+    }
+
+    func append(_ payload: RecordPayload) throws -> PoolRecord {
+        if case .poolOpened = payload, data.state.config != nil {
+            throw AgentPoolError.make(.invalidStateTransition, "pool '\(poolID)' is already opened")
+        }
+        if data.state.config == nil, payload.kind != .poolOpened {
+            throw AgentPoolError.poolNotFound(poolID)
+        }
+        // Encoding proves the payload is storable, as on every other backend.
+        _ = try RecordCodec.encode(payload)
+        let record = PoolRecord(poolID: poolID, seq: (data.state.cursor ?? 0) + 1, recordedAt: now, payload: payload)
+        if case .runMessage(let stored) = payload, stored.receipt.status == .delivered,
+           data.state.messages[stored.message.messageID]?.receipt.status != .delivered {
+            for run in stored.receipt.deliveredTo {
+                data.inbox[run, default: []].append(InboxEntry(seq: record.seq, messageID: stored.message.messageID))
+            }
+        }
+        try data.state.apply(record)
+        data.records.append(record)
+        wrote = true
+        return record
+    }
+}

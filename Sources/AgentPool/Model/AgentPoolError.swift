@@ -1,0 +1,97 @@
+/// The single error type of the library (SPEC §10).
+///
+/// Every failed operation writes nothing. ``kind`` says what went wrong; ``retry`` says whether
+/// trying again can help. Messages never contain secrets.
+public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// An argument was malformed (an id, a config, a record); ``AgentPoolError/field`` names it.
+        case invalidInput
+        /// The run is not a member of the pool.
+        case notMember
+        /// The pool exists with a different config.
+        case configConflict
+        /// The idempotency key or id is already used by a different message or wake.
+        case idempotencyConflict
+        /// The status change is not allowed by the status machine.
+        case invalidStateTransition
+        /// The pool was never opened.
+        case poolNotFound
+        /// The requested message, wake or member does not exist.
+        case notFound
+        /// The database stayed locked past the busy timeout; retrying can succeed.
+        case busy
+        /// A stored record or projection cannot be decoded.
+        case corruptRecord
+        /// The database was written by a newer schema version.
+        case unsupportedSchema
+        /// The underlying storage failed; ``AgentPoolError/code`` holds its result code.
+        case storage
+    }
+
+    /// How a caller should react to an error.
+    public enum Retry: String, Sendable, Hashable {
+        /// The same call can succeed later (``Kind/busy``).
+        case retryable
+        /// The same call will fail again; change the input.
+        case notRetryable
+        /// The database needs attention (corrupt data, newer schema, storage failure).
+        case repairNeeded
+    }
+
+    /// What went wrong.
+    public let kind: Kind
+    /// A precise, human-readable explanation.
+    public let message: String
+    /// For ``Kind/invalidInput``: the offending field (e.g. `member.run_id`).
+    public let field: String?
+    /// For ``Kind/storage`` and ``Kind/busy``: the backend's (extended) result code.
+    public let code: Int32?
+
+    /// Creates an error. Prefer the static constructors.
+    public init(kind: Kind, message: String, field: String? = nil, code: Int32? = nil) {
+        self.kind = kind
+        self.message = message
+        self.field = field
+        self.code = code
+    }
+
+    /// Whether retrying the same call can succeed.
+    public var retry: Retry {
+        switch kind {
+        case .busy: .retryable
+        case .corruptRecord, .unsupportedSchema, .storage: .repairNeeded
+        default: .notRetryable
+        }
+    }
+
+    /// True only for ``Kind/busy``.
+    public var isRetryable: Bool { retry == .retryable }
+
+    public var description: String {
+        var text = "\(kind.rawValue): \(message)"
+        if let code { text += " (code \(code))" }
+        return text
+    }
+
+    /// `invalidInput` naming `field`.
+    public static func invalidInput(field: String, _ message: String) -> AgentPoolError {
+        AgentPoolError(kind: .invalidInput, message: message, field: field)
+    }
+    /// `notMember` for `run` in `pool`.
+    public static func notMember(_ run: RunID, pool: PoolID) -> AgentPoolError {
+        AgentPoolError(kind: .notMember, message: "run '\(run)' is not a member of pool '\(pool)'")
+    }
+    /// `poolNotFound` for `pool`.
+    public static func poolNotFound(_ pool: PoolID) -> AgentPoolError {
+        AgentPoolError(kind: .poolNotFound, message: "pool '\(pool)' was never opened")
+    }
+    /// `corruptRecord` with `message`.
+    public static func corruptRecord(_ message: String) -> AgentPoolError {
+        AgentPoolError(kind: .corruptRecord, message: message)
+    }
+    /// An error of `kind` with `message`.
+    public static func make(_ kind: Kind, _ message: String) -> AgentPoolError {
+        AgentPoolError(kind: kind, message: message)
+    }
+}

@@ -1,0 +1,85 @@
+/// A wake filter as the store evaluates it (SPEC §8): normalized, scoped to the members whose
+/// policy refs satisfy the pool's, envelope-only per the wake policy, with a stable fingerprint.
+public struct CompiledFilter: Codable, Hashable, Sendable {
+    /// The normalized filter.
+    public var filter: EventFilter
+    /// Runs whose events the filter may see: members holding every pool policy ref, sorted.
+    public var scopeRuns: [RunID]
+    /// Whether only envelope fields are matched.
+    public var envelopeOnly: Bool
+    /// A stable hash of the fields above (FNV-1a 64, hex).
+    public var fingerprint: String
+
+    /// Compiles `filter` against the pool's current `members` and `config`.
+    public static func compile(_ filter: EventFilter, members: [Member], config: PoolConfig) -> CompiledFilter {
+        let normalized = filter.normalized()
+        let required = Set(config.policyRefs)
+        let scope = members
+            .filter { required.isSubset(of: $0.policyRefs) }
+            .map(\.runID)
+            .normalizedIDs()
+        let envelopeOnly = config.wakePolicy.envelopeOnly
+        var hasher = FNV1a64()
+        for (name, facet) in [("s", normalized.sourceRuns), ("k", normalized.kinds), ("t", normalized.targets), ("m", normalized.messageIDs)] {
+            hasher.combine(name)
+            if let values = facet.values { hasher.combine(values.count); values.forEach { hasher.combine($0) } } else { hasher.combine(-1) }
+        }
+        hasher.combine(scope.count)
+        scope.forEach { hasher.combine($0) }
+        hasher.combine(envelopeOnly ? "e" : "f")
+        return CompiledFilter(filter: normalized, scopeRuns: scope, envelopeOnly: envelopeOnly, fingerprint: hasher.hex)
+    }
+
+    /// Creates a compiled filter from its parts; prefer ``compile(_:members:config:)``.
+    public init(filter: EventFilter, scopeRuns: [RunID], envelopeOnly: Bool, fingerprint: String) {
+        self.filter = filter
+        self.scopeRuns = scopeRuns
+        self.envelopeOnly = envelopeOnly
+        self.fingerprint = fingerprint
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case filter, scopeRuns = "scope_runs", envelopeOnly = "envelope_only", fingerprint
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        filter = try container.decodeIfPresent(EventFilter.self, forKey: .filter) ?? EventFilter()
+        scopeRuns = try container.decode(OmittedWhenEmpty<[RunID]>.self, forKey: .scopeRuns).wrappedValue
+        envelopeOnly = try container.decodeIfPresent(Bool.self, forKey: .envelopeOnly) ?? true
+        fingerprint = try container.decodeIfPresent(String.self, forKey: .fingerprint) ?? ""
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(filter, forKey: .filter)
+        try container.encode(OmittedWhenEmpty(wrappedValue: scopeRuns), forKey: .scopeRuns)
+        try container.encode(envelopeOnly, forKey: .envelopeOnly)
+        try container.encode(fingerprint, forKey: .fingerprint)
+    }
+}
+
+/// 64-bit FNV-1a: stable across processes and platforms, unlike `Hasher`.
+struct FNV1a64 {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func combine(_ string: String) {
+        for byte in string.utf8 { mix(byte) }
+        mix(0)
+    }
+
+    mutating func combine(_ int: Int) {
+        var number = UInt64(bitPattern: Int64(int))
+        for _ in 0..<8 { mix(UInt8(number & 0xff)); number >>= 8 }
+    }
+
+    private mutating func mix(_ byte: UInt8) {
+        value ^= UInt64(byte)
+        value = value &* 0x0000_0100_0000_01b3
+    }
+
+    var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,65 @@
+/// A pool id: names a coordination space. Valid ids are non-empty, at most 256 UTF-8 bytes, and
+/// contain no control characters (SPEC §3); see ``IDValidation``.
+public typealias PoolID = String
+/// A run id: one execution of an agent.
+public typealias RunID = String
+/// An agent id: the identity behind one or more runs.
+public typealias AgentID = String
+/// A topic that members subscribe to and messages can address.
+public typealias TopicID = String
+/// A message id, unique per pool.
+public typealias MessageID = String
+/// An idempotency key: a repeated write with the same key is deduplicated.
+public typealias IdempotencyKey = String
+/// A wake-condition id, unique per pool.
+public typealias ConditionID = String
+/// A policy reference held by members and carried by messages.
+public typealias PolicyRef = String
+/// A reference to message content stored elsewhere.
+public typealias ContentRef = String
+/// A per-pool sequence number: the pool's cursor after a record. Starts at 1, gapless.
+public typealias Seq = Int64
+/// UTC wall-clock time in milliseconds since 1970.
+public typealias Millis = Int64
+
+/// Validation of identifiers at the API boundary (SPEC §3).
+public enum IDValidation {
+    /// The largest accepted id, in UTF-8 bytes.
+    public static let maximumUTF8Length = 256
+
+    /// Returns normally when `value` is a valid id; throws `invalidInput` naming `field` otherwise.
+    public static func check(_ value: String, field: String) throws(AgentPoolError) {
+        if value.isEmpty {
+            throw .invalidInput(field: field, "\(field) must not be empty")
+        }
+        if value.utf8.count > maximumUTF8Length {
+            throw .invalidInput(field: field, "\(field) is \(value.utf8.count) UTF-8 bytes; at most \(maximumUTF8Length) are allowed")
+        }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw .invalidInput(field: field, "\(field) must not contain control characters")
+        }
+    }
+
+    /// Checks every element of `values`, naming the element's index in the error.
+    public static func check(_ values: [String], field: String) throws(AgentPoolError) {
+        for (index, value) in values.enumerated() {
+            try check(value, field: "\(field)[\(index)]")
+        }
+    }
+}
+
+/// The one ordering used for ids everywhere (snapshots, recipients, filters): byte order of the
+/// UTF-8 encoding, which is also SQLite's BINARY collation, so that every backend sorts alike.
+@inlinable
+func idPrecedes(_ lhs: String, _ rhs: String) -> Bool {
+    lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+}
+
+extension Sequence where Element == String {
+    /// Sorted by ``idPrecedes(_:_:)`` with duplicates removed.
+    func normalizedIDs() -> [String] {
+        var result: [String] = []
+        for value in Set(self).sorted(by: idPrecedes) { result.append(value) }
+        return result
+    }
+}

@@ -1,0 +1,36 @@
+/// A run in a pool (SPEC §2): its agent, the topics it listens to and the policy refs it holds.
+public struct Member: Codable, Hashable, Sendable {
+    /// The member run.
+    public var runID: RunID
+    /// The agent behind the run.
+    public var agentID: AgentID
+    /// Policy refs the member holds; sorted, deduplicated.
+    @OmittedWhenEmpty public var policyRefs: [PolicyRef]
+    /// Topics the member listens to; sorted, deduplicated.
+    @OmittedWhenEmpty public var topics: [TopicID]
+
+    /// Creates a member. Lists are sets: stores keep them sorted (``normalized()``).
+    public init(runID: RunID, agentID: AgentID, policyRefs: [PolicyRef] = [], topics: [TopicID] = []) {
+        self.runID = runID
+        self.agentID = agentID
+        self.policyRefs = policyRefs
+        self.topics = topics
+    }
+
+    /// Throws `invalidInput` naming the first malformed field.
+    public func validate() throws(AgentPoolError) {
+        try IDValidation.check(runID, field: "member.run_id")
+        try IDValidation.check(agentID, field: "member.agent_id")
+        try IDValidation.check(policyRefs, field: "member.policy_refs")
+        try IDValidation.check(topics, field: "member.topics")
+    }
+
+    /// The same member with lists sorted and deduplicated.
+    public func normalized() -> Member {
+        Member(runID: runID, agentID: agentID, policyRefs: policyRefs.normalizedIDs(), topics: topics.normalizedIDs())
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", agentID = "agent_id", policyRefs = "policy_refs", topics
+    }
+}

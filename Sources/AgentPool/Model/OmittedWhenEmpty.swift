@@ -1,0 +1,34 @@
+/// Encodes a collection only when it is non-empty, and decodes a missing key as empty
+/// (SPEC §14: "fields with an empty list or no value are omitted when written, and accepted when
+/// absent").
+@propertyWrapper
+public struct OmittedWhenEmpty<Value>: Hashable, Sendable, Codable
+where Value: Collection & ExpressibleByArrayLiteral & Codable & Hashable & Sendable {
+    /// The wrapped collection.
+    public var wrappedValue: Value
+
+    /// Wraps `wrappedValue`.
+    public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws {
+        wrappedValue = try Value(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try wrappedValue.encode(to: encoder)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A missing or `null` key decodes as an empty collection.
+    public func decode<V>(_ type: OmittedWhenEmpty<V>.Type, forKey key: Key) throws -> OmittedWhenEmpty<V> {
+        try decodeIfPresent(type, forKey: key) ?? OmittedWhenEmpty(wrappedValue: [])
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// An empty collection is not written.
+    public mutating func encode<V>(_ value: OmittedWhenEmpty<V>, forKey key: Key) throws {
+        if !value.wrappedValue.isEmpty { try encode(value.wrappedValue, forKey: key) }
+    }
+}

@@ -1,0 +1,86 @@
+/// A pool's configuration (SPEC §6), written once by `pool_opened`.
+///
+/// Two configs are equal when their normalized forms are: policy-ref lists are sets, kept sorted.
+public struct PoolConfig: Codable, Hashable, Sendable {
+    /// Rules for messages.
+    public var messagePolicy: MessagePolicy
+    /// Rules for wake conditions.
+    public var wakePolicy: WakePolicy
+    /// Policy refs a member must hold for wake filters to consider its events.
+    @OmittedWhenEmpty public var policyRefs: [PolicyRef]
+
+    /// Creates a config. Policy-ref lists are sets: stores keep them sorted (``normalized()``).
+    public init(messagePolicy: MessagePolicy = MessagePolicy(), wakePolicy: WakePolicy = WakePolicy(), policyRefs: [PolicyRef] = []) {
+        self.messagePolicy = messagePolicy
+        self.wakePolicy = wakePolicy
+        self.policyRefs = policyRefs
+    }
+
+    /// The same config with every list sorted and deduplicated.
+    public func normalized() -> PoolConfig {
+        var config = self
+        config.messagePolicy.requiredPolicyRefs = messagePolicy.requiredPolicyRefs.normalizedIDs()
+        config.policyRefs = policyRefs.normalizedIDs()
+        return config
+    }
+
+    /// Throws `invalidInput` naming the first malformed policy ref.
+    public func validate() throws(AgentPoolError) {
+        try IDValidation.check(messagePolicy.requiredPolicyRefs, field: "config.message_policy.required_policy_refs")
+        try IDValidation.check(policyRefs, field: "config.policy_refs")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messagePolicy = "message_policy", wakePolicy = "wake_policy", policyRefs = "policy_refs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            messagePolicy: try container.decodeIfPresent(MessagePolicy.self, forKey: .messagePolicy) ?? MessagePolicy(),
+            wakePolicy: try container.decodeIfPresent(WakePolicy.self, forKey: .wakePolicy) ?? WakePolicy(),
+            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefs).wrappedValue)
+    }
+}
+
+/// Who may send what to whom (SPEC §6–§7).
+public struct MessagePolicy: Codable, Hashable, Sendable {
+    /// Policy refs every message must carry.
+    @OmittedWhenEmpty public var requiredPolicyRefs: [PolicyRef]
+    /// Whether a pool-wide message is also delivered to its sender. Default false.
+    public var includeSenderInPoolBroadcast: Bool
+
+    /// Creates a message policy.
+    public init(requiredPolicyRefs: [PolicyRef] = [], includeSenderInPoolBroadcast: Bool = false) {
+        self.requiredPolicyRefs = requiredPolicyRefs
+        self.includeSenderInPoolBroadcast = includeSenderInPoolBroadcast
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case requiredPolicyRefs = "required_policy_refs"
+        case includeSenderInPoolBroadcast = "include_sender_in_pool_broadcast"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            requiredPolicyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .requiredPolicyRefs).wrappedValue,
+            includeSenderInPoolBroadcast: try container.decodeIfPresent(Bool.self, forKey: .includeSenderInPoolBroadcast) ?? false)
+    }
+}
+
+/// How wake filters see events (SPEC §8).
+public struct WakePolicy: Codable, Hashable, Sendable {
+    /// Whether filters match on the envelope only (ids, kinds, runs), never on content. Default true.
+    public var envelopeOnly: Bool
+
+    /// Creates a wake policy.
+    public init(envelopeOnly: Bool = true) { self.envelopeOnly = envelopeOnly }
+
+    enum CodingKeys: String, CodingKey { case envelopeOnly = "envelope_only" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        envelopeOnly = try container.decodeIfPresent(Bool.self, forKey: .envelopeOnly) ?? true
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The kind of a record; its raw value is both the `kind` column and the payload's `"type"` tag
+/// (one source for both, SPEC §4).
+public enum RecordKind: String, Codable, Hashable, Sendable, CaseIterable {
+    case poolOpened = "pool_opened"
+    case poolCreated = "pool_created"
+    case memberJoined = "member_joined"
+    case memberLeft = "member_left"
+    case runMessage = "run_message"
+    case wake = "wake"
+}
+
+/// The JSON payload of a record (SPEC §4, §14), tagged by `"type"`.
+public enum RecordPayload: Hashable, Sendable, Codable {
+    /// The pool's config; the first record of every pool.
+    case poolOpened(PoolConfig)
+    /// Marks the pool created.
+    case poolCreated
+    /// Adds or replaces a member.
+    case memberJoined(Member)
+    /// Removes a member.
+    case memberLeft(Member)
+    /// The latest receipt of a message.
+    case runMessage(StoredMessage)
+    /// The latest registration of a wake condition.
+    case wake(StoredWake)
+
+    /// The kind, derived from the case.
+    public var kind: RecordKind {
+        switch self {
+        case .poolOpened: .poolOpened
+        case .poolCreated: .poolCreated
+        case .memberJoined: .memberJoined
+        case .memberLeft: .memberLeft
+        case .runMessage: .runMessage
+        case .wake: .wake
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case type, config, member, stored }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        guard let kind = RecordKind(rawValue: type) else {
+            throw AgentPoolError.corruptRecord("unknown record kind '\(type)'")
+        }
+        switch kind {
+        case .poolOpened: self = .poolOpened(try container.decode(PoolConfig.self, forKey: .config))
+        case .poolCreated: self = .poolCreated
+        case .memberJoined: self = .memberJoined(try container.decode(Member.self, forKey: .member))
+        case .memberLeft: self = .memberLeft(try container.decode(Member.self, forKey: .member))
+        case .runMessage: self = .runMessage(try container.decode(StoredMessage.self, forKey: .stored))
+        case .wake: self = .wake(try container.decode(StoredWake.self, forKey: .stored))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind.rawValue, forKey: .type)
+        switch self {
+        case .poolOpened(let config): try container.encode(config, forKey: .config)
+        case .poolCreated: break
+        case .memberJoined(let member), .memberLeft(let member): try container.encode(member, forKey: .member)
+        case .runMessage(let stored): try container.encode(stored, forKey: .stored)
+        case .wake(let stored): try container.encode(stored, forKey: .stored)
+        }
+    }
+}
+
+/// One appended log entry of a pool: its cursor, when it was recorded, and its payload.
+public struct PoolRecord: Codable, Hashable, Sendable {
+    /// The pool.
+    public var poolID: PoolID
+    /// The pool's cursor after this record: 1, 2, 3 … without gaps.
+    public var seq: Seq
+    /// UTC time the record was appended, in milliseconds.
+    public var recordedAt: Millis
+    /// What happened.
+    public var payload: RecordPayload
+
+    /// Creates a record.
+    public init(poolID: PoolID, seq: Seq, recordedAt: Millis, payload: RecordPayload) {
+        self.poolID = poolID
+        self.seq = seq
+        self.recordedAt = recordedAt
+        self.payload = payload
+    }
+
+    /// The payload's kind.
+    public var kind: RecordKind { payload.kind }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", seq, recordedAt = "recorded_at", payload
+    }
+}

@@ -1,0 +1,87 @@
+/// The status of a message (SPEC §7). First terminal status wins.
+public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
+    case accepted, delivered, responded, failed
+    case timedOut = "timed_out"
+    case expired, cancelled
+
+    /// Whether no further transition is allowed.
+    public var isFinal: Bool {
+        switch self {
+        case .accepted, .delivered: false
+        default: true
+        }
+    }
+
+    /// Whether a message may be first recorded with this status.
+    public var isInitial: Bool { self == .accepted || self == .failed || self == .expired }
+
+    /// Whether the status machine allows `self → next`.
+    public func canTransition(to next: MessageStatus) -> Bool {
+        switch self {
+        case .accepted: [.delivered, .failed, .expired, .cancelled, .timedOut].contains(next)
+        case .delivered: [.responded, .timedOut, .cancelled].contains(next)
+        default: false
+        }
+    }
+}
+
+/// The latest delivery status of a message, with its recipients (SPEC §7, §14).
+public struct Receipt: Codable, Hashable, Sendable {
+    /// The message.
+    public var messageID: MessageID
+    /// The current status.
+    public var status: MessageStatus
+    /// The resolved recipients, sorted.
+    @OmittedWhenEmpty public var deliveredTo: [RunID]
+    /// Distinct recipients that replied, sorted (added by this spec).
+    @OmittedWhenEmpty public var respondedBy: [RunID]
+    /// Absolute deadline (UTC ms) for replies, set on delivery when the contract has a timeout.
+    public var responseDeadlineMillis: Millis?
+    /// Why the message failed, when it did (e.g. `no_recipient`).
+    public var reason: String?
+
+    /// Creates a receipt. Run lists are sets: stores keep them sorted (``normalized()``).
+    public init(
+        messageID: MessageID, status: MessageStatus, deliveredTo: [RunID] = [], respondedBy: [RunID] = [],
+        responseDeadlineMillis: Millis? = nil, reason: String? = nil
+    ) {
+        self.messageID = messageID
+        self.status = status
+        self.deliveredTo = deliveredTo
+        self.respondedBy = respondedBy
+        self.responseDeadlineMillis = responseDeadlineMillis
+        self.reason = reason
+    }
+
+    /// The same receipt with run lists sorted and deduplicated.
+    public func normalized() -> Receipt {
+        var receipt = self
+        receipt.deliveredTo = deliveredTo.normalizedIDs()
+        receipt.respondedBy = respondedBy.normalizedIDs()
+        return receipt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messageID = "message_id", status, deliveredTo = "delivered_to", respondedBy = "responded_by"
+        case responseDeadlineMillis = "response_deadline_millis", reason
+    }
+}
+
+/// A message with its latest receipt: the payload of a `run_message` record.
+public struct StoredMessage: Codable, Hashable, Sendable {
+    /// The message as sent.
+    public var message: Message
+    /// Its latest receipt.
+    public var receipt: Receipt
+
+    /// Pairs a message with a receipt.
+    public init(message: Message, receipt: Receipt) {
+        self.message = message
+        self.receipt = receipt
+    }
+
+    /// Message and receipt normalized.
+    public func normalized() -> StoredMessage {
+        StoredMessage(message: message.normalized(), receipt: receipt.normalized())
+    }
+}

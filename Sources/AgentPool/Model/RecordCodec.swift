@@ -1,0 +1,84 @@
+import Foundation
+
+/// The one JSON encoding of records and their parts, shared by every backend.
+///
+/// Keys are sorted so that the same value always gives the same bytes (exports compare equal).
+public enum RecordCodec {
+    /// A payload encoded for storage: the record JSON and, for kinds whose projection keeps the
+    /// inner object (`member`, `config`, `stored`), that object's JSON, encoded only once.
+    public struct Encoded: Sendable {
+        /// The kind column.
+        public var kind: RecordKind
+        /// The full payload JSON, `{"<inner key>":…,"type":"<kind>"}`.
+        public var payload: String
+        /// The inner object's JSON, when the kind has one.
+        public var inner: String?
+    }
+
+    /// Encodes `value` as compact JSON with sorted keys.
+    public static func encodeJSON<T: Encodable>(_ value: T) throws(AgentPoolError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw .invalidInput(field: "record", "cannot encode \(T.self) as JSON: \(error)")
+        }
+    }
+
+    /// Decodes JSON written by ``encodeJSON(_:)``; any failure is `corruptRecord` naming `what`.
+    public static func decodeJSON<T: Decodable>(_ type: T.Type, from json: String, what: String) throws(AgentPoolError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(json.utf8))
+        } catch let error as AgentPoolError {
+            throw AgentPoolError.corruptRecord("\(what): \(error.message)")
+        } catch {
+            throw AgentPoolError.corruptRecord("\(what) is not valid \(T.self) JSON: \(describe(error))")
+        }
+    }
+
+    /// Encodes a payload; the result's `payload` equals `encodeJSON(payload)` byte for byte.
+    public static func encode(_ payload: RecordPayload) throws(AgentPoolError) -> Encoded {
+        let kind = payload.kind
+        let innerKey: String
+        let inner: String
+        switch payload {
+        case .poolCreated:
+            return Encoded(kind: kind, payload: #"{"type":"\#(kind.rawValue)"}"#, inner: nil)
+        case .poolOpened(let config): innerKey = "config"; inner = try encodeJSON(config)
+        case .memberJoined(let member), .memberLeft(let member): innerKey = "member"; inner = try encodeJSON(member)
+        case .runMessage(let stored): innerKey = "stored"; inner = try encodeJSON(stored)
+        case .wake(let stored): innerKey = "stored"; inner = try encodeJSON(stored)
+        }
+        // Every inner key sorts before "type", so this is what a sorted-keys encoder writes.
+        return Encoded(kind: kind, payload: #"{"\#(innerKey)":\#(inner),"type":"\#(kind.rawValue)"}"#, inner: inner)
+    }
+
+    /// Decodes a stored payload and checks that its `"type"` equals the stored `kind` column.
+    ///
+    /// - Throws: `corruptRecord` for malformed JSON, an unknown kind, or a kind mismatch.
+    public static func decode(kind: String, payload: String, pool: PoolID, seq: Seq) throws(AgentPoolError) -> RecordPayload {
+        let where_ = "record \(seq) of pool '\(pool)'"
+        guard RecordKind(rawValue: kind) != nil else {
+            throw .corruptRecord("\(where_) has unknown kind '\(kind)'")
+        }
+        let decoded = try decodeJSON(RecordPayload.self, from: payload, what: where_)
+        guard decoded.kind.rawValue == kind else {
+            throw .corruptRecord("\(where_) has kind '\(kind)' but its payload says '\(decoded.kind.rawValue)'")
+        }
+        return decoded
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context),
+             DecodingError.keyNotFound(_, let context),
+             DecodingError.typeMismatch(_, let context),
+             DecodingError.valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}

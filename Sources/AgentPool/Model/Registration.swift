@@ -1,0 +1,75 @@
+/// The status of a wake registration (SPEC §8). Every status but `registered` is final.
+public enum WakeStatus: String, Codable, Hashable, Sendable, CaseIterable {
+    case registered, triggered
+    case timedOut = "timed_out"
+    case cancelled, failed
+
+    /// Whether no further transition is allowed.
+    public var isFinal: Bool { self != .registered }
+
+    /// Whether the status machine allows `self → next`.
+    public func canTransition(to next: WakeStatus) -> Bool {
+        self == .registered && next != .registered
+    }
+}
+
+/// The latest status of a wake condition (SPEC §8, §14).
+public struct Registration: Codable, Hashable, Sendable {
+    /// The condition.
+    public var conditionID: ConditionID
+    /// The waiting run.
+    public var runID: RunID
+    /// The current status.
+    public var status: WakeStatus
+    /// Absolute deadline (UTC ms) after which the wake is `timed_out` (added by this spec).
+    public var deadlineMillis: Millis?
+    /// The cursor of the event that triggered the wake (added by this spec).
+    public var matchingCursor: Seq?
+    /// Why the wake failed or was cancelled, when known.
+    public var reason: String?
+
+    /// Creates a registration.
+    public init(
+        conditionID: ConditionID, runID: RunID, status: WakeStatus, deadlineMillis: Millis? = nil,
+        matchingCursor: Seq? = nil, reason: String? = nil
+    ) {
+        self.conditionID = conditionID
+        self.runID = runID
+        self.status = status
+        self.deadlineMillis = deadlineMillis
+        self.matchingCursor = matchingCursor
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case conditionID = "condition_id", runID = "run_id", status
+        case deadlineMillis = "deadline_millis", matchingCursor = "matching_cursor", reason
+    }
+}
+
+/// A wake condition with its compiled filter and latest registration: the payload of a `wake`
+/// record.
+public struct StoredWake: Codable, Hashable, Sendable {
+    /// The condition as registered.
+    public var condition: WakeCondition
+    /// The filter as compiled at registration.
+    public var compiledFilter: CompiledFilter
+    /// The latest registration.
+    public var registration: Registration
+
+    /// Groups the three parts.
+    public init(condition: WakeCondition, compiledFilter: CompiledFilter, registration: Registration) {
+        self.condition = condition
+        self.compiledFilter = compiledFilter
+        self.registration = registration
+    }
+
+    /// The condition normalized.
+    public func normalized() -> StoredWake {
+        StoredWake(condition: condition.normalized(), compiledFilter: compiledFilter, registration: registration)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case condition, compiledFilter = "compiled_filter", registration
+    }
+}

@@ -1,0 +1,71 @@
+/// "Wake run R when an event matching filter F happens", with an optional timeout (SPEC §8, §14).
+public struct WakeCondition: Codable, Hashable, Sendable {
+    /// Unique per pool.
+    public var conditionID: ConditionID
+    /// The waiting run; must be a member.
+    public var runID: RunID
+    /// Which events trigger the wake.
+    public var filter: EventFilter
+    /// Time after registration before the wake is `timed_out`; nil waits forever, 0 times out at once.
+    public var timeoutMillis: Millis?
+    /// What the waiter gets back; `matching_event_refs` by default.
+    public var resumeWith: String
+    /// Dedupe key: the same key with the same condition returns the same registration.
+    public var idempotencyKey: IdempotencyKey
+    /// Policy refs the condition carries; sorted, deduplicated.
+    @OmittedWhenEmpty public var policyRefs: [PolicyRef]
+
+    /// The default ``resumeWith``.
+    public static let matchingEventRefs = "matching_event_refs"
+
+    /// Creates a condition. `policyRefs` is a set: stores keep it sorted (``normalized()``).
+    public init(
+        conditionID: ConditionID, runID: RunID, filter: EventFilter, idempotencyKey: IdempotencyKey,
+        timeoutMillis: Millis? = nil, resumeWith: String = WakeCondition.matchingEventRefs, policyRefs: [PolicyRef] = []
+    ) {
+        self.conditionID = conditionID
+        self.runID = runID
+        self.filter = filter
+        self.timeoutMillis = timeoutMillis
+        self.resumeWith = resumeWith
+        self.idempotencyKey = idempotencyKey
+        self.policyRefs = policyRefs
+    }
+
+    /// The same condition with its filter and `policyRefs` sorted and deduplicated.
+    public func normalized() -> WakeCondition {
+        var condition = self
+        condition.filter = filter.normalized()
+        condition.policyRefs = policyRefs.normalizedIDs()
+        return condition
+    }
+
+    /// Throws `invalidInput` naming the first malformed field.
+    public func validate() throws(AgentPoolError) {
+        try IDValidation.check(conditionID, field: "condition.condition_id")
+        try IDValidation.check(runID, field: "condition.run_id")
+        try filter.validate(field: "condition.filter")
+        try IDValidation.check(idempotencyKey, field: "condition.idempotency_key")
+        try IDValidation.check(policyRefs, field: "condition.policy_refs")
+        if let timeoutMillis, timeoutMillis < 0 {
+            throw .invalidInput(field: "condition.timeout_millis", "timeout_millis must not be negative")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case conditionID = "condition_id", runID = "run_id", filter, timeoutMillis = "timeout_millis"
+        case resumeWith = "resume_with", idempotencyKey = "idempotency_key", policyRefs = "policy_refs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            conditionID: try container.decode(String.self, forKey: .conditionID),
+            runID: try container.decode(String.self, forKey: .runID),
+            filter: try container.decodeIfPresent(EventFilter.self, forKey: .filter) ?? EventFilter(),
+            idempotencyKey: try container.decode(String.self, forKey: .idempotencyKey),
+            timeoutMillis: try container.decodeIfPresent(Millis.self, forKey: .timeoutMillis),
+            resumeWith: try container.decodeIfPresent(String.self, forKey: .resumeWith) ?? WakeCondition.matchingEventRefs,
+            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefs).wrappedValue)
+    }
+}

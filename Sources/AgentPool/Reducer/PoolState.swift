@@ -1,0 +1,94 @@
+/// A pool's state as the pure reducer computes it: `state + record → state` (SPEC §4–§5).
+///
+/// The in-memory store keeps its pools in this form, and every replay check compares a backend's
+/// snapshot with ``replay(poolID:records:)``.
+public struct PoolState: Hashable, Sendable {
+    /// The pool.
+    public let poolID: PoolID
+    /// The config from `pool_opened`; nil before the first record.
+    public private(set) var config: PoolConfig?
+    /// Whether `pool_created` was applied.
+    public private(set) var created = false
+    /// Current members by run id.
+    public private(set) var members: [RunID: Member] = [:]
+    /// Latest message + receipt by message id.
+    public private(set) var messages: [MessageID: StoredMessage] = [:]
+    /// Latest wake by condition id.
+    public private(set) var wakes: [ConditionID: StoredWake] = [:]
+    /// Message id by idempotency key (the dedupe index).
+    public private(set) var messageIDsByKey: [IdempotencyKey: MessageID] = [:]
+    /// Condition id by idempotency key (the dedupe index).
+    public private(set) var conditionIDsByKey: [IdempotencyKey: ConditionID] = [:]
+    /// The last applied seq; nil before the first record.
+    public private(set) var cursor: Seq?
+
+    /// The state of a pool with no record.
+    public init(poolID: PoolID) { self.poolID = poolID }
+
+    /// Replays `records` (in seq order, starting at 1) from the empty state.
+    ///
+    /// - Throws: `corruptRecord` when the records are not a well-formed log of `poolID`.
+    public static func replay(poolID: PoolID, records: some Sequence<PoolRecord>) throws(AgentPoolError) -> PoolState {
+        var state = PoolState(poolID: poolID)
+        for record in records { try state.apply(record) }
+        return state
+    }
+
+    /// Returns the state after `record`.
+    public func applying(_ record: PoolRecord) throws(AgentPoolError) -> PoolState {
+        var next = self
+        try next.apply(record)
+        return next
+    }
+
+    /// Applies `record`; on error the state is unchanged.
+    ///
+    /// - Throws: `corruptRecord` when the record belongs to another pool, its seq is not the next
+    ///   one, the first record is not `pool_opened`, or `pool_opened` repeats.
+    public mutating func apply(_ record: PoolRecord) throws(AgentPoolError) {
+        guard record.poolID == poolID else {
+            throw .corruptRecord("record of pool '\(record.poolID)' applied to pool '\(poolID)'")
+        }
+        let expected = (cursor ?? 0) + 1
+        guard record.seq == expected else {
+            throw .corruptRecord("pool '\(poolID)': expected seq \(expected), got \(record.seq)")
+        }
+        switch record.payload {
+        case .poolOpened(let config):
+            guard self.config == nil else { throw .corruptRecord("pool '\(poolID)': pool_opened repeated at seq \(record.seq)") }
+            self.config = config
+        case _ where config == nil:
+            throw .corruptRecord("pool '\(poolID)': first record is \(record.kind.rawValue), not pool_opened")
+        case .poolCreated:
+            created = true
+        case .memberJoined(let member):
+            members[member.runID] = member
+        case .memberLeft(let member):
+            members[member.runID] = nil
+        case .runMessage(let stored):
+            messages[stored.message.messageID] = stored
+            messageIDsByKey[stored.message.idempotencyKey] = stored.message.messageID
+        case .wake(let stored):
+            wakes[stored.condition.conditionID] = stored
+            conditionIDsByKey[stored.condition.idempotencyKey] = stored.condition.conditionID
+        }
+        cursor = record.seq
+    }
+
+    /// The snapshot of this state (SPEC §5).
+    ///
+    /// - Throws: `poolNotFound` when no `pool_opened` was applied.
+    public func snapshot() throws(AgentPoolError) -> Snapshot {
+        guard let config else { throw .poolNotFound(poolID) }
+        let sortedMembers = members.values.sorted { idPrecedes($0.runID, $1.runID) }
+        return Snapshot(
+            poolID: poolID,
+            created: created,
+            members: sortedMembers,
+            topics: sortedMembers.flatMap(\.topics).normalizedIDs(),
+            config: config,
+            messages: messages.values.sorted { idPrecedes($0.message.messageID, $1.message.messageID) },
+            wakes: wakes.values.sorted { idPrecedes($0.condition.conditionID, $1.condition.conditionID) },
+            cursor: cursor)
+    }
+}

@@ -1,0 +1,114 @@
+/// The current state of one pool as a backend's projections hold it, read inside one
+/// transaction (a consistent view).
+///
+/// Every read is an index lookup: none replays or scans the pool's history, except
+/// ``records(after:limit:)``, which reads a page of it.
+public protocol PoolReader {
+    /// The pool this view reads.
+    var poolID: PoolID { get }
+    /// The pool's config, created flag and cursor; nil when the pool was never opened.
+    func info() throws -> PoolInfo?
+    /// The member with `run`, if any.
+    func member(_ run: RunID) throws -> Member?
+    /// All members, sorted by run id.
+    func members() throws -> [Member]
+    /// Members whose agent is `agent`, sorted by run id.
+    func members(ofAgent agent: AgentID) throws -> [Member]
+    /// Members subscribed to `topic`, sorted by run id.
+    func members(inTopic topic: TopicID) throws -> [Member]
+    /// The sorted union of member topics.
+    func topics() throws -> [TopicID]
+    /// The latest message + receipt for `id`, if any.
+    func message(_ id: MessageID) throws -> StoredMessage?
+    /// The message recorded under idempotency key `key`, if any.
+    func message(forKey key: IdempotencyKey) throws -> StoredMessage?
+    /// All messages, sorted by id.
+    func messages() throws -> [StoredMessage]
+    /// The latest wake for `id`, if any.
+    func wake(_ id: ConditionID) throws -> StoredWake?
+    /// The wake registered under idempotency key `key`, if any.
+    func wake(forKey key: IdempotencyKey) throws -> StoredWake?
+    /// All wakes, sorted by condition id.
+    func wakes() throws -> [StoredWake]
+    /// Wakes whose status is `registered`, sorted by condition id.
+    func registeredWakes() throws -> [StoredWake]
+    /// Up to `limit` records with seq > `after`, in seq order.
+    func records(after: Seq, limit: Int) throws -> [PoolRecord]
+    /// Up to `limit` deliveries to `run` with seq > `after`, in seq order (an index, not a scan).
+    func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry]
+}
+
+/// A pool's config, created flag and cursor.
+public struct PoolInfo: Hashable, Sendable {
+    /// The config from `pool_opened`.
+    public var config: PoolConfig
+    /// Whether `pool_created` was recorded.
+    public var created: Bool
+    /// The last seq (at least 1 once the pool exists).
+    public var cursor: Seq
+
+    /// Creates pool info.
+    public init(config: PoolConfig, created: Bool, cursor: Seq) {
+        self.config = config
+        self.created = created
+        self.cursor = cursor
+    }
+}
+
+/// One delivery of a message to a run: the `delivered` record's seq and the message id.
+public struct InboxEntry: Hashable, Sendable, Codable {
+    /// The seq of the `run_message` record with status `delivered`.
+    public var seq: Seq
+    /// The delivered message.
+    public var messageID: MessageID
+
+    /// Creates an entry.
+    public init(seq: Seq, messageID: MessageID) {
+        self.seq = seq
+        self.messageID = messageID
+    }
+
+    enum CodingKeys: String, CodingKey { case seq, messageID = "message_id" }
+}
+
+/// One line of a store's pool listing.
+public struct PoolSummary: Hashable, Sendable, Codable {
+    /// The pool.
+    public var poolID: PoolID
+    /// Its cursor.
+    public var lastSeq: Seq
+    /// How many members it has now.
+    public var memberCount: Int
+    /// How many distinct messages it holds.
+    public var messageCount: Int
+
+    /// Creates a summary.
+    public init(poolID: PoolID, lastSeq: Seq, memberCount: Int, messageCount: Int) {
+        self.poolID = poolID
+        self.lastSeq = lastSeq
+        self.memberCount = memberCount
+        self.messageCount = messageCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", lastSeq = "last_seq", memberCount = "member_count", messageCount = "message_count"
+    }
+}
+
+extension PoolReader {
+    /// The pool's snapshot, built from the projections (no replay).
+    ///
+    /// - Throws: `poolNotFound` when the pool was never opened.
+    public func snapshot() throws -> Snapshot {
+        guard let info = try info() else { throw AgentPoolError.poolNotFound(poolID) }
+        return Snapshot(
+            poolID: poolID, created: info.created, members: try members(), topics: try topics(),
+            config: info.config, messages: try messages(), wakes: try wakes(), cursor: info.cursor)
+    }
+
+    /// The pool's info, or `poolNotFound`.
+    public func requireInfo() throws -> PoolInfo {
+        guard let info = try info() else { throw AgentPoolError.poolNotFound(poolID) }
+        return info
+    }
+}

@@ -1,0 +1,23 @@
+/// A backend holding pools: the one protocol every backend (in-memory, SQLite, later PostgreSQL)
+/// implements, and the only one the layers above use.
+///
+/// Errors thrown by a store are ``AgentPoolError``s; a failed call writes nothing.
+public protocol PoolStore: Sendable {
+    /// Runs `body` on a consistent read-only view of `pool`.
+    ///
+    /// - Throws: `invalidInput` for a malformed pool id; whatever `body` throws.
+    func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T
+
+    /// Runs `body` as ONE atomic write transaction on `pool`: its reads and appends commit together,
+    /// or, if it throws, nothing is written.
+    ///
+    /// - Throws: `invalidInput` for a malformed pool id; `busy` when the database stayed locked past
+    ///   the busy timeout (retryable); whatever `body` throws.
+    func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T
+
+    /// Every pool with its cursor and counts, sorted by pool id.
+    func pools() async throws -> [PoolSummary]
+
+    /// Releases the store's resources; later calls fail.
+    func close() async throws
+}

@@ -1,0 +1,106 @@
+import AgentPool
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The checks and the creation of a database file that happen before the store opens it, so that
+/// a bad file is refused untouched and a new file appears complete and private (SPEC §12).
+enum DatabaseFile {
+    private static let magic = Array("SQLite format 3\0".utf8)
+
+    /// Makes sure `path` names a usable agent-pool database, creating it when missing.
+    ///
+    /// A new database is built under a temporary name (mode 0600, schema migrated, WAL) and
+    /// published with `link(2)`, which fails if another process published first: openers never see
+    /// a half-made file, so an empty file is always someone's mistake and is refused.
+    static func prepare(path: String) throws {
+        guard !path.isEmpty else { throw AgentPoolError.invalidInput(field: "path", "database path must not be empty") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw SQLiteErrors.storage("'\(path)' is a directory, not a database file", code: .SQLITE_CANTOPEN)
+            }
+            try checkExisting(path: path)
+            return
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw SQLiteErrors.storage("cannot create directory '\(directory)': \(error.localizedDescription)", code: .SQLITE_CANTOPEN)
+            }
+        }
+        try create(path: path)
+    }
+
+    /// Refuses files that are empty, not SQLite, another application's database, or newer than
+    /// this build; reads only.
+    private static func checkExisting(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SQLiteErrors.storage("cannot read '\(path)'", code: .SQLITE_CANTOPEN)
+        }
+        let header = (try? handle.read(upToCount: magic.count)) ?? Data()
+        try? handle.close()
+        if header.isEmpty {
+            throw SQLiteErrors.storage("'\(path)' is an empty file, not an SQLite database", code: .SQLITE_NOTADB)
+        }
+        guard Array(header) == magic else {
+            throw SQLiteErrors.storage("'\(path)' is not an SQLite database", code: .SQLITE_NOTADB)
+        }
+        // A plain queue changes neither the journal mode nor anything else; it only reads.
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path)
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+        defer { try? queue.close() }
+        do {
+            try queue.read { db in
+                let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                if applicationID == Schema.applicationID {
+                    if try Schema.migrator.hasBeenSuperseded(db) {
+                        let applied = try Schema.migrator.appliedIdentifiers(db).count
+                        throw AgentPoolError.make(.unsupportedSchema,
+                            "'\(path)' has schema version \(applied); this build knows up to \(Schema.currentVersion). Use a newer build.")
+                    }
+                    return
+                }
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                if applicationID != 0 || tables > 0 {
+                    throw AgentPoolError.make(.unsupportedSchema,
+                        "'\(path)' is an SQLite database of another application (application_id \(applicationID), \(tables) schema objects)")
+                }
+            }
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+    }
+
+    /// Builds a migrated WAL database under a temporary name and publishes it at `path`.
+    private static func create(path: String) throws {
+        let temporary = "\(path).creating-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard fd >= 0 else {
+            throw SQLiteErrors.storage("cannot create '\(temporary)': \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
+        }
+        close(fd)
+        defer { unlink(temporary) }
+        do {
+            let queue = try DatabaseQueue(path: temporary)
+            try Schema.migrator.migrate(queue)
+            _ = try queue.writeWithoutTransaction { try String.fetchOne($0, sql: "PRAGMA journal_mode = WAL") }
+            try queue.close()
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+        if link(temporary, path) != 0, errno != EEXIST {
+            throw SQLiteErrors.storage("cannot create '\(path)': \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
+        }
+    }
+}

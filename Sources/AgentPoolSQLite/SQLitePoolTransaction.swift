@@ -1,0 +1,203 @@
+import AgentPool
+import GRDB
+
+/// One pool seen through an open SQLite transaction: reads go to the projections through cached
+/// statements; ``append(_:)`` writes the log row and the projection rows together.
+final class SQLitePoolTransaction: PoolWriter {
+    let poolID: PoolID
+    let now: Millis
+    private let db: Database
+    private var pool: LoadedPool??
+    private var cursorChanged = false
+
+    /// The pools row as this transaction sees it.
+    private struct LoadedPool {
+        var rowID: Int64
+        var info: PoolInfo
+    }
+
+    init(db: Database, poolID: PoolID, now: Millis) {
+        self.db = db
+        self.poolID = poolID
+        self.now = now
+    }
+
+    // MARK: Reads
+
+    private func loadedPool() throws -> LoadedPool? {
+        if let pool { return pool }
+        let statement = try db.cachedStatement(sql: "SELECT id, config, created, last_seq FROM pools WHERE pool_id = ?")
+        var loaded: LoadedPool?
+        if let row = try Row.fetchOne(statement, arguments: [poolID]) {
+            let config = try RecordCodec.decodeJSON(PoolConfig.self, from: row[1], what: "config of pool '\(poolID)'")
+            loaded = LoadedPool(rowID: row[0], info: PoolInfo(config: config, created: row[2], cursor: row[3]))
+        }
+        pool = .some(loaded)
+        return loaded
+    }
+
+    private var rowID: Int64? { get throws { try loadedPool()?.rowID } }
+
+    func info() throws -> PoolInfo? { try loadedPool()?.info }
+
+    /// Decodes the JSON column of every row `sql` returns for this pool (first argument: pool row).
+    private func fetch<T: Decodable>(_ type: T.Type, _ sql: String, _ arguments: [(any DatabaseValueConvertible)?] = [], what: String) throws -> [T] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: sql)
+        return try String.fetchAll(statement, arguments: StatementArguments([rowID] + arguments)).map {
+            try RecordCodec.decodeJSON(type, from: $0, what: "\(what) of pool '\(poolID)'")
+        }
+    }
+
+    func member(_ run: RunID) throws -> Member? {
+        try fetch(Member.self, "SELECT member FROM members WHERE pool = ? AND run_id = ?", [run], what: "member").first
+    }
+
+    func members() throws -> [Member] {
+        try fetch(Member.self, "SELECT member FROM members WHERE pool = ? ORDER BY run_id", what: "member")
+    }
+
+    func members(ofAgent agent: AgentID) throws -> [Member] {
+        try fetch(Member.self, "SELECT member FROM members WHERE pool = ? AND agent_id = ? ORDER BY run_id", [agent], what: "member")
+    }
+
+    func members(inTopic topic: TopicID) throws -> [Member] {
+        try fetch(Member.self, """
+            SELECT m.member FROM member_topics t JOIN members m ON m.pool = t.pool AND m.run_id = t.run_id
+            WHERE t.pool = ? AND t.topic = ? ORDER BY t.run_id
+            """, [topic], what: "member")
+    }
+
+    func topics() throws -> [TopicID] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: "SELECT DISTINCT topic FROM member_topics WHERE pool = ? ORDER BY topic")
+        return try String.fetchAll(statement, arguments: [rowID])
+    }
+
+    func message(_ id: MessageID) throws -> StoredMessage? {
+        try fetch(StoredMessage.self, "SELECT stored FROM messages WHERE pool = ? AND message_id = ?", [id], what: "message").first
+    }
+
+    func message(forKey key: IdempotencyKey) throws -> StoredMessage? {
+        try fetch(StoredMessage.self, "SELECT stored FROM messages WHERE pool = ? AND idempotency_key = ?", [key], what: "message").first
+    }
+
+    func messages() throws -> [StoredMessage] {
+        try fetch(StoredMessage.self, "SELECT stored FROM messages WHERE pool = ? ORDER BY message_id", what: "message")
+    }
+
+    func wake(_ id: ConditionID) throws -> StoredWake? {
+        try fetch(StoredWake.self, "SELECT stored FROM wakes WHERE pool = ? AND condition_id = ?", [id], what: "wake").first
+    }
+
+    func wake(forKey key: IdempotencyKey) throws -> StoredWake? {
+        try fetch(StoredWake.self, "SELECT stored FROM wakes WHERE pool = ? AND idempotency_key = ?", [key], what: "wake").first
+    }
+
+    func wakes() throws -> [StoredWake] {
+        try fetch(StoredWake.self, "SELECT stored FROM wakes WHERE pool = ? ORDER BY condition_id", what: "wake")
+    }
+
+    func registeredWakes() throws -> [StoredWake] {
+        try fetch(StoredWake.self,
+                  "SELECT stored FROM wakes WHERE pool = ? AND status = 'registered' ORDER BY condition_id", what: "wake")
+    }
+
+    func records(after: Seq, limit: Int) throws -> [PoolRecord] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: """
+            SELECT seq, kind, payload, recorded_at FROM records WHERE pool = ? AND seq > ? ORDER BY seq LIMIT ?
+            """)
+        return try Row.fetchAll(statement, arguments: [rowID, after, limit]).map { row in
+            let seq: Seq = row[0]
+            let payload = try RecordCodec.decode(kind: row[1], payload: row[2], pool: poolID, seq: seq)
+            return PoolRecord(poolID: poolID, seq: seq, recordedAt: row[3], payload: payload)
+        }
+    }
+
+    func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: """
+            SELECT seq, message_id FROM inbox WHERE pool = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?
+            """)
+        return try Row.fetchAll(statement, arguments: [rowID, run, after, limit]).map {
+            InboxEntry(seq: $0[0], messageID: $0[1])
+        }
+    }
+
+    // MARK: Writes
+
+    func append(_ payload: RecordPayload) throws -> PoolRecord {
+        let encoded = try RecordCodec.encode(payload)
+        var current: LoadedPool
+        if case .poolOpened(let config) = payload {
+            guard try loadedPool() == nil else {
+                throw AgentPoolError.make(.invalidStateTransition, "pool '\(poolID)' is already opened")
+            }
+            try execute("INSERT INTO pools (pool_id, config, created, last_seq) VALUES (?, ?, 0, 0)", [poolID, encoded.inner])
+            current = LoadedPool(rowID: db.lastInsertedRowID, info: PoolInfo(config: config, created: false, cursor: 0))
+        } else {
+            guard let loaded = try loadedPool() else { throw AgentPoolError.poolNotFound(poolID) }
+            current = loaded
+        }
+        let pool = current.rowID
+        let seq = current.info.cursor + 1
+        try execute("INSERT INTO records (pool, seq, kind, payload, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                    [pool, seq, encoded.kind.rawValue, encoded.payload, now])
+        switch payload {
+        case .poolOpened:
+            break
+        case .poolCreated:
+            try execute("UPDATE pools SET created = 1 WHERE id = ?", [pool])
+            current.info.created = true
+        case .memberJoined(let member):
+            try execute("INSERT OR REPLACE INTO members (pool, run_id, agent_id, member) VALUES (?, ?, ?, ?)",
+                        [pool, member.runID, member.agentID, encoded.inner])
+            try execute("DELETE FROM member_topics WHERE pool = ? AND run_id = ?", [pool, member.runID])
+            for topic in Set(member.topics) {
+                try execute("INSERT INTO member_topics (pool, topic, run_id) VALUES (?, ?, ?)", [pool, topic, member.runID])
+            }
+        case .memberLeft(let member):
+            try execute("DELETE FROM members WHERE pool = ? AND run_id = ?", [pool, member.runID])
+            try execute("DELETE FROM member_topics WHERE pool = ? AND run_id = ?", [pool, member.runID])
+        case .runMessage(let stored):
+            let id = stored.message.messageID
+            if stored.receipt.status == .delivered {
+                // Inbox rows are written on the transition into `delivered` only.
+                let previous = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT status FROM messages WHERE pool = ? AND message_id = ?"), arguments: [pool, id])
+                if previous != MessageStatus.delivered.rawValue {
+                    for run in Set(stored.receipt.deliveredTo) {
+                        try execute("INSERT INTO inbox (pool, run_id, seq, message_id) VALUES (?, ?, ?, ?)", [pool, run, seq, id])
+                    }
+                }
+            }
+            try execute("""
+                INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pool, message_id) DO UPDATE SET
+                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored, seq = excluded.seq
+                """, [pool, id, stored.message.idempotencyKey, stored.receipt.status.rawValue, encoded.inner, seq])
+        case .wake(let stored):
+            try execute("""
+                INSERT INTO wakes (pool, condition_id, idempotency_key, status, stored, seq) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pool, condition_id) DO UPDATE SET
+                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored, seq = excluded.seq
+                """, [pool, stored.condition.conditionID, stored.condition.idempotencyKey,
+                      stored.registration.status.rawValue, encoded.inner, seq])
+        }
+        current.info.cursor = seq
+        self.pool = .some(current)
+        cursorChanged = true
+        return PoolRecord(poolID: poolID, seq: seq, recordedAt: now, payload: payload)
+    }
+
+    /// Writes the pool's cursor once for the whole transaction; called before COMMIT.
+    func finish() throws {
+        guard cursorChanged, let loaded = try loadedPool() else { return }
+        try execute("UPDATE pools SET last_seq = ? WHERE id = ?", [loaded.info.cursor, loaded.rowID])
+    }
+
+    private func execute(_ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

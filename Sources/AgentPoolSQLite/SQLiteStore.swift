@@ -1,0 +1,121 @@
+import AgentPool
+import Foundation
+import GRDB
+import Logging
+
+/// The embedded backend: all pools in one SQLite file shared by any number of processes.
+///
+/// Each write is one `BEGIN IMMEDIATE` transaction that appends to the log and updates the
+/// projections together; snapshots and lookups read the projections only. WAL mode,
+/// `synchronous=NORMAL` (or FULL), foreign keys on, a busy timeout (5 s by default). WAL needs a
+/// local file system: do not put the file on NFS or SMB.
+public final class SQLiteStore: PoolStore {
+    /// The database file.
+    public let path: String
+    /// The options the store was opened with.
+    public let options: SQLiteOptions
+    private let database: DatabasePool
+
+    /// The schema version this build writes and reads.
+    public static var schemaVersion: Int { Schema.currentVersion }
+
+    /// Opens (creating when missing) the database at `path` and migrates it forward.
+    ///
+    /// A new file and its parent directory are created; the file is readable and writable by the
+    /// owner only. Logs one summary line.
+    /// - Throws: `unsupportedSchema` for a file of a newer schema or another application;
+    ///   `storage` for a file that is not a database (empty, garbage, a directory) or cannot be
+    ///   opened. In every such case the file is left untouched.
+    public init(path: String, options: SQLiteOptions = SQLiteOptions()) throws {
+        self.path = path
+        self.options = options
+        try DatabaseFile.prepare(path: path)
+
+        var configuration = Configuration()
+        configuration.label = "agentpool"
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds)
+            + TimeInterval(options.busyTimeout.components.attoseconds) / 1e18)
+        configuration.maximumReaderCount = 4
+        let synchronous = options.synchronous.rawValue
+        let trace = options.statementTrace
+        configuration.prepareDatabase { db in
+            // why: NORMAL in WAL mode keeps every commit across a process crash, and costs one
+            // fsync per checkpoint instead of one per commit; FULL adds power-loss durability.
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            if let trace {
+                db.trace(options: .statement) { event in trace(event.description) }
+            }
+        }
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(database)
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+        let journalMode = (try? database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }) ?? nil
+        options.logger.info("agentpool store opened", metadata: [
+            "backend": "sqlite",
+            "path": "\(path)",
+            "journal_mode": "\(journalMode ?? "?")",
+            "synchronous": "\(synchronous)",
+            "busy_timeout_ms": "\(options.busyTimeout.components.seconds * 1000 + options.busyTimeout.components.attoseconds / 1_000_000_000_000_000)",
+            "schema_version": "\(Schema.currentVersion)",
+        ])
+    }
+
+    public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
+        try IDValidation.check(pool, field: "pool_id")
+        let clock = options.clock
+        do {
+            return try await database.read { db in
+                try body(SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis()))
+            }
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+    }
+
+    public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
+        try IDValidation.check(pool, field: "pool_id")
+        let clock = options.clock
+        do {
+            return try await database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    // The clock is read once the write lock is held, so recorded_at follows seq.
+                    let transaction = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis())
+                    result = try body(transaction)
+                    try transaction.finish()
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+    }
+
+    public func pools() async throws -> [PoolSummary] {
+        do {
+            return try await database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT p.pool_id, p.last_seq,
+                           (SELECT count(*) FROM members m WHERE m.pool = p.id),
+                           (SELECT count(*) FROM messages g WHERE g.pool = p.id)
+                    FROM pools p ORDER BY p.pool_id
+                    """).map { PoolSummary(poolID: $0[0], lastSeq: $0[1], memberCount: $0[2], messageCount: $0[3]) }
+            }
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+    }
+
+    public func close() async throws {
+        do {
+            try database.close()
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+    }
+}

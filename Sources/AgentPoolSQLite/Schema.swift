@@ -1,0 +1,91 @@
+import GRDB
+
+/// The SQLite schema: the log table plus the projections that snapshots and lookups read.
+enum Schema {
+    /// `PRAGMA application_id` of every agent-pool database ("AGPL"): tells our files from other
+    /// SQLite databases, so that the store never adds its tables to someone else's database.
+    static let applicationID: Int32 = 0x4147_504C
+
+    /// The migrations, oldest first. The schema version is the number of them applied.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                PRAGMA application_id = \(applicationID);
+
+                -- One row per pool. last_seq is written once per transaction, so that snapshots
+                -- read the cursor without touching the log.
+                CREATE TABLE pools (
+                    id INTEGER PRIMARY KEY,
+                    pool_id TEXT NOT NULL UNIQUE,
+                    config TEXT NOT NULL,
+                    created INTEGER NOT NULL DEFAULT 0,
+                    last_seq INTEGER NOT NULL
+                );
+
+                -- The append-only log: the source of truth.
+                CREATE TABLE records (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    seq INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    PRIMARY KEY (pool, seq)
+                ) WITHOUT ROWID;
+
+                -- Projections, updated in the same transaction as each append.
+                CREATE TABLE members (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    run_id TEXT NOT NULL,
+                    agent_id TEXT NOT NULL,
+                    member TEXT NOT NULL,
+                    PRIMARY KEY (pool, run_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX members_by_agent ON members(pool, agent_id, run_id);
+
+                CREATE TABLE member_topics (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    topic TEXT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    PRIMARY KEY (pool, topic, run_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE messages (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    message_id TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    stored TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (pool, message_id)
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX messages_by_key ON messages(pool, idempotency_key);
+
+                CREATE TABLE wakes (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    condition_id TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    stored TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (pool, condition_id)
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX wakes_by_key ON wakes(pool, idempotency_key);
+                CREATE INDEX wakes_registered ON wakes(pool, condition_id) WHERE status = 'registered';
+
+                -- Deliveries per run, so that an inbox read never scans the log.
+                CREATE TABLE inbox (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    run_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    message_id TEXT NOT NULL,
+                    PRIMARY KEY (pool, run_id, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+
+    /// The schema version this build writes.
+    static var currentVersion: Int { migrator.migrations.count }
+}
