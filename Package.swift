@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

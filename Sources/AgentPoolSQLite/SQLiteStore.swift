@@ -39,29 +39,47 @@ public final class SQLiteStore: PoolStore {
         configuration.maximumReaderCount = 4
         let synchronous = options.synchronous.rawValue
         let trace = options.statementTrace
-        configuration.prepareDatabase { db in
-            // why: NORMAL in WAL mode keeps every commit across a process crash, and costs one
-            // fsync per checkpoint instead of one per commit; FULL adds power-loss durability.
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            if let trace {
+        if let trace {
+            configuration.prepareDatabase { db in
                 db.trace(options: .statement) { event in trace(event.description) }
             }
         }
         do {
             database = try DatabasePool(path: path, configuration: configuration)
+            // why: NORMAL in WAL mode keeps every commit across a process crash and costs one
+            // fsync per checkpoint instead of one per commit; FULL adds power-loss durability.
+            // Set on the writer after GRDB's WAL setup, which sets NORMAL itself.
+            try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try Schema.migrator.migrate(database)
         } catch {
             throw SQLiteErrors.map(error)
         }
-        let journalMode = (try? database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }) ?? nil
+        let settings = try settings()
         options.logger.info("agentpool store opened", metadata: [
             "backend": "sqlite",
             "path": "\(path)",
-            "journal_mode": "\(journalMode ?? "?")",
-            "synchronous": "\(synchronous)",
-            "busy_timeout_ms": "\(options.busyTimeout.components.seconds * 1000 + options.busyTimeout.components.attoseconds / 1_000_000_000_000_000)",
-            "schema_version": "\(Schema.currentVersion)",
+            "journal_mode": "\(settings.journalMode)",
+            "synchronous": "\(settings.synchronous)",
+            "busy_timeout_ms": "\(settings.busyTimeoutMillis)",
+            "schema_version": "\(settings.schemaVersion)",
         ])
+    }
+
+    /// The settings in force, read back from SQLite on the writer connection.
+    public func settings() throws -> SQLiteSettings {
+        do {
+            return try database.writeWithoutTransaction { db in
+                let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                return SQLiteSettings(
+                    journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?",
+                    synchronous: [0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"][synchronous] ?? "\(synchronous)",
+                    busyTimeoutMillis: try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? -1,
+                    foreignKeys: try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? false,
+                    schemaVersion: try Schema.migrator.appliedIdentifiers(db).count)
+            }
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
     }
 
     public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {

@@ -1,0 +1,30 @@
+import AgentPool
+import Testing
+
+/// Identifier rules (SPEC §3) and the error type (SPEC §10).
+@Suite struct ValidationTests {
+    @Test(arguments: ["a", "run-1", "日本語", String(repeating: "x", count: 256), String(repeating: "é", count: 128), "with space"])
+    func validIdsAreAccepted(_ id: String) throws {
+        try IDValidation.check(id, field: "run_id")
+    }
+
+    @Test(arguments: ["", String(repeating: "x", count: 257), String(repeating: "é", count: 129), "a\u{0}", "a\nb", "\u{1B}[31m", "a\u{7F}", "a\u{85}"])
+    func invalidIdsAreInvalidInputNamingTheField(_ id: String) {
+        #expect(throws: AgentPoolError.self) { try IDValidation.check(id, field: "member.run_id") }
+        do {
+            try IDValidation.check(id, field: "member.run_id")
+        } catch {
+            #expect(error.kind == .invalidInput)
+            #expect(error.field == "member.run_id")
+            #expect(error.message.contains("member.run_id"))
+        }
+    }
+
+    @Test func onlyBusyIsRetryableAndStorageProblemsNeedRepair() {
+        for kind in AgentPoolError.Kind.allCases {
+            let error = AgentPoolError(kind: kind, message: "x")
+            #expect(error.isRetryable == (kind == .busy))
+            #expect((error.retry == .repairNeeded) == [.corruptRecord, .unsupportedSchema, .storage].contains(kind))
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import AgentPool
+import AgentPoolSQLite
+import AgentPoolTestSupport
+import GRDB
+import Testing
+
+/// Snapshots and dedupe lookups read the projections only, through indexes (SPEC §5, §11),
+/// proven with SQLite's own statement trace and `EXPLAIN QUERY PLAN`.
+@Suite struct ProjectionReadTests {
+    /// A store with a pool that has some history, and the log of statements it runs.
+    func populatedStore() async throws -> (SQLiteStore, StatementLog, TemporaryDirectory) {
+        let directory = try TemporaryDirectory()
+        let log = StatementLog()
+        let store = try SQLiteStore(path: "\(directory.path)/pool.sqlite", options: quietOptions(trace: log.trace))
+        try await store.openPool("p")
+        var rng = SeededGenerator(seed: 7)
+        for _ in 0..<300 { await RandomOperation.random(using: &rng).apply(to: store, pool: "p") }
+        try await store.join("p", Member(runID: "reader", agentID: "a", topics: ["t"]))
+        return (store, log, directory)
+    }
+
+    /// The query plan lines of `sql`, run on a separate connection to the same file.
+    func queryPlan(_ sql: String, path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let placeholders = sql.filter { $0 == "?" }.count
+            let arguments = StatementArguments(Array(repeating: DatabaseValue.null, count: placeholders))
+            return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(sql)", arguments: arguments).map { $0["detail"] as String }
+        }
+    }
+
+    @Test func snapshotsAndLookupsNeverReadTheLogAndEveryQueryUsesAnIndex() async throws {
+        let (store, log, directory) = try await populatedStore()
+        let statements = try await log.during {
+            _ = try await store.snapshot("p")
+            _ = try await store.message("p", forKey: "k3")
+            _ = try await store.wake("p", forKey: "wk3")
+            _ = try await store.wake("p", id: "w3")
+            _ = try await store.read("p") { reader in
+                (try reader.member("reader"), try reader.members(ofAgent: "a"), try reader.members(inTopic: "t"),
+                 try reader.registeredWakes(), try reader.inbox(run: "reader", after: 0, limit: 10), try reader.message("m1"))
+            }
+        }
+        // GRDB's own `SELECT * FROM sqlite_master LIMIT 1` (a new reader's warm-up) is not ours.
+        let queries = statements.filter { $0.hasPrefix("SELECT") && !$0.contains("sqlite_master") }
+        #expect(queries.count >= 12)
+        for sql in queries {
+            #expect(!sql.contains("records"), "reads the log: \(sql)")
+            let plan = try queryPlan(sql, path: "\(directory.path)/pool.sqlite")
+            #expect(!plan.isEmpty)
+            // Every table access is an index SEARCH; no SCAN of a table (a SCAN of a temp B-tree
+            // would show as "USE TEMP B-TREE", which is also refused: results come in index order).
+            for line in plan {
+                #expect(line.hasPrefix("SEARCH"), "\(sql) → \(line)")
+            }
+        }
+    }
+
+    @Test func aWriteReadsProjectionsAndOnlyAppendsToTheLog() async throws {
+        let (store, log, _) = try await populatedStore()
+        let statements = try await log.during {
+            let message = Message(messageID: "fresh", from: "reader", to: .run("reader"), contentRef: "c", idempotencyKey: "fresh-key")
+            try await store.write("p") { tx in
+                _ = try tx.message(forKey: "fresh-key")
+                _ = try tx.member("reader")
+                try tx.recordMessage(StoredMessage(message: message, receipt: Receipt(messageID: "fresh", status: .accepted)))
+                try tx.recordMessage(StoredMessage(message: message, receipt: Receipt(messageID: "fresh", status: .delivered, deliveredTo: ["reader"])))
+            }
+        }
+        let touchingLog = statements.filter { $0.contains("records") }
+        #expect(touchingLog.count == 2)
+        #expect(touchingLog.allSatisfy { $0.hasPrefix("INSERT INTO records") })
+        #expect(statements.first == "BEGIN IMMEDIATE TRANSACTION")
+        #expect(statements.last == "COMMIT TRANSACTION")
+    }
+}

@@ -1,0 +1,173 @@
+import AgentPool
+import AgentPoolSQLite
+import AgentPoolTestSupport
+import Foundation
+import GRDB
+import Logging
+import Testing
+
+/// How the SQLite backend creates, opens and refuses files (SPEC §12).
+@Suite struct SQLiteFileTests {
+    @Test func aNewDatabaseAndItsParentDirectoriesAreCreatedReadableByTheOwnerOnly() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/a/b/pool.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("p")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: "\(directory.path)/a/b")).contains { $0.contains(".creating-") })
+        try await store.close()
+    }
+
+    @Test func defaultsAreWALNormalFiveSecondsAndForeignKeysOn() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/pool.sqlite", options: quietOptions())
+        let settings = try store.settings()
+        #expect(settings == SQLiteSettings(journalMode: "wal", synchronous: "NORMAL", busyTimeoutMillis: 5000, foreignKeys: true, schemaVersion: SQLiteStore.schemaVersion))
+    }
+
+    @Test func synchronousFullAndTheBusyTimeoutAreConfigurable() async throws {
+        let directory = try TemporaryDirectory()
+        var options = quietOptions()
+        options.synchronous = .full
+        options.busyTimeout = .milliseconds(1500)
+        let store = try SQLiteStore(path: "\(directory.path)/pool.sqlite", options: options)
+        let settings = try store.settings()
+        #expect(settings.synchronous == "FULL")
+        #expect(settings.busyTimeoutMillis == 1500)
+    }
+
+    @Test func openingLogsOneSummaryLine() async throws {
+        let directory = try TemporaryDirectory()
+        let box = CapturingLogHandler.Box()
+        var options = SQLiteOptions()
+        options.logger = Logger(label: "test") { _ in CapturingLogHandler(box: box) }
+        _ = try SQLiteStore(path: "\(directory.path)/pool.sqlite", options: options)
+        let lines = box.lines.withLock { $0 }
+        #expect(lines.count == 1)
+        let metadata = lines.first?.2 ?? [:]
+        #expect(Set(metadata.keys) == ["backend", "path", "journal_mode", "synchronous", "busy_timeout_ms", "schema_version"])
+        #expect(metadata["journal_mode"] == "wal")
+        #expect(metadata["backend"] == "sqlite")
+    }
+
+    @Test func aNewerSchemaIsRefusedAndTheFileIsUntouched() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("p")
+        try await store.close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')") }
+        try queue.close()
+        let before = fileBytes(path)
+
+        #expect(throws: AgentPoolError.self) { _ = try SQLiteStore(path: path, options: quietOptions()) }
+        let error = try #require(catchError { _ = try SQLiteStore(path: path, options: quietOptions()) })
+        #expect(error.kind == .unsupportedSchema)
+        #expect(error.retry == .repairNeeded)
+        #expect(fileBytes(path) == before)
+    }
+
+    @Test func anotherApplicationsDatabaseIsRefusedUntouched() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/other.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')") }
+        try queue.close()
+        let before = fileBytes(path)
+        let error = catchError { _ = try SQLiteStore(path: path, options: quietOptions()) }
+        #expect(error?.kind == .unsupportedSchema)
+        #expect(fileBytes(path) == before)
+    }
+
+    static let badFiles: [(String, Data)] = [
+        ("garbage", Data("this is not a database, just text that is long enough".utf8)),
+        ("empty", Data()),
+        ("truncated header", Data("SQLite for".utf8)),
+    ]
+
+    @Test(arguments: badFiles.map(\.0))
+    func aFileThatIsNotADatabaseIsAStorageErrorAndStaysUntouched(_ name: String) async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/bad.sqlite"
+        let bytes = Self.badFiles.first { $0.0 == name }!.1
+        FileManager.default.createFile(atPath: path, contents: bytes)
+        let error = catchError { _ = try SQLiteStore(path: path, options: quietOptions()) }
+        #expect(error?.kind == .storage)
+        #expect(error?.code == 26)  // SQLITE_NOTADB
+        #expect(fileBytes(path) == bytes)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["bad.sqlite"])
+    }
+
+    @Test func aDirectoryWhereTheFileShouldBeIsAStorageError() async throws {
+        let directory = try TemporaryDirectory()
+        let error = catchError { _ = try SQLiteStore(path: directory.path, options: quietOptions()) }
+        #expect(error?.kind == .storage)
+        #expect(error?.message.contains("directory") == true)
+    }
+
+    @Test func anEmptyPathIsInvalidInput() {
+        #expect(catchError { _ = try SQLiteStore(path: "", options: quietOptions()) }?.field == "path")
+    }
+
+    @Test func aCorruptRecordIsATypedErrorAndOtherPoolsKeepWorking() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("broken")
+        try await store.openPool("fine")
+        try await store.join("broken", Member(runID: "r", agentID: "a"))
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE records SET payload = '{\"type\":\"member_joined\",\"member\":' WHERE seq = 2 AND pool = (SELECT id FROM pools WHERE pool_id = 'broken')")
+        }
+        let malformed = await agentPoolErrorOf { _ = try await store.records("broken") }
+        #expect(malformed?.kind == .corruptRecord)
+        #expect(malformed?.message.contains("record 2 of pool 'broken'") == true)
+
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE records SET kind = 'mystery', payload = '{\"type\":\"mystery\"}' WHERE seq = 2 AND pool = (SELECT id FROM pools WHERE pool_id = 'broken')")
+        }
+        let unknown = await agentPoolErrorOf { _ = try await store.records("broken") }
+        #expect(unknown?.kind == .corruptRecord)
+        #expect(unknown?.message.contains("unknown kind 'mystery'") == true)
+        try queue.close()
+
+        try await store.join("fine", Member(runID: "r", agentID: "a"))
+        #expect(try await store.records("fine").count == 2)
+        #expect(try await store.snapshot("broken").members.count == 1)  // projections still serve reads
+    }
+
+    @Test func aWriteBlockedPastTheBusyTimeoutIsBusyAndWritesNothingThenSucceedsOnceReleased() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        var options = quietOptions()
+        options.busyTimeout = .milliseconds(200)
+        let store = try SQLiteStore(path: path, options: options)
+        try await store.openPool("p")
+        var unsafe = Configuration()
+        unsafe.allowsUnsafeTransactions = true  // this connection keeps its lock between accesses
+        let blocker = try DatabaseQueue(path: path, configuration: unsafe)
+        try await blocker.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+
+        let error = await agentPoolErrorOf { try await store.join("p", Member(runID: "r", agentID: "a")) }
+        #expect(error?.kind == .busy)
+        #expect(error?.isRetryable == true)
+
+        try await blocker.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+        try blocker.close()
+        #expect(try await store.records("p").count == 1)
+        #expect(try await store.join("p", Member(runID: "r", agentID: "a"))?.seq == 2)
+    }
+}
+
+/// The ``AgentPoolError`` a synchronous `body` threw.
+func catchError(_ body: () throws -> Void) -> AgentPoolError? {
+    do { try body(); return nil } catch { return error as? AgentPoolError }
+}
+
+/// The ``AgentPoolError`` an asynchronous `body` threw.
+func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? {
+    do { try await body(); return nil } catch { return error as? AgentPoolError }
+}

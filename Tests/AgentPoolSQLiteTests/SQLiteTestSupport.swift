@@ -1,0 +1,57 @@
+import AgentPool
+import AgentPoolSQLite
+import AgentPoolTestSupport
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// Options with a quiet logger and, when given, a statement trace.
+func quietOptions(trace: (@Sendable (String) -> Void)? = nil) -> SQLiteOptions {
+    var options = SQLiteOptions()
+    options.logger.logLevel = .warning
+    options.statementTrace = trace
+    return options
+}
+
+/// The bytes of a file, or nil when it does not exist; compared before and after to prove a
+/// refused open left the file untouched.
+func fileBytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+/// Collects the SQL of traced statements.
+final class StatementLog: Sendable {
+    private let statements = Mutex<[String]>([])
+    private let recording = Mutex(false)
+
+    var trace: @Sendable (String) -> Void {
+        { [self] sql in if recording.withLock({ $0 }) { statements.withLock { $0.append(sql) } } }
+    }
+
+    /// The statements run by `body`.
+    func during(_ body: () async throws -> Void) async rethrows -> [String] {
+        statements.withLock { $0 = [] }
+        recording.withLock { $0 = true }
+        try await body()
+        recording.withLock { $0 = false }
+        return statements.withLock { $0 }
+    }
+}
+
+/// A log handler that keeps every message, for asserting on the open summary line.
+struct CapturingLogHandler: LogHandler {
+    final class Box: Sendable {
+        let lines = Mutex<[(Logger.Level, String, Logger.Metadata)]>([])
+    }
+    let box: Box
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        box.lines.withLock { $0.append((event.level, event.message.description, event.metadata ?? [:])) }
+    }
+}
