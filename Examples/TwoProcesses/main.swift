@@ -13,6 +13,11 @@ import Foundation
 let messagesPerRun = 5
 let pool = "demo"
 
+/// Prints a line at once (unbuffered), so that the two processes' lines interleave as they happen.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func openStore(_ path: String) throws -> SQLiteStore {
     var options = SQLiteOptions()
     options.logger.logLevel = .warning
@@ -23,7 +28,7 @@ func openStore(_ path: String) throws -> SQLiteStore {
 func runAgent(name: String, peer: String, path: String) async throws {
     let store = try openStore(path)
     try await store.join(pool, Member(runID: name, agentID: "greeter", topics: ["greetings"]))
-    print("[\(name) pid \(getpid())] joined pool '\(pool)'")
+    say("[\(name) pid \(getpid())] joined pool '\(pool)'")
     for index in 1...messagesPerRun {
         let id = "\(name)-\(index)"
         let message = Message(messageID: id, from: name, to: .run(peer), contentRef: "hello #\(index) from \(name)", idempotencyKey: id)
@@ -32,7 +37,7 @@ func runAgent(name: String, peer: String, path: String) async throws {
             try tx.recordMessage(StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)))
             return try tx.recordMessage(StoredMessage(message: message, receipt: Receipt(messageID: id, status: .delivered, deliveredTo: [peer])))
         }
-        print("[\(name) pid \(getpid())] sent \(id) to \(peer) (seq \(delivered?.seq ?? 0))")
+        say("[\(name) pid \(getpid())] sent \(id) to \(peer) (seq \(delivered?.seq ?? 0))")
     }
     try await store.close()
 }
@@ -41,7 +46,7 @@ func runAgent(name: String, peer: String, path: String) async throws {
 func runParent(path: String) async throws -> Bool {
     let store = try openStore(path)
     try await store.openPool(pool)
-    print("database: \(path)")
+    say("database: \(path)")
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let children = try [("alice", "bob"), ("bob", "alice")].map { name, peer in
         let process = Process()
@@ -52,7 +57,7 @@ func runParent(path: String) async throws -> Bool {
     }
     for child in children { child.waitUntilExit() }
     guard children.allSatisfy({ $0.terminationStatus == 0 }) else {
-        print("an agent process failed")
+        say("an agent process failed")
         return false
     }
 
@@ -62,8 +67,8 @@ func runParent(path: String) async throws -> Bool {
     let deliveredToPeer = snapshot.messages.allSatisfy { stored in
         stored.receipt.status == .delivered && stored.receipt.deliveredTo == [stored.message.from == "alice" ? "bob" : "alice"]
     }
-    print("pool '\(pool)': \(snapshot.members.count) members, \(snapshot.messages.count) messages, \(records.count) records, cursor \(snapshot.cursor ?? 0)")
-    print("checks: every message delivered to the other run: \(deliveredToPeer); seqs gapless 1…\(records.count): \(gapless)")
+    say("pool '\(pool)': \(snapshot.members.count) members, \(snapshot.messages.count) messages, \(records.count) records, cursor \(snapshot.cursor ?? 0)")
+    say("checks: every message delivered to the other run: \(deliveredToPeer); seqs gapless 1…\(records.count): \(gapless)")
     try await store.close()
     return snapshot.members.count == 2 && snapshot.messages.count == 2 * messagesPerRun && gapless && deliveredToPeer
 }
@@ -73,11 +78,11 @@ do {
     if arguments.count == 5, arguments[1] == "--agent" {
         try await runAgent(name: arguments[2], peer: arguments[3], path: arguments[4])
     } else {
-        let path = arguments.count > 1
-            ? arguments[1]
-            : NSTemporaryDirectory() + "agentpool-demo-\(getpid())/demo.sqlite"
+        let temporary = NSTemporaryDirectory() + "agentpool-demo-\(getpid())"
+        let path = arguments.count > 1 ? arguments[1] : temporary + "/demo.sqlite"
         let ok = try await runParent(path: path)
-        print(ok ? "OK" : "FAILED")
+        try? FileManager.default.removeItem(atPath: temporary)
+        say(ok ? "OK" : "FAILED")
         exit(ok ? 0 : 1)
     }
 } catch {
