@@ -103,6 +103,18 @@ final class SQLitePoolTransaction: PoolWriter {
                   "SELECT stored FROM wakes WHERE pool = ? AND status = 'registered' ORDER BY condition_id", what: "wake")
     }
 
+    func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage] {
+        try fetch(StoredMessage.self, """
+            SELECT stored FROM messages WHERE pool = ? AND deadline IS NOT NULL AND deadline <= ? ORDER BY deadline, message_id LIMIT ?
+            """, [now, limit], what: "message")
+    }
+
+    func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake] {
+        try fetch(StoredWake.self, """
+            SELECT stored FROM wakes WHERE pool = ? AND deadline IS NOT NULL AND deadline <= ? ORDER BY deadline, condition_id LIMIT ?
+            """, [now, limit], what: "wake")
+    }
+
     func records(after: Seq, limit: Int) throws -> [PoolRecord] {
         guard let rowID = try rowID else { return [] }
         let statement = try db.cachedStatement(sql: """
@@ -173,17 +185,19 @@ final class SQLitePoolTransaction: PoolWriter {
                 }
             }
             try execute("""
-                INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (pool, message_id) DO UPDATE SET
-                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored, seq = excluded.seq
-                """, [pool, id, stored.message.idempotencyKey, stored.receipt.status.rawValue, encoded.inner, seq])
+                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored,
+                    seq = excluded.seq, deadline = excluded.deadline
+                """, [pool, id, stored.message.idempotencyKey, stored.receipt.status.rawValue, encoded.inner, seq, stored.deadline])
         case .wake(let stored):
             try execute("""
-                INSERT INTO wakes (pool, condition_id, idempotency_key, status, stored, seq) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO wakes (pool, condition_id, idempotency_key, status, stored, seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (pool, condition_id) DO UPDATE SET
-                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored, seq = excluded.seq
+                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored,
+                    seq = excluded.seq, deadline = excluded.deadline
                 """, [pool, stored.condition.conditionID, stored.condition.idempotencyKey,
-                      stored.registration.status.rawValue, encoded.inner, seq])
+                      stored.registration.status.rawValue, encoded.inner, seq, stored.deadline])
         }
         current.info.cursor = seq
         self.pool = .some(current)
@@ -191,10 +205,12 @@ final class SQLitePoolTransaction: PoolWriter {
         return PoolRecord(poolID: poolID, seq: seq, recordedAt: now, payload: payload)
     }
 
-    /// Writes the pool's cursor once for the whole transaction; called before COMMIT.
-    func finish() throws {
-        guard cursorChanged, let loaded = try loadedPool() else { return }
+    /// Writes the pool's cursor once for the whole transaction; called before COMMIT. Returns
+    /// whether anything was appended.
+    func finish() throws -> Bool {
+        guard cursorChanged, let loaded = try loadedPool() else { return false }
         try execute("UPDATE pools SET last_seq = ? WHERE id = ?", [loaded.info.cursor, loaded.rowID])
+        return true
     }
 
     private func execute(_ sql: String, _ arguments: StatementArguments) throws {

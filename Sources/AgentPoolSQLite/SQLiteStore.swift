@@ -15,6 +15,11 @@ public final class SQLiteStore: PoolStore {
     /// The options the store was opened with.
     public let options: SQLiteOptions
     private let database: DatabasePool
+    private let notifier: FileChangeNotifier
+    /// The time source stamped on records.
+    public var clock: any AgentPoolClock { options.clock }
+    /// Bumped after this store's writes and whenever another process commits to the file.
+    public let changes = ChangeSignal()
 
     /// The schema version this build writes and reads.
     public static var schemaVersion: Int { Schema.currentVersion }
@@ -54,6 +59,12 @@ public final class SQLiteStore: PoolStore {
         } catch {
             throw SQLiteErrors.map(error)
         }
+        let database = self.database
+        notifier = try FileChangeNotifier(databasePath: path, signal: changes) {
+            try? database.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, last_seq FROM pools ORDER BY id").flatMap { [$0[0], $0[1]] as [Int64] }
+            }
+        }
         let settings = try settings()
         options.logger.info("agentpool store opened", metadata: [
             "backend": "sqlite",
@@ -64,6 +75,8 @@ public final class SQLiteStore: PoolStore {
             "schema_version": "\(settings.schemaVersion)",
         ])
     }
+
+    deinit { notifier.stop() }
 
     /// The settings in force, read back from SQLite on the writer connection.
     public func settings() throws -> SQLiteSettings {
@@ -97,14 +110,15 @@ public final class SQLiteStore: PoolStore {
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
+        let (result, wrote): (T, Bool)
         do {
-            return try await database.writeWithoutTransaction { db in
-                var result: T?
+            (result, wrote) = try await database.writeWithoutTransaction { db in
+                var result: (T, Bool)?
                 try db.inTransaction(.immediate) {
                     // The clock is read once the write lock is held, so recorded_at follows seq.
                     let transaction = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis())
-                    result = try body(transaction)
-                    try transaction.finish()
+                    let value = try body(transaction)
+                    result = (value, try transaction.finish())
                     return .commit
                 }
                 return result!
@@ -112,6 +126,12 @@ public final class SQLiteStore: PoolStore {
         } catch {
             throw SQLiteErrors.map(error)
         }
+        if wrote {
+            // After COMMIT returned: watchers that wake now see the new records.
+            notifier.touch()
+            changes.notify()
+        }
+        return result
     }
 
     public func pools() async throws -> [PoolSummary] {
@@ -130,6 +150,7 @@ public final class SQLiteStore: PoolStore {
     }
 
     public func close() async throws {
+        notifier.stop()
         do {
             try database.close()
         } catch {

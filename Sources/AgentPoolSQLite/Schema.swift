@@ -57,9 +57,11 @@ enum Schema {
                     status TEXT NOT NULL,
                     stored TEXT NOT NULL,
                     seq INTEGER NOT NULL,
+                    deadline INTEGER,
                     PRIMARY KEY (pool, message_id)
                 ) WITHOUT ROWID;
                 CREATE UNIQUE INDEX messages_by_key ON messages(pool, idempotency_key);
+                CREATE INDEX messages_due ON messages(pool, deadline) WHERE deadline IS NOT NULL;
 
                 CREATE TABLE wakes (
                     pool INTEGER NOT NULL REFERENCES pools(id),
@@ -68,9 +70,11 @@ enum Schema {
                     status TEXT NOT NULL,
                     stored TEXT NOT NULL,
                     seq INTEGER NOT NULL,
+                    deadline INTEGER,
                     PRIMARY KEY (pool, condition_id)
                 ) WITHOUT ROWID;
                 CREATE UNIQUE INDEX wakes_by_key ON wakes(pool, idempotency_key);
+                CREATE INDEX wakes_due ON wakes(pool, deadline) WHERE deadline IS NOT NULL;
                 CREATE INDEX wakes_registered ON wakes(pool, condition_id) WHERE status = 'registered';
 
                 -- Deliveries per run, so that an inbox read never scans the log.

@@ -6,7 +6,10 @@ import Synchronization
 /// Writes are serialized by one lock; a write that throws leaves every pool as it was.
 public final class InMemoryStore: PoolStore {
     private let storage = Mutex(Storage())
-    private let clock: any AgentPoolClock
+    /// The time source stamped on records.
+    public let clock: any AgentPoolClock
+    /// Bumped after every write that appended.
+    public let changes = ChangeSignal()
 
     struct Storage {
         var pools: [PoolID: InMemoryPool] = [:]
@@ -29,13 +32,15 @@ public final class InMemoryStore: PoolStore {
 
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
-        return try storage.withLock { storage throws -> T in
+        let (result, wrote) = try storage.withLock { storage throws -> (T, Bool) in
             try Self.checkOpen(storage)
             let transaction = InMemoryTransaction(data: storage.pools[pool] ?? InMemoryPool(poolID: pool), now: clock.nowMillis())
             let result = try body(transaction)
             if transaction.wrote { storage.pools[pool] = transaction.data }
-            return result
+            return (result, transaction.wrote)
         }
+        if wrote { changes.notify() }
+        return result
     }
 
     public func pools() async throws -> [PoolSummary] {
@@ -128,6 +133,16 @@ final class InMemoryTransaction: PoolWriter {
 
     func registeredWakes() throws -> [StoredWake] {
         try wakes().filter { $0.registration.status == .registered }
+    }
+
+    func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage] {
+        Array(data.state.messages.values.filter { ($0.deadline ?? .max) <= now }
+            .sorted { ($0.deadline!, $0.message.messageID) < ($1.deadline!, $1.message.messageID) }.prefix(limit))
+    }
+
+    func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake] {
+        Array(data.state.wakes.values.filter { ($0.deadline ?? .max) <= now }
+            .sorted { ($0.deadline!, $0.condition.conditionID) < ($1.deadline!, $1.condition.conditionID) }.prefix(limit))
     }
 
     func records(after: Seq, limit: Int) throws -> [PoolRecord] {

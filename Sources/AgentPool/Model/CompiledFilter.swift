@@ -3,8 +3,9 @@
 public struct CompiledFilter: Codable, Hashable, Sendable {
     /// The normalized filter.
     public var filter: EventFilter
-    /// Runs whose events the filter may see: members holding every pool policy ref, sorted.
-    public var scopeRuns: [RunID]
+    /// Runs whose events the filter may see: when the pool has policy refs, the members holding
+    /// all of them at registration, sorted; nil (every run) when the pool has none.
+    public var scopeRuns: [RunID]?
     /// Whether only envelope fields are matched.
     public var envelopeOnly: Bool
     /// A stable hash of the fields above (FNV-1a 64, hex).
@@ -14,7 +15,7 @@ public struct CompiledFilter: Codable, Hashable, Sendable {
     public static func compile(_ filter: EventFilter, members: [Member], config: PoolConfig) -> CompiledFilter {
         let normalized = filter.normalized()
         let required = Set(config.policyRefs)
-        let scope = members
+        let scope = required.isEmpty ? nil : members
             .filter { required.isSubset(of: $0.policyRefs) }
             .map(\.runID)
             .normalizedIDs()
@@ -24,14 +25,13 @@ public struct CompiledFilter: Codable, Hashable, Sendable {
             hasher.combine(name)
             if let values = facet.values { hasher.combine(values.count); values.forEach { hasher.combine($0) } } else { hasher.combine(-1) }
         }
-        hasher.combine(scope.count)
-        scope.forEach { hasher.combine($0) }
+        if let scope { hasher.combine(scope.count); scope.forEach { hasher.combine($0) } } else { hasher.combine(-1) }
         hasher.combine(envelopeOnly ? "e" : "f")
         return CompiledFilter(filter: normalized, scopeRuns: scope, envelopeOnly: envelopeOnly, fingerprint: hasher.hex)
     }
 
     /// Creates a compiled filter from its parts; prefer ``compile(_:members:config:)``.
-    public init(filter: EventFilter, scopeRuns: [RunID], envelopeOnly: Bool, fingerprint: String) {
+    public init(filter: EventFilter, scopeRuns: [RunID]?, envelopeOnly: Bool, fingerprint: String) {
         self.filter = filter
         self.scopeRuns = scopeRuns
         self.envelopeOnly = envelopeOnly
@@ -45,7 +45,7 @@ public struct CompiledFilter: Codable, Hashable, Sendable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         filter = try container.decodeIfPresent(EventFilter.self, forKey: .filter) ?? EventFilter()
-        scopeRuns = try container.decode(OmittedWhenEmpty<[RunID]>.self, forKey: .scopeRuns).wrappedValue
+        scopeRuns = try container.decodeIfPresent([RunID].self, forKey: .scopeRuns)
         envelopeOnly = try container.decodeIfPresent(Bool.self, forKey: .envelopeOnly) ?? true
         fingerprint = try container.decodeIfPresent(String.self, forKey: .fingerprint) ?? ""
     }
@@ -53,7 +53,7 @@ public struct CompiledFilter: Codable, Hashable, Sendable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(filter, forKey: .filter)
-        try container.encode(OmittedWhenEmpty(wrappedValue: scopeRuns), forKey: .scopeRuns)
+        try container.encodeIfPresent(scopeRuns, forKey: .scopeRuns)
         try container.encode(envelopeOnly, forKey: .envelopeOnly)
         try container.encode(fingerprint, forKey: .fingerprint)
     }

@@ -12,6 +12,11 @@ public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
         }
     }
 
+    /// The message's deadline in this status, if any: the response deadline while `delivered`.
+    func deadline(of receipt: Receipt) -> Millis? {
+        self == .delivered ? receipt.responseDeadlineMillis : nil
+    }
+
     /// Whether a message may be first recorded with this status.
     public var isInitial: Bool { self == .accepted || self == .failed || self == .expired }
 
@@ -39,11 +44,13 @@ public struct Receipt: Codable, Hashable, Sendable {
     public var responseDeadlineMillis: Millis?
     /// Why the message failed, when it did (e.g. `no_recipient`).
     public var reason: String?
+    /// The seq of the record that stored this receipt (added by this spec).
+    public var cursor: Seq?
 
     /// Creates a receipt. Run lists are sets: stores keep them sorted (``normalized()``).
     public init(
         messageID: MessageID, status: MessageStatus, deliveredTo: [RunID] = [], respondedBy: [RunID] = [],
-        responseDeadlineMillis: Millis? = nil, reason: String? = nil
+        responseDeadlineMillis: Millis? = nil, reason: String? = nil, cursor: Seq? = nil
     ) {
         self.messageID = messageID
         self.status = status
@@ -51,6 +58,7 @@ public struct Receipt: Codable, Hashable, Sendable {
         self.respondedBy = respondedBy
         self.responseDeadlineMillis = responseDeadlineMillis
         self.reason = reason
+        self.cursor = cursor
     }
 
     /// The same receipt with run lists sorted and deduplicated.
@@ -63,7 +71,7 @@ public struct Receipt: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", status, deliveredTo = "delivered_to", respondedBy = "responded_by"
-        case responseDeadlineMillis = "response_deadline_millis", reason
+        case responseDeadlineMillis = "response_deadline_millis", reason, cursor
     }
 }
 
@@ -84,4 +92,9 @@ public struct StoredMessage: Codable, Hashable, Sendable {
     public func normalized() -> StoredMessage {
         StoredMessage(message: message.normalized(), receipt: receipt.normalized())
     }
+}
+
+extension StoredMessage {
+    /// The deadline this message is swept at, if any (see ``PoolReader/dueMessages(at:limit:)``).
+    public var deadline: Millis? { receipt.status.deadline(of: receipt) }
 }

@@ -73,3 +73,8 @@ public struct StoredWake: Codable, Hashable, Sendable {
         case condition, compiledFilter = "compiled_filter", registration
     }
 }
+
+extension StoredWake {
+    /// The deadline this wake is swept at, if any: its timeout while `registered`.
+    public var deadline: Millis? { registration.status == .registered ? registration.deadlineMillis : nil }
+}

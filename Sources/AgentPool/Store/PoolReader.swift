@@ -32,6 +32,10 @@ public protocol PoolReader {
     func wakes() throws -> [StoredWake]
     /// Wakes whose status is `registered`, sorted by condition id.
     func registeredWakes() throws -> [StoredWake]
+    /// Delivered messages whose response deadline is at or before `now`, by deadline (an index).
+    func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage]
+    /// Registered wakes whose deadline is at or before `now`, by deadline (an index).
+    func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake]
     /// Up to `limit` records with seq > `after`, in seq order.
     func records(after: Seq, limit: Int) throws -> [PoolRecord]
     /// Up to `limit` deliveries to `run` with seq > `after`, in seq order (an index, not a scan).
@@ -104,6 +108,11 @@ extension PoolReader {
         return Snapshot(
             poolID: poolID, created: info.created, members: try members(), topics: try topics(),
             config: info.config, messages: try messages(), wakes: try wakes(), cursor: info.cursor)
+    }
+
+    /// The seq the next append will get: the pool's cursor + 1 (allocates nothing).
+    public func nextSeq() throws -> Seq {
+        try requireInfo().cursor + 1
     }
 
     /// The pool's info, or `poolNotFound`.

@@ -15,6 +15,13 @@ public protocol PoolStore: Sendable {
     ///   the busy timeout (retryable); whatever `body` throws.
     func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T
 
+    /// The store's time source: stamps records, and is what deadlines are compared with.
+    var clock: any AgentPoolClock { get }
+
+    /// Bumped whenever any process may have written to the store; shared by all of the store's
+    /// watchers and waiters (one notifier per opened store).
+    var changes: ChangeSignal { get }
+
     /// Every pool with its cursor and counts, sorted by pool id.
     func pools() async throws -> [PoolSummary]
 
