@@ -55,6 +55,11 @@ let package = Package(
             name: "AgentPoolConformanceTests",
             dependencies: ["AgentPool", "AgentPoolTestSupport"]
         ),
+        // The coordinator's rules (SPEC §7–§8) on every backend.
+        .testTarget(
+            name: "AgentPoolCoordinatorTests",
+            dependencies: ["AgentPool", "AgentPoolTestSupport"]
+        ),
         // What only the SQLite backend has: files, schema, query plans, several processes.
         .testTarget(
             name: "AgentPoolSQLiteTests",

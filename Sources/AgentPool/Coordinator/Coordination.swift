@@ -1,0 +1,276 @@
+/// The coordination rules of SPEC §7–§8, applied inside ONE write transaction.
+///
+/// Every operation here reads, checks and appends through the same ``PoolWriter``; the store
+/// commits all of it or none. Each appended record is evaluated against the registered wakes in
+/// the same transaction (``append(message:)`` / ``append(wake:)``), so a matched wake can never be
+/// left untriggered by a crash.
+final class Coordination {
+    let tx: any PoolWriter
+    /// The registered wakes, loaded on first use and kept current as this transaction changes them.
+    private var registered: [StoredWake]?
+
+    /// Most deadlines swept per write; the rest go to the next writes.
+    static let sweepBatch = 64
+
+    init(_ tx: any PoolWriter) { self.tx = tx }
+
+    var now: Millis { tx.now }
+    var poolID: PoolID { tx.poolID }
+
+    // MARK: Appends that trigger wakes
+
+    /// Records a message status with the receipt's cursor set, then triggers matching wakes.
+    @discardableResult
+    func append(message stored: StoredMessage) throws -> Receipt {
+        var stored = stored
+        stored.receipt.cursor = try tx.nextSeq()
+        if let record = try tx.recordMessage(stored) { try trigger(by: record) }
+        return stored.receipt
+    }
+
+    /// Records a wake status; wake events never trigger wakes.
+    @discardableResult
+    func append(wake stored: StoredWake) throws -> Registration {
+        try tx.recordWake(stored)
+        let id = stored.condition.conditionID
+        if stored.registration.status == .registered {
+            registered?.append(stored)
+        } else {
+            registered?.removeAll { $0.condition.conditionID == id }
+        }
+        return stored.registration
+    }
+
+    /// Appends a record that is neither a message nor a wake status, then triggers matching wakes.
+    func append(other record: PoolRecord?) throws {
+        if let record { try trigger(by: record) }
+    }
+
+    private func registeredWakes() throws -> [StoredWake] {
+        if let registered { return registered }
+        let loaded = try tx.registeredWakes()
+        registered = loaded
+        return loaded
+    }
+
+    /// Triggers every registered wake whose compiled filter matches `record`'s event.
+    private func trigger(by record: PoolRecord) throws {
+        guard let event = PoolEvent(record), !event.isWakeEvent else { return }
+        for wake in try registeredWakes() where wake.compiledFilter.matches(event) {
+            var registration = wake.registration
+            registration.status = .triggered
+            registration.matchingCursor = event.cursor
+            try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration))
+        }
+    }
+
+    // MARK: Sweeping deadlines
+
+    /// Times out overdue wakes and delivered messages whose response deadline passed.
+    func sweep() throws {
+        guard try tx.info() != nil else { return }
+        for wake in try tx.dueWakes(at: now, limit: Self.sweepBatch) {
+            try finish(wake, as: .timedOut, reason: "deadline")
+        }
+        for stored in try tx.dueMessages(at: now, limit: Self.sweepBatch) {
+            var receipt = stored.receipt
+            receipt.status = .timedOut
+            receipt.reason = "response_timeout"
+            try append(message: StoredMessage(message: stored.message, receipt: receipt))
+        }
+    }
+
+    /// Moves a registered wake to a final status (first terminal wins: a final wake is returned as is).
+    @discardableResult
+    func finish(_ wake: StoredWake, as status: WakeStatus, reason: String? = nil) throws -> Registration {
+        guard wake.registration.status == .registered else { return wake.registration }
+        var registration = wake.registration
+        registration.status = status
+        registration.reason = reason
+        return try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration))
+    }
+
+    // MARK: Membership
+
+    func join(_ member: Member) throws -> Seq {
+        try append(other: try tx.join(member))
+        return try tx.requireInfo().cursor
+    }
+
+    func leave(_ run: RunID) throws -> Seq {
+        try append(other: try tx.leave(run))
+        return try tx.requireInfo().cursor
+    }
+
+    func markCreated() throws -> Seq {
+        try append(other: try tx.markCreated())
+        return try tx.requireInfo().cursor
+    }
+
+    // MARK: Messages
+
+    /// The dedupe check of SPEC §7 step 1: the existing receipt for the same message, nil for a
+    /// new one, `idempotencyConflict` otherwise.
+    private func deduplicate(_ message: Message) throws -> Receipt? {
+        if let existing = try tx.message(forKey: message.idempotencyKey) {
+            guard existing.message == message else {
+                throw AgentPoolError.make(.idempotencyConflict,
+                    "idempotency key '\(message.idempotencyKey)' is already used by a different message ('\(existing.message.messageID)')")
+            }
+            return existing.receipt
+        }
+        if try tx.message(message.messageID) != nil {
+            throw AgentPoolError.make(.idempotencyConflict,
+                "message id '\(message.messageID)' is already used under another idempotency key")
+        }
+        return nil
+    }
+
+    func send(_ message: Message) throws -> Receipt {
+        let message = message.normalized()
+        let info = try tx.requireInfo()
+        if let receipt = try deduplicate(message) { return receipt }
+        guard try tx.member(message.from) != nil else { throw AgentPoolError.notMember(message.from, pool: poolID) }
+        if case .pool(let target) = message.to.target, target != poolID {
+            throw AgentPoolError.invalidInput(field: "message.to.target.pool_id",
+                "message addresses pool '\(target)' but is sent in pool '\(poolID)'")
+        }
+        let id = message.messageID
+        if let expiry = message.expiresAtMillis, expiry <= now {
+            return try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .expired)))
+        }
+        let missing = Set(info.config.messagePolicy.requiredPolicyRefs).subtracting(message.policyRefs)
+        if !missing.isEmpty {
+            return try append(message: StoredMessage(message: message, receipt: Receipt(
+                messageID: id, status: .failed, reason: "missing_required_policy_refs: \(missing.normalizedIDs().joined(separator: ","))")))
+        }
+        let recipients = try resolveRecipients(message, config: info.config)
+        if recipients.isEmpty {
+            return try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .failed, reason: "no_recipient")))
+        }
+        try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)))
+        let deadline = message.responseContract?.timeoutMillis.map { now + $0 }
+        return try append(message: StoredMessage(message: message, receipt: Receipt(
+            messageID: id, status: .delivered, deliveredTo: recipients, responseDeadlineMillis: deadline)))
+    }
+
+    /// SPEC §7 step 4: the members the address selects, minus the sender of a pool broadcast
+    /// unless the policy includes it, keeping those holding every policy ref the message carries.
+    private func resolveRecipients(_ message: Message, config: PoolConfig) throws -> [RunID] {
+        let candidates: [Member]
+        switch message.to.target {
+        case .run(let run): candidates = try tx.member(run).map { [$0] } ?? []
+        case .agent(let agent): candidates = try tx.members(ofAgent: agent)
+        case .topic(let topic): candidates = try tx.members(inTopic: topic)
+        case .pool:
+            let includeSender = config.messagePolicy.includeSenderInPoolBroadcast
+            candidates = try tx.members().filter { includeSender || $0.runID != message.from }
+        }
+        let carried = Set(message.policyRefs)
+        return candidates.filter { carried.isSubset(of: $0.policyRefs) }.map(\.runID).normalizedIDs()
+    }
+
+    func reply(to originalID: MessageID, with message: Message) throws -> Receipt {
+        var message = message.normalized()
+        if let replyTo = message.replyTo, replyTo != originalID {
+            throw AgentPoolError.invalidInput(field: "message.reply_to", "reply_to is '\(replyTo)' but the reply answers '\(originalID)'")
+        }
+        message.replyTo = originalID
+        _ = try tx.requireInfo()
+        if let receipt = try deduplicate(message) { return receipt }
+        guard let original = try tx.message(originalID) else {
+            throw AgentPoolError.make(.notFound, "message '\(originalID)' does not exist in pool '\(poolID)'")
+        }
+        guard original.receipt.deliveredTo.contains(message.from) else {
+            throw AgentPoolError.invalidInput(field: "message.from", "run '\(message.from)' is not a recipient of message '\(originalID)'")
+        }
+        guard original.receipt.status == .delivered || original.receipt.status == .responded else {
+            throw AgentPoolError.make(.invalidStateTransition, "message '\(originalID)' is \(original.receipt.status.rawValue); it takes no reply")
+        }
+        let receipt = try send(message)
+        if original.receipt.status == .delivered, !original.receipt.respondedBy.contains(message.from) {
+            var counted = original.receipt
+            counted.respondedBy = (counted.respondedBy + [message.from]).normalizedIDs()
+            let expected = original.message.responseContract?.expectedResponses ?? 1
+            if counted.respondedBy.count >= expected { counted.status = .responded }
+            try append(message: StoredMessage(message: original.message, receipt: counted))
+        }
+        return receipt
+    }
+
+    func cancel(_ id: MessageID) throws -> Receipt {
+        guard let stored = try tx.message(id) else {
+            throw AgentPoolError.make(.notFound, "message '\(id)' does not exist in pool '\(poolID)'")
+        }
+        guard !stored.receipt.status.isFinal else { return stored.receipt }
+        var receipt = stored.receipt
+        receipt.status = .cancelled
+        return try append(message: StoredMessage(message: stored.message, receipt: receipt))
+    }
+
+    // MARK: Wakes
+
+    func suspendUntil(_ condition: WakeCondition, since: Seq?) throws -> Registration {
+        let condition = condition.normalized()
+        let info = try tx.requireInfo()
+        if let existing = try tx.wake(forKey: condition.idempotencyKey) {
+            guard existing.condition == condition else {
+                throw AgentPoolError.make(.idempotencyConflict,
+                    "idempotency key '\(condition.idempotencyKey)' is already used by a different wake condition ('\(existing.condition.conditionID)')")
+            }
+            return existing.registration
+        }
+        if try tx.wake(condition.conditionID) != nil {
+            throw AgentPoolError.make(.idempotencyConflict,
+                "condition id '\(condition.conditionID)' is already used under another idempotency key")
+        }
+        guard try tx.member(condition.runID) != nil else { throw AgentPoolError.notMember(condition.runID, pool: poolID) }
+        let compiled = CompiledFilter.compile(condition.filter, members: try tx.members(), config: info.config)
+        let registration = Registration(conditionID: condition.conditionID, runID: condition.runID, status: .registered,
+                                        deadlineMillis: condition.timeoutMillis.map { now + $0 })
+        let wake = StoredWake(condition: condition, compiledFilter: compiled, registration: registration)
+        try append(wake: wake)
+        if condition.timeoutMillis == 0 {
+            return try finish(wake, as: .timedOut, reason: "deadline")
+        }
+        if let since, let match = try firstMatch(of: compiled, after: since) {
+            var triggered = registration
+            triggered.status = .triggered
+            triggered.matchingCursor = match
+            return try append(wake: StoredWake(condition: condition, compiledFilter: compiled, registration: triggered))
+        }
+        return registration
+    }
+
+    /// The cursor of the first non-wake event after `since` that `filter` matches.
+    private func firstMatch(of filter: CompiledFilter, after since: Seq) throws -> Seq? {
+        var cursor = since
+        while true {
+            let page = try tx.records(after: cursor, limit: 256)
+            for record in page {
+                if let event = PoolEvent(record), !event.isWakeEvent, filter.matches(event) { return record.seq }
+            }
+            guard let last = page.last else { return nil }
+            cursor = last.seq
+        }
+    }
+
+    func cancelWake(_ id: ConditionID) throws -> Registration {
+        guard let wake = try tx.wake(id) else {
+            throw AgentPoolError.make(.notFound, "wake condition '\(id)' does not exist in pool '\(poolID)'")
+        }
+        return try finish(wake, as: .cancelled)
+    }
+
+    /// The wake's registration, timing it out first when its deadline has passed (the waiter
+    /// records the timeout itself; a race with another process resolves by first terminal wins).
+    func pollWake(_ id: ConditionID) throws -> Registration {
+        guard let wake = try tx.wake(id) else {
+            throw AgentPoolError.make(.notFound, "wake condition '\(id)' does not exist in pool '\(poolID)'")
+        }
+        if let deadline = wake.deadline, deadline <= now {
+            return try finish(wake, as: .timedOut, reason: "deadline")
+        }
+        return wake.registration
+    }
+}

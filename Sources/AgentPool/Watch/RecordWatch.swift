@@ -1,0 +1,94 @@
+/// A live, gapless, duplicate-free sequence of one pool's records (SPEC §9).
+///
+/// It yields the backlog after its cursor page by page, then waits on the store's
+/// ``ChangeSignal`` — which costs no CPU — and reads on when any process appends. Records come
+/// in seq order, each exactly once. Cancelling the consuming task ends the sequence promptly
+/// (`next()` returns nil) and releases its wait. It holds no database transaction between reads.
+public struct RecordWatch: AsyncSequence, Sendable {
+    public typealias Element = PoolRecord
+
+    let store: any PoolStore
+    let poolID: PoolID
+    let after: Seq
+    /// Records read per query.
+    static let pageSize = 256
+
+    /// Follows `poolID` in `store` from `after`.
+    public init(store: any PoolStore, poolID: PoolID, after: Seq) {
+        self.store = store
+        self.poolID = poolID
+        self.after = after
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(store: store, poolID: poolID, cursor: after)
+    }
+
+    /// Reads pages and waits for changes.
+    public struct Iterator: AsyncIteratorProtocol {
+        let store: any PoolStore
+        let poolID: PoolID
+        /// The seq of the last record returned.
+        public private(set) var cursor: Seq
+        private var buffer: [PoolRecord] = []
+        private var index = 0
+
+        init(store: any PoolStore, poolID: PoolID, cursor: Seq) {
+            self.store = store
+            self.poolID = poolID
+            self.cursor = cursor
+        }
+
+        /// The next record; nil once the task is cancelled.
+        ///
+        /// - Throws: a read error (`corruptRecord`, `storage`, …).
+        public mutating func next() async throws -> PoolRecord? {
+            if Task.isCancelled { return nil }
+            while index == buffer.count {
+                if Task.isCancelled { return nil }
+                let generation = store.changes.generation
+                let page = try await store.records(poolID, after: cursor, limit: RecordWatch.pageSize)
+                if page.isEmpty {
+                    await store.changes.wait(after: generation)
+                } else {
+                    buffer = page
+                    index = 0
+                }
+            }
+            let record = buffer[index]
+            index += 1
+            if index == buffer.count {
+                buffer = []
+                index = 0
+            }
+            cursor = record.seq
+            return record
+        }
+    }
+}
+
+/// The events of a ``RecordWatch`` that match a filter.
+public struct EventWatch: AsyncSequence, Sendable {
+    public typealias Element = PoolEvent
+
+    let records: RecordWatch
+    let filter: EventFilter
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(records: records.makeAsyncIterator(), filter: filter)
+    }
+
+    /// Skips records whose event does not match.
+    public struct Iterator: AsyncIteratorProtocol {
+        var records: RecordWatch.Iterator
+        let filter: EventFilter
+
+        /// The next matching event; nil once the task is cancelled.
+        public mutating func next() async throws -> PoolEvent? {
+            while let record = try await records.next() {
+                if let event = PoolEvent(record), filter.matches(event) { return event }
+            }
+            return nil
+        }
+    }
+}
