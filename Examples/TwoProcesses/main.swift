@@ -1,57 +1,84 @@
-// Two processes cooperating through one SQLite file.
+// Two agent processes coordinating through one SQLite file.
 //
 //   swift run agentpool-demo [DB]
 //
-// The parent opens a pool and starts two copies of itself, "alice" and "bob". Each joins the pool
-// and sends messages to the other, concurrently; SQLite serializes their writes. The parent then
-// reads the pool back and checks that both processes' messages are all there, delivered to the
-// other run, with gapless sequence numbers. Exit status 0 means every check held.
+// The parent opens a pool and starts two copies of itself, "alice" and "bob". Alice sends bob a
+// question, then sleeps on a wake condition until his answer is delivered; bob sleeps on a wake
+// until a question reaches him, reads his inbox, and replies. Neither polls: each wait returns
+// when the other process commits. After `rounds` rounds the parent checks the pool: every
+// question answered (`responded`), every wake triggered, sequence numbers gapless.
 import AgentPool
 import AgentPoolSQLite
 import Foundation
 
-let messagesPerRun = 5
-let pool = "demo"
+let rounds = 5
+let poolID = "demo"
 
 /// Prints a line at once (unbuffered), so that the two processes' lines interleave as they happen.
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-func openStore(_ path: String) throws -> SQLiteStore {
+func openPool(_ path: String) async throws -> PoolHandle {
     var options = SQLiteOptions()
     options.logger.logLevel = .warning
-    return try SQLiteStore(path: path, options: options)
+    return try await PoolHandle.open(poolID, store: try SQLiteStore(path: path, options: options))
 }
 
-/// One agent run in its own process: joins, then sends `messagesPerRun` messages to `peer`.
-func runAgent(name: String, peer: String, path: String) async throws {
-    let store = try openStore(path)
-    try await store.join(pool, Member(runID: name, agentID: "greeter", topics: ["greetings"]))
-    say("[\(name) pid \(getpid())] joined pool '\(pool)'")
-    for index in 1...messagesPerRun {
-        let id = "\(name)-\(index)"
-        let message = Message(messageID: id, from: name, to: .run(peer), contentRef: "hello #\(index) from \(name)", idempotencyKey: id)
-        let delivered = try await store.write(pool) { tx in
-            // Accepted then delivered, in one atomic write: no other process sees one without the other.
-            try tx.recordMessage(StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)))
-            return try tx.recordMessage(StoredMessage(message: message, receipt: Receipt(messageID: id, status: .delivered, deliveredTo: [peer])))
-        }
-        say("[\(name) pid \(getpid())] sent \(id) to \(peer) (seq \(delivered?.seq ?? 0))")
+/// "Wake `run` when a message from `peer` is delivered to it."
+func deliveredTo(_ run: RunID, from peer: RunID, id: ConditionID) -> WakeCondition {
+    WakeCondition(conditionID: id, runID: run,
+                  filter: EventFilter(sourceRuns: .oneOf([peer]), kinds: .oneOf([PoolEvent.Kind.message(.delivered)]), targets: .oneOf([run])),
+                  idempotencyKey: id)
+}
+
+/// Alice: asks, then waits for the answer to be delivered to her.
+func runAlice(path: String) async throws {
+    let pool = try await openPool(path)
+    try await pool.join(Member(runID: "alice", agentID: "asker"))
+    var cursor = try await pool.snapshot().cursor ?? 0
+    for round in 1...rounds {
+        let question = Message(messageID: "q\(round)", from: "alice", to: .agent("answerer"),
+                               contentRef: "what is \(round) squared?", idempotencyKey: "q\(round)")
+        let receipt = try await pool.send(question)
+        say("[alice pid \(getpid())] asked q\(round): \(receipt.status.rawValue) to \(receipt.deliveredTo) at seq \(receipt.cursor ?? 0)")
+        // `since` closes the window: an answer already delivered triggers the wake at once.
+        try await pool.suspendUntil(deliveredTo("alice", from: "bob", id: "alice-answer-\(round)"), since: cursor)
+        let woken = try await pool.wait("alice-answer-\(round)")
+        let answer = try await pool.inbox("alice", after: cursor).first { $0.message.replyTo == "q\(round)" }
+        say("[alice pid \(getpid())] woke at seq \(woken.matchingCursor ?? 0): \(answer?.message.contentRef ?? "?")")
+        cursor = woken.matchingCursor ?? cursor
     }
-    try await store.close()
+}
+
+/// Bob: waits for a question to reach him, then replies to it.
+func runBob(path: String) async throws {
+    let pool = try await openPool(path)
+    try await pool.join(Member(runID: "bob", agentID: "answerer"))
+    var cursor: Seq = 0
+    for round in 1...rounds {
+        try await pool.suspendUntil(deliveredTo("bob", from: "alice", id: "bob-question-\(round)"), since: cursor)
+        let woken = try await pool.wait("bob-question-\(round)")
+        for item in try await pool.inbox("bob", after: cursor) {
+            cursor = item.cursor
+            let n = Int(item.message.messageID.dropFirst()) ?? 0
+            let answer = Message(messageID: "a\(n)", from: "bob", to: .run(item.message.from),
+                                 contentRef: "\(n) squared is \(n * n)", idempotencyKey: "a\(n)")
+            try await pool.reply(to: item.message.messageID, with: answer)
+            say("[bob   pid \(getpid())] woke at seq \(woken.matchingCursor ?? 0), answered \(item.message.messageID)")
+        }
+    }
 }
 
 /// The parent: starts both agents, waits, and checks what they left in the file.
 func runParent(path: String) async throws -> Bool {
-    let store = try openStore(path)
-    try await store.openPool(pool)
+    let pool = try await openPool(path)
     say("database: \(path)")
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    let children = try [("alice", "bob"), ("bob", "alice")].map { name, peer in
+    let children = try ["alice", "bob"].map { name in
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["--agent", name, peer, path]
+        process.arguments = ["--agent", name, path]
         try process.run()
         return process
     }
@@ -61,22 +88,21 @@ func runParent(path: String) async throws -> Bool {
         return false
     }
 
-    let snapshot = try await store.snapshot(pool)
-    let records = try await store.allRecords(pool)
+    let snapshot = try await pool.snapshot()
+    let records = try await pool.records(limit: 10_000)
+    let questions = snapshot.messages.filter { $0.message.from == "alice" }
+    let answered = questions.count == rounds && questions.allSatisfy { $0.receipt.status == .responded }
+    let woken = snapshot.wakes.count == 2 * rounds && snapshot.wakes.allSatisfy { $0.registration.status == .triggered }
     let gapless = records.map(\.seq) == Array(1...Seq(records.count))
-    let deliveredToPeer = snapshot.messages.allSatisfy { stored in
-        stored.receipt.status == .delivered && stored.receipt.deliveredTo == [stored.message.from == "alice" ? "bob" : "alice"]
-    }
-    say("pool '\(pool)': \(snapshot.members.count) members, \(snapshot.messages.count) messages, \(records.count) records, cursor \(snapshot.cursor ?? 0)")
-    say("checks: every message delivered to the other run: \(deliveredToPeer); seqs gapless 1…\(records.count): \(gapless)")
-    try await store.close()
-    return snapshot.members.count == 2 && snapshot.messages.count == 2 * messagesPerRun && gapless && deliveredToPeer
+    say("pool '\(poolID)': \(snapshot.members.count) members, \(snapshot.messages.count) messages, \(snapshot.wakes.count) wakes, \(records.count) records")
+    say("checks: every question responded: \(answered); every wake triggered: \(woken); seqs gapless 1…\(records.count): \(gapless)")
+    return answered && woken && gapless
 }
 
 let arguments = CommandLine.arguments
 do {
-    if arguments.count == 5, arguments[1] == "--agent" {
-        try await runAgent(name: arguments[2], peer: arguments[3], path: arguments[4])
+    if arguments.count == 4, arguments[1] == "--agent" {
+        try await arguments[2] == "alice" ? runAlice(path: arguments[3]) : runBob(path: arguments[3])
     } else {
         let temporary = NSTemporaryDirectory() + "agentpool-demo-\(getpid())"
         let path = arguments.count > 1 ? arguments[1] : temporary + "/demo.sqlite"

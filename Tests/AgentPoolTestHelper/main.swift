@@ -1,7 +1,13 @@
-// A child process for the multi-process tests. Commands:
-//   append   DB POOL WRITER COUNT   waits for a line on stdin, then records COUNT messages and
-//                                  prints "ack <message id> <seq>" after each call returns
-//   snapshot DB POOL                prints the pool's snapshot as JSON
+// A child process for the multi-process tests. Every command opens the SQLite file itself.
+//   append   DB POOL WRITER COUNT        after a line on stdin, records COUNT messages and prints
+//                                       "ack <message id> <seq>" after each call returns
+//   snapshot DB POOL                     prints the pool's snapshot as JSON
+//   wait     DB POOL CONDITION           prints "waiting", then waits for the wake and prints
+//                                       its final registration as JSON
+//   send     DB POOL FROM TO ID KEY      after a line on stdin, sends ID from FROM to run TO and
+//                                       prints the receipt as JSON
+//   poll     DB POOL CONDITION           after a line on stdin, polls the wake (timing it out
+//                                       when overdue) and prints the registration as JSON
 import AgentPool
 import AgentPoolSQLite
 import Foundation
@@ -9,6 +15,10 @@ import Foundation
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     exit(1)
+}
+
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 func openStore(_ path: String) throws -> SQLiteStore {
@@ -19,8 +29,8 @@ func openStore(_ path: String) throws -> SQLiteStore {
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
-    switch arguments.first {
-    case "append" where arguments.count == 5:
+    switch (arguments.first, arguments.count) {
+    case ("append", 5):
         let (path, pool, writer, count) = (arguments[1], arguments[2], arguments[3], Int(arguments[4]) ?? 0)
         let store = try openStore(path)
         try await store.openPool(pool)
@@ -30,15 +40,29 @@ do {
             let id = "w\(writer)-m\(index)"
             let message = Message(messageID: id, from: "writer-\(writer)", to: .pool(pool), contentRef: "c", idempotencyKey: id)
             let record = try await store.recordMessage(pool, StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)))
-            FileHandle.standardOutput.write(Data("ack \(id) \(record?.seq ?? -1)\n".utf8))
+            say("ack \(id) \(record?.seq ?? -1)")
         }
         try await store.close()
-    case "snapshot" where arguments.count == 3:
+    case ("snapshot", 3):
         let store = try openStore(arguments[1])
-        print(try RecordCodec.encodeJSON(try await store.snapshot(arguments[2])))
+        say(try RecordCodec.encodeJSON(try await store.snapshot(arguments[2])))
         try await store.close()
+    case ("wait", 4):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let current = try await pool.pollWake(arguments[3])
+        say("waiting \(current.status.rawValue)")
+        say(try RecordCodec.encodeJSON(try await pool.wait(arguments[3])))
+    case ("send", 7):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        _ = readLine()
+        let message = Message(messageID: arguments[5], from: arguments[3], to: .run(arguments[4]), contentRef: "c", idempotencyKey: arguments[6])
+        say(try RecordCodec.encodeJSON(try await pool.send(message)))
+    case ("poll", 4):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        _ = readLine()
+        say(try RecordCodec.encodeJSON(try await pool.pollWake(arguments[3])))
     default:
-        fail("usage: append DB POOL WRITER COUNT | snapshot DB POOL")
+        fail("unknown command: \(arguments.joined(separator: " "))")
     }
 } catch {
     fail("\(error)")

@@ -1,15 +1,18 @@
+import AgentPool
 import Foundation
+import Synchronization
 
-/// A real child process running the test helper executable, with its output collected.
-public final class ChildProcess: @unchecked Sendable {
-    private let process = Process()
+/// A real child process running an executable of this package, with its output collected as it
+/// arrives so that a test can wait for a line (a readiness signal) instead of sleeping.
+public final class ChildProcess: Sendable {
+    private let process: Process
     private let input = Pipe()
     private let output = Pipe()
     private let errors = Pipe()
-    private var collected: (out: Data, err: Data)?
-    private let reader = DispatchGroup()
-    private var outData = Data()
-    private var errData = Data()
+    private let outText = Mutex("")
+    private let errText = Mutex("")
+    private let closedStreams = Mutex(0)
+    private let arrivals = ChangeSignal()
 
     /// The helper executable built beside the test bundle.
     public static var helperURL: URL {
@@ -18,9 +21,10 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Finds an executable built by this package next to the running test binary.
     public static func builtProduct(named name: String) throws -> URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         #if os(Linux)
-        directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        #else
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         #endif
         for _ in 0..<5 {
             let candidate = directory.appendingPathComponent(name)
@@ -34,22 +38,31 @@ public final class ChildProcess: @unchecked Sendable {
     public init(_ executable: URL, _ arguments: [String]) throws {
         // A child that exits before reading its input must not kill the test with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        // Drain both pipes on background threads so that a chatty child never blocks on a full pipe.
         for (handle, isOut) in [(output.fileHandleForReading, true), (errors.fileHandleForReading, false)] {
-            reader.enter()
-            DispatchQueue.global().async { [self] in
-                let data = handle.readDataToEndOfFile()
-                if isOut { outData = data } else { errData = data }
-                reader.leave()
+            let thread = Thread { [self] in
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    let text = String(decoding: chunk, as: UTF8.self)
+                    if isOut { outText.withLock { $0 += text } } else { errText.withLock { $0 += text } }
+                    arrivals.notify()
+                }
+                closedStreams.withLock { $0 += 1 }
+                arrivals.notify()
             }
+            thread.start()
         }
     }
+
+    /// The child's process id.
+    public var pid: Int32 { process.processIdentifier }
 
     /// Writes a line to the child's standard input and closes it: the start signal of a barrier.
     public func release() {
@@ -60,15 +73,32 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends SIGKILL.
     public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
 
+    /// Waits until the child printed a line satisfying `predicate` and returns it; nil if its
+    /// output ended first.
+    public func line(where predicate: (String) -> Bool) async -> String? {
+        while true {
+            let generation = arrivals.generation
+            let lines = outText.withLock { $0 }.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            if let match = lines.first(where: predicate) { return match }
+            if closedStreams.withLock({ $0 }) == 2 { return nil }
+            await arrivals.wait(after: generation)
+        }
+    }
+
     /// Waits for the child to exit; returns its status and everything it printed.
     public func wait() async -> (status: Int32, stdout: String, stderr: String) {
+        while closedStreams.withLock({ $0 }) < 2 {
+            let generation = arrivals.generation
+            if closedStreams.withLock({ $0 }) == 2 { break }
+            await arrivals.wait(after: generation)
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { [self] in
+            let process = self.process
+            DispatchQueue.global().async {
                 process.waitUntilExit()
-                reader.wait()
                 continuation.resume()
             }
         }
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (process.terminationStatus, outText.withLock { $0 }, errText.withLock { $0 })
     }
 }
