@@ -137,9 +137,29 @@ final class SQLitePoolTransaction: PoolWriter {
         }
     }
 
+    func consumer(_ name: String) throws -> ConsumerCursor? {
+        guard let rowID = try rowID else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT name, cursor, updated_at FROM consumers WHERE pool = ? AND name = ?")
+        return try Row.fetchOne(statement, arguments: [rowID, name]).map { ConsumerCursor(name: $0[0], cursor: $0[1], updatedAt: $0[2]) }
+    }
+
+    func consumers() throws -> [ConsumerCursor] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: "SELECT name, cursor, updated_at FROM consumers WHERE pool = ? ORDER BY name")
+        return try Row.fetchAll(statement, arguments: [rowID]).map { ConsumerCursor(name: $0[0], cursor: $0[1], updatedAt: $0[2]) }
+    }
+
     // MARK: Writes
 
-    func append(_ payload: RecordPayload) throws -> PoolRecord {
+    func saveConsumer(_ name: String, cursor: Seq) throws {
+        guard let rowID = try rowID else { throw AgentPoolError.poolNotFound(poolID) }
+        try execute("""
+            INSERT INTO consumers (pool, name, cursor, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (pool, name) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+            """, [rowID, name, cursor, now])
+    }
+
+    func append(_ payload: RecordPayload, recordedAt: Millis) throws -> PoolRecord {
         let encoded = try RecordCodec.encode(payload)
         var current: LoadedPool
         if case .poolOpened(let config) = payload {
@@ -155,7 +175,7 @@ final class SQLitePoolTransaction: PoolWriter {
         let pool = current.rowID
         let seq = current.info.cursor + 1
         try execute("INSERT INTO records (pool, seq, kind, payload, recorded_at) VALUES (?, ?, ?, ?, ?)",
-                    [pool, seq, encoded.kind.rawValue, encoded.payload, now])
+                    [pool, seq, encoded.kind.rawValue, encoded.payload, recordedAt])
         switch payload {
         case .poolOpened:
             break
@@ -202,7 +222,7 @@ final class SQLitePoolTransaction: PoolWriter {
         current.info.cursor = seq
         self.pool = .some(current)
         cursorChanged = true
-        return PoolRecord(poolID: poolID, seq: seq, recordedAt: now, payload: payload)
+        return PoolRecord(poolID: poolID, seq: seq, recordedAt: recordedAt, payload: payload)
     }
 
     /// Writes the pool's cursor once for the whole transaction; called before COMMIT. Returns

@@ -78,6 +78,15 @@ public final class SQLiteStore: PoolStore {
 
     deinit { notifier.stop() }
 
+    /// SQLite's `PRAGMA integrity_check`: `["ok"]` for a healthy file, otherwise what is wrong.
+    public func integrityCheck() throws -> [String] {
+        do {
+            return try database.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+    }
+
     /// The settings in force, read back from SQLite on the writer connection.
     public func settings() throws -> SQLiteSettings {
         do {

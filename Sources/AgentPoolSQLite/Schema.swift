@@ -77,6 +77,15 @@ enum Schema {
                 CREATE INDEX wakes_due ON wakes(pool, deadline) WHERE deadline IS NOT NULL;
                 CREATE INDEX wakes_registered ON wakes(pool, condition_id) WHERE status = 'registered';
 
+                -- Durable consumers' cursors: a side table, so that acks do not grow the log.
+                CREATE TABLE consumers (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    name TEXT NOT NULL,
+                    cursor INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (pool, name)
+                ) WITHOUT ROWID;
+
                 -- Deliveries per run, so that an inbox read never scans the log.
                 CREATE TABLE inbox (
                     pool INTEGER NOT NULL REFERENCES pools(id),

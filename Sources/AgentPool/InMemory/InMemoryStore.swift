@@ -71,6 +71,7 @@ struct InMemoryPool: Sendable {
     var state: PoolState
     var records: [PoolRecord] = []
     var inbox: [RunID: [InboxEntry]] = [:]
+    var consumers: [String: ConsumerCursor] = [:]
 
     init(poolID: PoolID) { state = PoolState(poolID: poolID) }
 }
@@ -155,7 +156,19 @@ final class InMemoryTransaction: PoolWriter {
         Array((data.inbox[run] ?? []).lazy.filter { $0.seq > after }.prefix(max(limit, 0)))
     }
 
-    func append(_ payload: RecordPayload) throws -> PoolRecord {
+    func consumer(_ name: String) throws -> ConsumerCursor? { data.consumers[name] }
+
+    func consumers() throws -> [ConsumerCursor] {
+        data.consumers.values.sorted { idPrecedes($0.name, $1.name) }
+    }
+
+    func saveConsumer(_ name: String, cursor: Seq) throws {
+        guard data.state.config != nil else { throw AgentPoolError.poolNotFound(poolID) }
+        data.consumers[name] = ConsumerCursor(name: name, cursor: cursor, updatedAt: now)
+        wrote = true
+    }
+
+    func append(_ payload: RecordPayload, recordedAt: Millis) throws -> PoolRecord {
         if case .poolOpened = payload, data.state.config != nil {
             throw AgentPoolError.make(.invalidStateTransition, "pool '\(poolID)' is already opened")
         }
@@ -164,7 +177,7 @@ final class InMemoryTransaction: PoolWriter {
         }
         // Encoding proves the payload is storable, as on every other backend.
         _ = try RecordCodec.encode(payload)
-        let record = PoolRecord(poolID: poolID, seq: (data.state.cursor ?? 0) + 1, recordedAt: now, payload: payload)
+        let record = PoolRecord(poolID: poolID, seq: (data.state.cursor ?? 0) + 1, recordedAt: recordedAt, payload: payload)
         if case .runMessage(let stored) = payload, stored.receipt.status == .delivered,
            data.state.messages[stored.message.messageID]?.receipt.status != .delivered {
             for run in stored.receipt.deliveredTo {

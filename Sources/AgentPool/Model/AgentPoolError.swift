@@ -17,6 +17,8 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case invalidStateTransition
         /// The pool was never opened.
         case poolNotFound
+        /// The pool already exists where a new one was required (an import, a copy).
+        case poolExists
         /// The requested message, wake or member does not exist.
         case notFound
         /// The database stayed locked past the busy timeout; retrying can succeed.

@@ -40,6 +40,29 @@ public protocol PoolReader {
     func records(after: Seq, limit: Int) throws -> [PoolRecord]
     /// Up to `limit` deliveries to `run` with seq > `after`, in seq order (an index, not a scan).
     func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry]
+    /// Durable consumer `name`'s stored cursor, if it ever acked.
+    func consumer(_ name: String) throws -> ConsumerCursor?
+    /// Every durable consumer of the pool, sorted by name.
+    func consumers() throws -> [ConsumerCursor]
+}
+
+/// A durable consumer's stored position in a pool's log.
+public struct ConsumerCursor: Hashable, Sendable, Codable {
+    /// The consumer's name, unique per pool.
+    public var name: String
+    /// The last acknowledged seq: the consumer resumes after it.
+    public var cursor: Seq
+    /// When it last acked (store clock, UTC ms).
+    public var updatedAt: Millis
+
+    /// Creates a consumer cursor.
+    public init(name: String, cursor: Seq, updatedAt: Millis) {
+        self.name = name
+        self.cursor = cursor
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey { case name, cursor, updatedAt = "updated_at" }
 }
 
 /// A pool's config, created flag and cursor.

@@ -7,9 +7,53 @@ public protocol PoolWriter: PoolReader {
     /// The store clock's time when the transaction began (UTC ms); stamped on every append.
     var now: Millis { get }
 
-    /// Appends a record with the next seq and updates the projections in the same transaction.
+    /// Appends a record with the next seq, stamped `recordedAt`, and updates the projections in
+    /// the same transaction.
     ///
     /// Low level: it checks only that the log stays well formed (`pool_opened` first and once).
     /// The rules of SPEC §6–§8 live in the operations built on it (``PoolWriter/join(_:)`` …).
-    func append(_ payload: RecordPayload) throws -> PoolRecord
+    func append(_ payload: RecordPayload, recordedAt: Millis) throws -> PoolRecord
+
+    /// Stores durable consumer `name`'s cursor (a side table: the log does not grow).
+    func saveConsumer(_ name: String, cursor: Seq) throws
+}
+
+extension PoolWriter {
+    /// Appends a record stamped with the transaction's time (see ``append(_:recordedAt:)``).
+    public func append(_ payload: RecordPayload) throws -> PoolRecord {
+        try append(payload, recordedAt: now)
+    }
+
+    /// Appends `record` exactly as it was — same seq, same `recorded_at` — for imports and copies.
+    ///
+    /// - Throws: `invalidInput` when the record belongs to another pool or its seq is not the
+    ///   pool's next one; `corruptRecord`-style refusals of a malformed log come from `append`.
+    @discardableResult
+    public func restore(_ record: PoolRecord) throws -> PoolRecord {
+        guard record.poolID == poolID else {
+            throw AgentPoolError.invalidInput(field: "pool_id", "record of pool '\(record.poolID)' restored into pool '\(poolID)'")
+        }
+        let expected = (try info()?.cursor ?? 0) + 1
+        guard record.seq == expected else {
+            throw AgentPoolError.invalidInput(field: "seq", "pool '\(poolID)' expects seq \(expected) next, not \(record.seq)")
+        }
+        return try append(record.payload, recordedAt: record.recordedAt)
+    }
+
+    /// Advances durable consumer `name` to `cursor`; an older cursor is a no-op (acks only move
+    /// forward). Returns the consumer's cursor after the call.
+    ///
+    /// - Throws: `invalidInput` for a malformed name or a cursor past the pool's; `poolNotFound`.
+    @discardableResult
+    public func ack(consumer name: String, cursor: Seq) throws -> Seq {
+        try IDValidation.check(name, field: "consumer")
+        let info = try requireInfo()
+        guard cursor >= 0, cursor <= info.cursor else {
+            throw AgentPoolError.invalidInput(field: "cursor", "cursor \(cursor) is outside pool '\(poolID)' (0…\(info.cursor))")
+        }
+        let current = try consumer(name)?.cursor ?? 0
+        guard cursor > current else { return current }
+        try saveConsumer(name, cursor: cursor)
+        return cursor
+    }
 }
