@@ -8,6 +8,11 @@
 //                                       prints the receipt as JSON
 //   poll     DB POOL CONDITION           after a line on stdin, polls the wake (timing it out
 //                                       when overdue) and prints the registration as JSON
+//   watch    DB POOL COUNT               prints "ready", then "seq <n>" for every record it is
+//                                       handed by watch(after: 0), until COUNT records
+//   consume  DB POOL NAME LAST           durable consumer NAME: for each record prints
+//                                       "processed <seq>", acks it, prints "acked <seq>"; exits
+//                                       after seq LAST
 import AgentPool
 import AgentPoolSQLite
 import Foundation
@@ -61,6 +66,27 @@ do {
         let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
         _ = readLine()
         say(try RecordCodec.encodeJSON(try await pool.pollWake(arguments[3])))
+    case ("watch", 4):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let count = Int(arguments[3]) ?? 0
+        say("ready")
+        var received = 0
+        for try await record in pool.watch(after: 0) {
+            say("seq \(record.seq)")
+            received += 1
+            if received == count { break }
+        }
+    case ("consume", 5):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let consumer = try pool.consumer(arguments[3])
+        let last = Seq(arguments[4]) ?? 0
+        say("resuming after \(try await consumer.cursor())")
+        for try await record in try await consumer.records() {
+            say("processed \(record.seq)")
+            try await consumer.ack(record.seq)
+            say("acked \(record.seq)")
+            if record.seq >= last { break }
+        }
     default:
         fail("unknown command: \(arguments.joined(separator: " "))")
     }
