@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "AgentPool", targets: ["AgentPool"]),
         .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
         .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
+        .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -46,6 +47,15 @@ let package = Package(
             path: "Examples/TwoProcesses"
         ),
         // The model, JSON format and reducer.
+        // The benchmark executable: the store beside a raw SQLite baseline, in one run.
+        .executableTarget(
+            name: "AgentPoolBench",
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/AgentPoolBench"
+        ),
         .testTarget(
             name: "AgentPoolModelTests",
             dependencies: ["AgentPool", "AgentPoolTestSupport"]

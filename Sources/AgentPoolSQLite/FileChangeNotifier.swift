@@ -22,11 +22,13 @@ final class FileChangeNotifier: @unchecked Sendable {
     private let sidecarFD: Int32
     private let eventFD: Int32
     private let stopPipe: (read: Int32, write: Int32)
-    private var thread: Thread?
     private let lock = NSLock()
     private var stopped = false
+    /// Whether the file notification is registered; it is only while tasks wait (see ``arm()``).
+    private var armed = false
+    private var watchDescriptor: Int32 = -1
 
-    /// Starts watching `databasePath`'s sidecar.
+    /// Starts the notifier thread for `databasePath`'s sidecar.
     ///
     /// - Parameter probe: a cheap read whose result changes whenever any pool changes.
     init(databasePath: String, signal: ChangeSignal, safetyPoll: Duration = .seconds(1), probe: @escaping @Sendable () -> [Int64]?) throws {
@@ -44,19 +46,28 @@ final class FileChangeNotifier: @unchecked Sendable {
             throw SQLiteErrors.storage("cannot create a pipe: \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
         }
         stopPipe = (fds[0], fds[1])
-        eventFD = Self.watch(path: sidecarPath, fd: sidecarFD)
+        eventFD = Self.makeEventDescriptor()
         let thread = Thread { [self] in run() }
         thread.name = "agentpool-notifier"
-        self.thread = thread
         thread.start()
+        signal.onWait { [weak self] in self?.arm() }
     }
-
-    deinit { stop() }
 
     /// Tells every watcher of the file, in any process, that a commit happened.
     func touch() {
         var byte: UInt8 = 1
         _ = pwrite(sidecarFD, &byte, 1, 0)
+    }
+
+    /// Registers the file notification if it is not: called when a task starts waiting. Then
+    /// bumps the signal once, so that a commit made before the registration is not missed (the
+    /// waiter re-checks).
+    func arm() {
+        lock.lock()
+        let wasArmed = armed
+        if !armed, !stopped { armed = setWatch(true) }
+        lock.unlock()
+        if !wasArmed { signal.notify() }
     }
 
     /// Stops the thread and closes the descriptors; idempotent.
@@ -69,29 +80,36 @@ final class FileChangeNotifier: @unchecked Sendable {
         _ = write(stopPipe.write, &byte, 1)
     }
 
-    /// A descriptor that becomes readable when the sidecar is written; -1 when the platform has
-    /// none (the safety poll still works).
-    private static func watch(path: String, fd: Int32) -> Int32 {
+    /// An inotify instance (Linux) or a kqueue (Darwin) to wait on; -1 when the platform has
+    /// neither (the safety poll still works).
+    private static func makeEventDescriptor() -> Int32 {
         #if os(Linux)
-        let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        guard inotify >= 0 else { return -1 }
-        guard inotify_add_watch(inotify, path, UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE)) >= 0 else {
-            close(inotify)
-            return -1
-        }
-        return inotify
+        return inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         #elseif canImport(Darwin)
-        let queue = kqueue()
-        guard queue >= 0 else { return -1 }
-        var change = kevent(ident: UInt(fd), filter: Int16(EVFILT_VNODE), flags: UInt16(EV_ADD | EV_CLEAR),
-                            fflags: UInt32(NOTE_WRITE | NOTE_ATTRIB | NOTE_EXTEND), data: 0, udata: nil)
-        guard kevent(queue, &change, 1, nil, 0, nil) >= 0 else {
-            close(queue)
-            return -1
-        }
-        return queue
+        return kqueue()
         #else
         return -1
+        #endif
+    }
+
+    /// Adds or removes the notification for the sidecar; returns whether it is registered.
+    /// Called with `lock` held.
+    private func setWatch(_ on: Bool) -> Bool {
+        guard eventFD >= 0 else { return false }
+        #if os(Linux)
+        if on {
+            watchDescriptor = inotify_add_watch(eventFD, sidecarPath, UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE))
+            return watchDescriptor >= 0
+        }
+        if watchDescriptor >= 0 { inotify_rm_watch(eventFD, watchDescriptor) }
+        watchDescriptor = -1
+        return false
+        #elseif canImport(Darwin)
+        var change = kevent(ident: UInt(sidecarFD), filter: Int16(EVFILT_VNODE), flags: UInt16(on ? EV_ADD | EV_CLEAR : EV_DELETE),
+                            fflags: UInt32(NOTE_WRITE | NOTE_ATTRIB | NOTE_EXTEND), data: 0, udata: nil)
+        return kevent(eventFD, &change, 1, nil, 0, nil) >= 0 && on
+        #else
+        return false
         #endif
     }
 
@@ -119,6 +137,16 @@ final class FileChangeNotifier: @unchecked Sendable {
                 drain(eventFD)
                 signal.notify()
             } else if ready == 0 {
+                // Nobody waits: stop being woken by every commit until someone does. Checked under
+                // the lock that arm() takes, so a waiter that registers now re-arms after this.
+                lock.lock()
+                let idle = signal.waiterCount == 0
+                if idle, armed { armed = setWatch(false) }
+                lock.unlock()
+                if idle {
+                    lastProbe = nil
+                    continue
+                }
                 // The safety poll: notify only when something really changed.
                 let current = probe()
                 if current != lastProbe {

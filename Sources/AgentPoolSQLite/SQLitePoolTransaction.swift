@@ -16,8 +16,11 @@ final class SQLitePoolTransaction: PoolWriter {
         var info: PoolInfo
     }
 
-    init(db: Database, poolID: PoolID, now: Millis) {
+    private let configs: ConfigCache
+
+    init(db: Database, poolID: PoolID, now: Millis, configs: ConfigCache) {
         self.db = db
+        self.configs = configs
         self.poolID = poolID
         self.now = now
     }
@@ -29,7 +32,7 @@ final class SQLitePoolTransaction: PoolWriter {
         let statement = try db.cachedStatement(sql: "SELECT id, config, created, last_seq FROM pools WHERE pool_id = ?")
         var loaded: LoadedPool?
         if let row = try Row.fetchOne(statement, arguments: [poolID]) {
-            let config = try RecordCodec.decodeJSON(PoolConfig.self, from: row[1], what: "config of pool '\(poolID)'")
+            let config = try configs.config(row[1], pool: poolID)
             loaded = LoadedPool(rowID: row[0], info: PoolInfo(config: config, created: row[2], cursor: row[3]))
         }
         pool = .some(loaded)

@@ -16,6 +16,7 @@ public final class SQLiteStore: PoolStore {
     public let options: SQLiteOptions
     private let database: DatabasePool
     private let notifier: FileChangeNotifier
+    private let configs = ConfigCache()
     /// The time source stamped on records.
     public var clock: any AgentPoolClock { options.clock }
     /// Bumped after this store's writes and whenever another process commits to the file.
@@ -107,9 +108,10 @@ public final class SQLiteStore: PoolStore {
     public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
+        let configs = self.configs
         do {
             return try await database.read { db in
-                try body(SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis()))
+                try body(SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs))
             }
         } catch {
             throw SQLiteErrors.map(error)
@@ -119,13 +121,14 @@ public final class SQLiteStore: PoolStore {
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
+        let configs = self.configs
         let (result, wrote): (T, Bool)
         do {
             (result, wrote) = try await database.writeWithoutTransaction { db in
                 var result: (T, Bool)?
                 try db.inTransaction(.immediate) {
                     // The clock is read once the write lock is held, so recorded_at follows seq.
-                    let transaction = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis())
+                    let transaction = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs)
                     let value = try body(transaction)
                     result = (value, try transaction.finish())
                     return .commit

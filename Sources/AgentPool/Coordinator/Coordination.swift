@@ -20,18 +20,21 @@ final class Coordination {
     // MARK: Appends that trigger wakes
 
     /// Records a message status with the receipt's cursor set, then triggers matching wakes.
+    /// `previous` is the message's state in this transaction (nil for a new message, whose key the
+    /// caller has checked). Returns what was stored.
     @discardableResult
-    func append(message stored: StoredMessage) throws -> Receipt {
+    func append(message stored: StoredMessage, replacing previous: StoredMessage?) throws -> StoredMessage {
         var stored = stored
         stored.receipt.cursor = try tx.nextSeq()
-        if let record = try tx.recordMessage(stored) { try trigger(by: record) }
-        return stored.receipt
+        if let record = try tx.appendMessage(stored, replacing: previous) { try trigger(by: record) }
+        return stored
     }
 
-    /// Records a wake status; wake events never trigger wakes.
+    /// Records a wake status replacing `previous` (nil for a new wake); wake events never
+    /// trigger wakes.
     @discardableResult
-    func append(wake stored: StoredWake) throws -> Registration {
-        try tx.recordWake(stored)
+    func append(wake stored: StoredWake, replacing previous: StoredWake?) throws -> Registration {
+        try tx.appendWake(stored, replacing: previous)
         let id = stored.condition.conditionID
         if stored.registration.status == .registered {
             registered?.append(stored)
@@ -60,7 +63,7 @@ final class Coordination {
             var registration = wake.registration
             registration.status = .triggered
             registration.matchingCursor = event.cursor
-            try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration))
+            try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration), replacing: wake)
         }
     }
 
@@ -76,7 +79,7 @@ final class Coordination {
             var receipt = stored.receipt
             receipt.status = .timedOut
             receipt.reason = "response_timeout"
-            try append(message: StoredMessage(message: stored.message, receipt: receipt))
+            try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored)
         }
     }
 
@@ -87,7 +90,7 @@ final class Coordination {
         var registration = wake.registration
         registration.status = status
         registration.reason = reason
-        return try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration))
+        return try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration), replacing: wake)
     }
 
     // MARK: Membership
@@ -137,21 +140,23 @@ final class Coordination {
         }
         let id = message.messageID
         if let expiry = message.expiresAtMillis, expiry <= now {
-            return try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .expired)))
+            return try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .expired)), replacing: nil).receipt
         }
         let missing = Set(info.config.messagePolicy.requiredPolicyRefs).subtracting(message.policyRefs)
         if !missing.isEmpty {
             return try append(message: StoredMessage(message: message, receipt: Receipt(
-                messageID: id, status: .failed, reason: "missing_required_policy_refs: \(missing.normalizedIDs().joined(separator: ","))")))
+                messageID: id, status: .failed, reason: "missing_required_policy_refs: \(missing.normalizedIDs().joined(separator: ","))")),
+                replacing: nil).receipt
         }
         let recipients = try resolveRecipients(message, config: info.config)
         if recipients.isEmpty {
-            return try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .failed, reason: "no_recipient")))
+            return try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .failed, reason: "no_recipient")),
+                              replacing: nil).receipt
         }
-        try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)))
+        let accepted = try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)), replacing: nil)
         let deadline = message.responseContract?.timeoutMillis.map { now + $0 }
         return try append(message: StoredMessage(message: message, receipt: Receipt(
-            messageID: id, status: .delivered, deliveredTo: recipients, responseDeadlineMillis: deadline)))
+            messageID: id, status: .delivered, deliveredTo: recipients, responseDeadlineMillis: deadline)), replacing: accepted).receipt
     }
 
     /// SPEC §7 step 4: the members the address selects, minus the sender of a pool broadcast
@@ -193,7 +198,7 @@ final class Coordination {
             counted.respondedBy = (counted.respondedBy + [message.from]).normalizedIDs()
             let expected = original.message.responseContract?.expectedResponses ?? 1
             if counted.respondedBy.count >= expected { counted.status = .responded }
-            try append(message: StoredMessage(message: original.message, receipt: counted))
+            try append(message: StoredMessage(message: original.message, receipt: counted), replacing: original)
         }
         return receipt
     }
@@ -205,7 +210,7 @@ final class Coordination {
         guard !stored.receipt.status.isFinal else { return stored.receipt }
         var receipt = stored.receipt
         receipt.status = .cancelled
-        return try append(message: StoredMessage(message: stored.message, receipt: receipt))
+        return try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored).receipt
     }
 
     // MARK: Wakes
@@ -229,7 +234,7 @@ final class Coordination {
         let registration = Registration(conditionID: condition.conditionID, runID: condition.runID, status: .registered,
                                         deadlineMillis: condition.timeoutMillis.map { now + $0 })
         let wake = StoredWake(condition: condition, compiledFilter: compiled, registration: registration)
-        try append(wake: wake)
+        try append(wake: wake, replacing: nil)
         if condition.timeoutMillis == 0 {
             return try finish(wake, as: .timedOut, reason: "deadline")
         }
@@ -237,7 +242,7 @@ final class Coordination {
             var triggered = registration
             triggered.status = .triggered
             triggered.matchingCursor = match
-            return try append(wake: StoredWake(condition: condition, compiledFilter: compiled, registration: triggered))
+            return try append(wake: StoredWake(condition: condition, compiledFilter: compiled, registration: triggered), replacing: wake)
         }
         return registration
     }

@@ -70,9 +70,21 @@ extension PoolWriter {
         }
         let stored = stored.normalized()
         _ = try requireInfo()
+        let existing = try message(stored.message.messageID)
+        if existing == nil, let other = try message(forKey: stored.message.idempotencyKey) {
+            throw AgentPoolError.make(.idempotencyConflict,
+                "idempotency key '\(stored.message.idempotencyKey)' is already used by message '\(other.message.messageID)'")
+        }
+        return try appendMessage(stored, replacing: existing)
+    }
+
+    /// Appends a normalized, valid `stored` when the status machine allows it after `existing`
+    /// (the message's current state in this transaction, nil for a new message whose key the
+    /// caller has checked); nil for a no-op.
+    func appendMessage(_ stored: StoredMessage, replacing existing: StoredMessage?) throws -> PoolRecord? {
         let id = stored.message.messageID
         let next = stored.receipt
-        if let existing = try message(id) {
+        if let existing {
             guard existing.message == stored.message else {
                 throw AgentPoolError.make(.idempotencyConflict,
                     "message id '\(id)' is already used by a different message in pool '\(poolID)'")
@@ -86,10 +98,6 @@ extension PoolWriter {
                     "message '\(id)' cannot go from \(current.rawValue) to \(next.status.rawValue)")
             }
         } else {
-            if let other = try message(forKey: stored.message.idempotencyKey) {
-                throw AgentPoolError.make(.idempotencyConflict,
-                    "idempotency key '\(stored.message.idempotencyKey)' is already used by message '\(other.message.messageID)'")
-            }
             guard next.status.isInitial else {
                 throw AgentPoolError.make(.invalidStateTransition,
                     "a new message starts as accepted, failed or expired, not \(next.status.rawValue)")
@@ -112,8 +120,21 @@ extension PoolWriter {
         }
         let stored = stored.normalized()
         _ = try requireInfo()
+        let existing = try wake(id)
+        if existing == nil, let other = try wake(forKey: stored.condition.idempotencyKey) {
+            throw AgentPoolError.make(.idempotencyConflict,
+                "idempotency key '\(stored.condition.idempotencyKey)' is already used by wake '\(other.condition.conditionID)'")
+        }
+        return try appendWake(stored, replacing: existing)
+    }
+
+    /// Appends a normalized, valid `stored` when the status machine allows it after `existing`
+    /// (the wake's current state in this transaction, nil for a new wake whose key the caller
+    /// has checked); nil for a no-op.
+    func appendWake(_ stored: StoredWake, replacing existing: StoredWake?) throws -> PoolRecord? {
+        let id = stored.condition.conditionID
         let next = stored.registration
-        if let existing = try wake(id) {
+        if let existing {
             guard existing.condition == stored.condition, existing.compiledFilter == stored.compiledFilter else {
                 throw AgentPoolError.make(.idempotencyConflict,
                     "condition id '\(id)' is already used by a different wake condition in pool '\(poolID)'")
@@ -125,10 +146,6 @@ extension PoolWriter {
                     "wake '\(id)' cannot go from \(current.rawValue) to \(next.status.rawValue)")
             }
         } else {
-            if let other = try wake(forKey: stored.condition.idempotencyKey) {
-                throw AgentPoolError.make(.idempotencyConflict,
-                    "idempotency key '\(stored.condition.idempotencyKey)' is already used by wake '\(other.condition.conditionID)'")
-            }
             guard next.status == .registered else {
                 throw AgentPoolError.make(.invalidStateTransition, "a new wake starts as registered, not \(next.status.rawValue)")
             }

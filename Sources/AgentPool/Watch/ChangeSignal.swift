@@ -15,9 +15,16 @@ public final class ChangeSignal: Sendable {
     }
 
     private let state = Mutex(State())
+    private let waitHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Creates a signal at generation 0.
     public init() {}
+
+    /// Sets a handler called each time a task starts waiting: a backend arms its change
+    /// detection on demand with it, so that a store nobody waits on pays nothing for it.
+    public func onWait(_ handler: @escaping @Sendable () -> Void) {
+        waitHandler.withLock { $0 = handler }
+    }
 
     /// The current generation.
     public var generation: UInt64 { state.withLock { $0.generation } }
@@ -45,7 +52,11 @@ public final class ChangeSignal: Sendable {
                     state.waiters[id] = continuation
                     return false
                 }
-                if resumeNow { continuation.resume() }
+                if resumeNow {
+                    continuation.resume()
+                } else {
+                    waitHandler.withLock { $0 }?()
+                }
             }
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()

@@ -1,0 +1,93 @@
+import AgentPool
+import AgentPoolSQLite
+import Foundation
+
+/// The scenarios with several processes: watch latency, idle CPU, contention, watcher memory.
+enum ProcessScenarios {
+    struct Latency { var p50: Double; var p99: Double; var max: Double }
+
+    /// A writer process appends ~`rate` records/s for `count` records; a watcher process measures,
+    /// per record, the time from just before the writer's write call to its delivery (µs).
+    static func watchLatency(_ fixtures: Fixtures, count: Int, rate: Int) async throws -> Latency {
+        let name = "watch-\(UUID().uuidString)"
+        let store = try fixtures.store(name)
+        _ = try await Fixtures.openPool("p", in: store)
+        let watcher = try BenchChild(role: "latency-watcher", [fixtures.path(name), "p", "\(count)"])
+        guard watcher.line(startingWith: "ready") != nil else { throw BenchError("watcher did not start") }
+        let writer = try BenchChild(role: "latency-writer", [fixtures.path(name), "p", "\(count)", "\(rate)"])
+        writer.release()
+        try writer.finish()
+        let lines = try watcher.finish()
+        guard let line = lines.first(where: { $0.hasPrefix("latency ") }) else { throw BenchError("no latency line") }
+        let numbers = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        try await store.close()
+        return Latency(p50: numbers[0], p99: numbers[1], max: numbers[2])
+    }
+
+    /// CPU used by a watcher process waiting on an idle pool for `seconds`, in % of one core.
+    static func idleWatcherCPUPercent(_ fixtures: Fixtures, seconds: Double) async throws -> Double {
+        let name = "idle-\(UUID().uuidString)"
+        let store = try fixtures.store(name)
+        _ = try await Fixtures.openPool("p", in: store)
+        let watcher = try BenchChild(role: "idle-watcher", [fixtures.path(name), "p"])
+        guard watcher.line(startingWith: "ready") != nil else { throw BenchError("watcher did not start") }
+        let before = cpuSeconds(of: watcher.pid)
+        let start = monotonicNanos()
+        try await Task.sleep(for: .seconds(seconds))
+        let used = cpuSeconds(of: watcher.pid) - before
+        let elapsed = Double(monotonicNanos() - start) / 1e9
+        watcher.release()  // closing its stdin tells it to stop
+        try watcher.finish()
+        try await store.close()
+        return used / elapsed * 100
+    }
+
+    struct Contention { var sendsPerSecond: Double; var lost: Int; var duplicated: Int; var gaps: Int }
+
+    /// `writers` processes each send `perWriter` messages to one pool at once.
+    static func contention(_ fixtures: Fixtures, writers: Int, perWriter: Int) async throws -> Contention {
+        let name = "contention-\(writers)-\(UUID().uuidString)"
+        let store = try fixtures.store(name)
+        let pool = try await PoolHandle.open("p", store: store)
+        for index in 0..<writers { try await pool.join(Member(runID: "w\(index)", agentID: "writer")) }
+        let children = try (0..<writers).map {
+            try BenchChild(role: "contention-writer", [fixtures.path(name), "p", "\($0)", "\(writers)", "\(perWriter)"])
+        }
+        for child in children { guard child.line(startingWith: "ready") != nil else { throw BenchError("writer did not start") } }
+        let start = monotonicNanos()
+        for child in children { child.release() }
+        var acknowledged: [String] = []
+        for child in children {
+            acknowledged += try child.finish().filter { $0.hasPrefix("ack ") }.map { String($0.dropFirst(4)) }
+        }
+        let elapsed = Double(monotonicNanos() - start) / 1e9
+
+        // Verify against the log: every acknowledged send present once, seqs gapless.
+        let records = try await store.allRecords("p", pageSize: 5000)
+        var accepted: [String: Int] = [:]
+        for record in records {
+            if case .runMessage(let stored) = record.payload, stored.receipt.status == .accepted {
+                accepted[stored.message.messageID, default: 0] += 1
+            }
+        }
+        let lost = acknowledged.filter { accepted[$0] == nil }.count
+        let duplicated = accepted.values.filter { $0 > 1 }.count + (acknowledged.count - Set(acknowledged).count)
+        let gaps = zip(records.map(\.seq), 1...).filter { $0.0 != Seq($0.1) }.count
+        try await store.close()
+        return Contention(sendsPerSecond: Double(writers * perWriter) / elapsed, lost: lost, duplicated: duplicated, gaps: gaps)
+    }
+
+    /// Peak RSS (MiB) of a watcher process following a pool of `records` records from seq 0.
+    static func watcherPeakRSS(_ fixtures: Fixtures, records: Int) async throws -> Double {
+        let name = "memory-\(UUID().uuidString)"
+        let store = try fixtures.store(name)
+        try await Fixtures.importHistory("p", records: records, into: store)
+        try await store.close()
+        let watcher = try BenchChild(role: "memory-watcher", [fixtures.path(name), "p", "\(records)"])
+        let lines = try watcher.finish()
+        guard let line = lines.first(where: { $0.hasPrefix("rss ") }), let megabytes = Double(line.dropFirst(4)) else {
+            throw BenchError("no rss line")
+        }
+        return megabytes
+    }
+}

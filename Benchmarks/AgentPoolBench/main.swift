@@ -1,0 +1,108 @@
+// agentpool-bench: the store's speed beside a raw SQLite baseline measured in the same run.
+//
+//   swift run -c release agentpool-bench [--quick] [--json]
+//
+// Human-readable results go to stderr; with --json, stdout gets ONE JSON object with the
+// figures of the benchmark issue (numbers) and "quick". --quick uses smaller counts where the
+// output says so; the 100k-record figures stay 100k.
+import AgentPool
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--child", arguments.count >= 2 {
+    do {
+        try await ChildRoles.run(arguments[1], Array(arguments.dropFirst(2)))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("child error: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
+let quick = arguments.contains("--quick")
+let json = arguments.contains("--json")
+let directory = NSTemporaryDirectory() + "agentpool-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+let fixtures = Fixtures(directory: directory)
+
+let throughputCount = quick ? 4_000 : 20_000
+let latencyCount = quick ? 1_000 : 3_000
+let coldRuns = quick ? 3 : 7
+let watchCount = quick ? 2_000 : 5_000
+let idleSeconds = 10.0
+let contentionPerWriter = quick ? 500 : 2_000
+let memoryRecords = quick ? 50_000 : 200_000
+
+report("agentpool-bench\(quick ? " --quick" : ""): \(ProcessInfo.processInfo.activeProcessorCount) cores, files in \(directory)")
+report("sizes: \(throughputCount) txns per throughput figure, \(latencyCount) timed sends per history figure, "
+       + "\(coldRuns) cold processes, \(watchCount) watched records at 1000/s, \(contentionPerWriter) sends per contending writer, "
+       + "\(memoryRecords) records for the watcher's memory")
+
+var results: [String: Double] = [:]
+
+report("1. raw sqlite3 single-row transactions …")
+let rawBefore = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
+report("2. store-level append …")
+let append = try await Scenarios.appendPerSecond(fixtures, count: throughputCount)
+report("3. coordinator send …")
+let send = try await Scenarios.sendPerSecond(fixtures, count: throughputCount)
+let rawAfter = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
+// The baseline is measured before and after, and averaged, so that drift on a noisy machine
+// affects both sides of the ratios alike.
+let raw = (rawBefore + rawAfter) / 2
+results["raw_sqlite_txn_per_s"] = raw
+results["append_per_s"] = append
+results["append_ratio_to_raw"] = append / raw
+results["send_per_s"] = send
+results["send_ratio_to_raw"] = send / raw
+report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s, append \(Int(append))/s (\(String(format: "%.2f", append / raw))), send \(Int(send))/s (\(String(format: "%.2f", send / raw)))")
+
+report("4. history independence (1k vs 100k prior records) …")
+let p50_1k = try await Scenarios.sendMedianMicros(fixtures, history: 1_000, count: latencyCount, name: "history-1k")
+let p50_100k = try await Scenarios.sendMedianMicros(fixtures, history: 100_000, count: latencyCount, name: "history-100k")
+results["send_p50_us_1k"] = p50_1k
+results["send_p50_us_100k"] = p50_100k
+results["history_ratio"] = p50_100k / p50_1k
+report("   send p50 \(Int(p50_1k)) µs at 1k, \(Int(p50_100k)) µs at 100k (ratio \(String(format: "%.2f", p50_100k / p50_1k)))")
+
+report("5. cold process on the 100k-record file …")
+let cold = try Scenarios.coldOpenSendMillis(path: fixtures.path("history-100k"), runs: coldRuns)
+results["cold_open_send_ms_100k"] = cold
+report("   open + join + send + exit: \(String(format: "%.1f", cold)) ms (median)")
+
+report("6. cross-process watch latency and idle CPU …")
+let latency = try await ProcessScenarios.watchLatency(fixtures, count: watchCount, rate: 1_000)
+results["watch_p50_us"] = latency.p50
+results["watch_p99_us"] = latency.p99
+results["watch_max_us"] = latency.max
+report("   p50 \(Int(latency.p50)) µs, p99 \(Int(latency.p99)) µs, max \(Int(latency.max)) µs")
+let idle = try await ProcessScenarios.idleWatcherCPUPercent(fixtures, seconds: idleSeconds)
+results["idle_watcher_cpu_percent"] = idle
+report("   idle watcher over \(Int(idleSeconds)) s: \(String(format: "%.3f", idle)) % of a core")
+
+report("7. contention …")
+var lost = 0, duplicated = 0, gaps = 0
+for writers in [4, 8] {
+    let outcome = try await ProcessScenarios.contention(fixtures, writers: writers, perWriter: contentionPerWriter)
+    results["contention_send_per_s_\(writers)"] = outcome.sendsPerSecond
+    lost += outcome.lost
+    duplicated += outcome.duplicated
+    gaps += outcome.gaps
+    report("   \(writers) writers: \(Int(outcome.sendsPerSecond)) sends/s, lost \(outcome.lost), duplicated \(outcome.duplicated), gaps \(outcome.gaps)")
+}
+results["lost"] = Double(lost)
+results["duplicated"] = Double(duplicated)
+results["gaps"] = Double(gaps)
+
+report("8. watcher memory …")
+let rss = try await ProcessScenarios.watcherPeakRSS(fixtures, records: memoryRecords)
+results["watcher_peak_rss_mb"] = rss
+report("   peak RSS following \(memoryRecords) records: \(String(format: "%.1f", rss)) MiB")
+
+if json {
+    var object: [String: Any] = results
+    object["quick"] = quick
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
+}

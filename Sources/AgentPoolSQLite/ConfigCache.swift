@@ -1,0 +1,19 @@
+import AgentPool
+import Synchronization
+
+/// Decoded pool configs by their stored JSON: a config is written once per pool and read by every
+/// transaction, so decoding it each time would be the costliest step of a small write.
+final class ConfigCache: Sendable {
+    private let entries = Mutex<[String: PoolConfig]>([:])
+
+    /// The config stored as `json`, decoded at most once per distinct text.
+    func config(_ json: String, pool: PoolID) throws -> PoolConfig {
+        if let cached = entries.withLock({ $0[json] }) { return cached }
+        let config = try RecordCodec.decodeJSON(PoolConfig.self, from: json, what: "config of pool '\(pool)'")
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[json] = config
+        }
+        return config
+    }
+}
