@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
         .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
+        .executable(name: "agentpool-workers", targets: ["AgentPoolWorkersExample"]),
+        .executable(name: "agentpool-dashboard", targets: ["AgentPoolDashboardExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -47,6 +49,16 @@ let package = Package(
             path: "Examples/TwoProcesses"
         ),
         // The model, JSON format and reducer.
+        .executableTarget(
+            name: "AgentPoolWorkersExample",
+            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            path: "Examples/WorkerPool"
+        ),
+        .executableTarget(
+            name: "AgentPoolDashboardExample",
+            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            path: "Examples/Dashboard"
+        ),
         // The benchmark executable: the store beside a raw SQLite baseline, in one run.
         .executableTarget(
             name: "AgentPoolBench",

@@ -160,6 +160,19 @@ import Testing
     }
 
     @Test(arguments: StoreHarness.all)
+    func aWaiterRecordsAResponseTimeoutAtItsDeadlineSoThatAWakeOnItTriggers(_ harness: StoreHarness) async throws {
+        let fixture = try await F.make(harness, members: Self.members)
+        try await fixture.pool.send(F.message("m", from: "a", to: .run("b"), timeout: 700))
+        try await fixture.pool.suspendUntil(F.wake("w", run: "a", kinds: [PoolEvent.Kind.message(.timedOut)], messages: ["m"]))
+        async let waited = fixture.pool.wait("w")
+        while fixture.clock.sleeperCount == 0 { await Task.yield() }
+        fixture.clock.advance(by: 700)
+        let registration = try await waited
+        #expect(registration.status == .triggered)
+        #expect(try await fixture.pool.receipt("m").status == .timedOut)
+    }
+
+    @Test(arguments: StoreHarness.all)
     func cancellingTheWaitingTaskEndsWaitPromptly(_ harness: StoreHarness) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.suspendUntil(F.wake("w", run: "b"))

@@ -194,7 +194,8 @@ public struct PoolHandle: Sendable {
     /// Suspends until the wake's registration is final — triggered by any process, cancelled, or
     /// timed out when its deadline passes (this waiter then records the timeout itself) — and
     /// returns it. Waiting costs no CPU: it sleeps on the store's change notifications and the
-    /// clock.
+    /// clock. While it waits it also records the pool's other deadlines as they pass (a response
+    /// timeout that its wake may be waiting for), so they happen on time without other writes.
     ///
     /// - Throws: `notFound`; `CancellationError` when the task is cancelled.
     public func wait(_ conditionID: ConditionID) async throws -> Registration {
@@ -205,16 +206,30 @@ public struct PoolHandle: Sendable {
             let registration = try await pollWake(conditionID)
             if registration.status.isFinal { return registration }
             try Task.checkCancellation()
-            // Wake on the first of: a change to the store, the deadline.
+            let deadline = [registration.deadlineMillis, try await nextDeadline()].compactMap { $0 }.min()
+            if let deadline, deadline <= clock.nowMillis() {
+                try await coordinate { _ in }  // the sweep records what is due, then poll again
+                continue
+            }
+            // Wake on the first of: a change to the store, the next deadline.
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await changes.wait(after: generation) }
-                if let deadline = registration.deadlineMillis {
+                if let deadline {
                     group.addTask { try? await clock.sleep(untilMillis: deadline) }
                 }
                 await group.next()
                 group.cancelAll()
             }
             try Task.checkCancellation()
+        }
+    }
+
+    /// The earliest deadline of the pool's delivered messages and registered wakes, if any.
+    private func nextDeadline() async throws -> Millis? {
+        try await store.read(poolID) { reader in
+            let message = try reader.dueMessages(at: .max, limit: 1).first?.deadline
+            let wake = try reader.dueWakes(at: .max, limit: 1).first?.deadline
+            return [message, wake].compactMap { $0 }.min()
         }
     }
 
