@@ -1,10 +1,10 @@
 import AgentPool
-import Synchronization
+
 
 /// Decoded pool configs by their stored JSON: a config is written once per pool and read by every
 /// transaction, so decoding it each time would be the costliest step of a small write.
 final class ConfigCache: Sendable {
-    private let entries = Mutex<[String: PoolConfig]>([:])
+    private let entries = Locked<[String: PoolConfig]>([:])
 
     /// The config stored as `json`, decoded at most once per distinct text.
     func config(_ json: String, pool: PoolID) throws -> PoolConfig {

@@ -17,14 +17,14 @@ enum DatabaseFile {
     /// A new database is built under a temporary name (mode 0600, schema migrated, WAL) and
     /// published with `link(2)`, which fails if another process published first: openers never see
     /// a half-made file, so an empty file is always someone's mistake and is refused.
-    static func prepare(path: String) throws {
+    static func prepare(path: String, busyTimeout: TimeInterval) throws {
         guard !path.isEmpty else { throw AgentPoolError.invalidInput(field: "path", "database path must not be empty") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
                 throw SQLiteErrors.storage("'\(path)' is a directory, not a database file", code: .SQLITE_CANTOPEN)
             }
-            try checkExisting(path: path)
+            try checkExisting(path: path, busyTimeout: busyTimeout)
             return
         }
         let directory = (path as NSString).deletingLastPathComponent
@@ -40,7 +40,7 @@ enum DatabaseFile {
 
     /// Refuses files that are empty, not SQLite, another application's database, or newer than
     /// this build; reads only.
-    private static func checkExisting(path: String) throws {
+    private static func checkExisting(path: String, busyTimeout: TimeInterval) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SQLiteErrors.storage("cannot read '\(path)'", code: .SQLITE_CANTOPEN)
         }
@@ -52,10 +52,13 @@ enum DatabaseFile {
         guard Array(header) == magic else {
             throw SQLiteErrors.storage("'\(path)' is not an SQLite database", code: .SQLITE_NOTADB)
         }
-        // A plain queue changes neither the journal mode nor anything else; it only reads.
+        // A plain queue changes neither the journal mode nor anything else; it only reads. It
+        // waits like the store does: another process may be recovering the WAL right now.
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
         let queue: DatabaseQueue
         do {
-            queue = try DatabaseQueue(path: path)
+            queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
             throw SQLiteErrors.map(error)
         }

@@ -35,13 +35,14 @@ public final class SQLiteStore: PoolStore {
     public init(path: String, options: SQLiteOptions = SQLiteOptions()) throws {
         self.path = path
         self.options = options
-        try DatabaseFile.prepare(path: path)
+        let busyTimeout = TimeInterval(options.busyTimeout.components.seconds)
+            + TimeInterval(options.busyTimeout.components.attoseconds) / 1e18
+        try DatabaseFile.prepare(path: path, busyTimeout: busyTimeout)
 
         var configuration = Configuration()
         configuration.label = "agentpool"
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds)
-            + TimeInterval(options.busyTimeout.components.attoseconds) / 1e18)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.maximumReaderCount = 4
         let synchronous = options.synchronous.rawValue
         let trace = options.statementTrace

@@ -4,7 +4,7 @@ import AgentPoolTestSupport
 import Foundation
 import GRDB
 import Logging
-import Synchronization
+
 
 /// Options with a quiet logger and, when given, a statement trace.
 func quietOptions(trace: (@Sendable (String) -> Void)? = nil) -> SQLiteOptions {
@@ -20,8 +20,8 @@ func fileBytes(_ path: String) -> Data? { FileManager.default.contents(atPath: p
 
 /// Collects the SQL of traced statements.
 final class StatementLog: Sendable {
-    private let statements = Mutex<[String]>([])
-    private let recording = Mutex(false)
+    private let statements = Locked<[String]>([])
+    private let recording = Locked(false)
 
     var trace: @Sendable (String) -> Void {
         { [self] sql in if recording.withLock({ $0 }) { statements.withLock { $0.append(sql) } } }
@@ -40,7 +40,7 @@ final class StatementLog: Sendable {
 /// A log handler that keeps every message, for asserting on the open summary line.
 struct CapturingLogHandler: LogHandler {
     final class Box: Sendable {
-        let lines = Mutex<[(Logger.Level, String, Logger.Metadata)]>([])
+        let lines = Locked<[(Logger.Level, String, Logger.Metadata)]>([])
     }
     let box: Box
     var metadata: Logger.Metadata = [:]

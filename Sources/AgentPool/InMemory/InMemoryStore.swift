@@ -1,11 +1,11 @@
-import Synchronization
+
 
 /// A store that keeps pools in process memory, replayed by the pure reducer: for tests,
 /// prototypes and single-process tools. Nothing survives the process.
 ///
 /// Writes are serialized by one lock; a write that throws leaves every pool as it was.
 public final class InMemoryStore: PoolStore {
-    private let storage = Mutex(Storage())
+    private let storage = Locked(Storage())
     /// The time source stamped on records.
     public let clock: any AgentPoolClock
     /// Bumped after every write that appended.

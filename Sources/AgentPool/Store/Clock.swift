@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+
 
 /// The time source of a store: every appended record is stamped with it, deadlines are compared
 /// with it, and waiters sleep on it. Inject ``ManualClock`` in tests.
@@ -37,10 +37,10 @@ public final class ManualClock: AgentPoolClock {
         var nextID = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Starts at `millis`.
-    public init(_ millis: Millis = 1_700_000_000_000) { state = Mutex(State(now: millis)) }
+    public init(_ millis: Millis = 1_700_000_000_000) { state = Locked(State(now: millis)) }
 
     /// The clock's time.
     public func nowMillis() -> Millis { state.withLock { $0.now } }

@@ -1,4 +1,4 @@
-import Synchronization
+
 
 /// A counter of "the database may have changed" notifications that tasks can wait on.
 ///
@@ -14,8 +14,8 @@ public final class ChangeSignal: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
-    private let waitHandler = Mutex<(@Sendable () -> Void)?>(nil)
+    private let state = Locked(State())
+    private let waitHandler = Locked<(@Sendable () -> Void)?>(nil)
 
     /// Creates a signal at generation 0.
     public init() {}
