@@ -17,6 +17,7 @@ public final class SQLiteStore: PoolStore {
     private let database: DatabasePool
     private let notifier: FileChangeNotifier
     private let configs = ConfigCache()
+    private let writePath: WritePath
     /// The time source stamped on records.
     public var clock: any AgentPoolClock { options.clock }
     /// Bumped after this store's writes and whenever another process commits to the file.
@@ -51,6 +52,7 @@ public final class SQLiteStore: PoolStore {
                 db.trace(options: .statement) { event in trace(event.description) }
             }
         }
+        writePath = WritePath(busyTimeoutMillis: Int32(busyTimeout * 1000), allowsFastPath: options.synchronous == .normal)
         do {
             database = try DatabasePool(path: path, configuration: configuration)
             // why: NORMAL in WAL mode keeps every commit across a process crash and costs one
@@ -123,19 +125,20 @@ public final class SQLiteStore: PoolStore {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
         let configs = self.configs
+        let transaction = { @Sendable (db: Database) throws -> (T, Bool) in
+            var result: (T, Bool)?
+            try db.inTransaction(.immediate) {
+                // The clock is read once the write lock is held, so recorded_at follows seq.
+                let writer = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs)
+                let value = try body(writer)
+                result = (value, try writer.finish())
+                return .commit
+            }
+            return result!
+        }
         let (result, wrote): (T, Bool)
         do {
-            (result, wrote) = try await database.writeWithoutTransaction { db in
-                var result: (T, Bool)?
-                try db.inTransaction(.immediate) {
-                    // The clock is read once the write lock is held, so recorded_at follows seq.
-                    let transaction = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs)
-                    let value = try body(transaction)
-                    result = (value, try transaction.finish())
-                    return .commit
-                }
-                return result!
-            }
+            (result, wrote) = try await writePath.run(transaction, on: database)
         } catch {
             throw SQLiteErrors.map(error)
         }

@@ -22,6 +22,9 @@ import Testing
     @Test func defaultsAreWALNormalFiveSecondsAndForeignKeysOn() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/pool.sqlite", options: quietOptions())
+        // A write takes the fast path, which lowers the busy timeout while it tries the lock:
+        // the timeout in force afterwards must be the configured one.
+        try await store.openPool("p")
         let settings = try store.settings()
         #expect(settings == SQLiteSettings(journalMode: "wal", synchronous: "NORMAL", busyTimeoutMillis: 5000, foreignKeys: true, schemaVersion: SQLiteStore.schemaVersion))
     }
