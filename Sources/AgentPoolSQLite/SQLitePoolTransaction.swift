@@ -56,6 +56,12 @@ final class SQLitePoolTransaction: PoolWriter {
         try fetch(Member.self, "SELECT member FROM members WHERE pool = ? AND run_id = ?", [run], what: "member").first
     }
 
+    func isMember(_ run: RunID) throws -> Bool {
+        guard let rowID = try rowID else { return false }
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM members WHERE pool = ? AND run_id = ?")
+        return try Int.fetchOne(statement, arguments: [rowID, run]) != nil
+    }
+
     func members() throws -> [Member] {
         try fetch(Member.self, "SELECT member FROM members WHERE pool = ? ORDER BY run_id", what: "member")
     }

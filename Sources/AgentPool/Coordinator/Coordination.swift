@@ -133,7 +133,7 @@ final class Coordination {
         let message = message.normalized()
         let info = try tx.requireInfo()
         if let receipt = try deduplicate(message) { return receipt }
-        guard try tx.member(message.from) != nil else { throw AgentPoolError.notMember(message.from, pool: poolID) }
+        guard try tx.isMember(message.from) else { throw AgentPoolError.notMember(message.from, pool: poolID) }
         if case .pool(let target) = message.to.target, target != poolID {
             throw AgentPoolError.invalidInput(field: "message.to.target.pool_id",
                 "message addresses pool '\(target)' but is sent in pool '\(poolID)'")
@@ -164,6 +164,8 @@ final class Coordination {
     private func resolveRecipients(_ message: Message, config: PoolConfig) throws -> [RunID] {
         let candidates: [Member]
         switch message.to.target {
+        case .run(let run) where message.policyRefs.isEmpty:
+            return try tx.isMember(run) ? [run] : []  // no refs to check: existence is enough
         case .run(let run): candidates = try tx.member(run).map { [$0] } ?? []
         case .agent(let agent): candidates = try tx.members(ofAgent: agent)
         case .topic(let topic): candidates = try tx.members(inTopic: topic)
@@ -229,7 +231,7 @@ final class Coordination {
             throw AgentPoolError.make(.idempotencyConflict,
                 "condition id '\(condition.conditionID)' is already used under another idempotency key")
         }
-        guard try tx.member(condition.runID) != nil else { throw AgentPoolError.notMember(condition.runID, pool: poolID) }
+        guard try tx.isMember(condition.runID) else { throw AgentPoolError.notMember(condition.runID, pool: poolID) }
         let compiled = CompiledFilter.compile(condition.filter, members: try tx.members(), config: info.config)
         let registration = Registration(conditionID: condition.conditionID, runID: condition.runID, status: .registered,
                                         deadlineMillis: condition.timeoutMillis.map { now + $0 })

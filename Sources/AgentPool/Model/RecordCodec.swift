@@ -47,7 +47,9 @@ public enum RecordCodec {
             return Encoded(kind: kind, payload: #"{"type":"\#(kind.rawValue)"}"#, inner: nil)
         case .poolOpened(let config): innerKey = "config"; inner = try encodeJSON(config)
         case .memberJoined(let member), .memberLeft(let member): innerKey = "member"; inner = try encodeJSON(member)
-        case .runMessage(let stored): innerKey = "stored"; inner = try encodeJSON(stored)
+        case .runMessage(let stored):
+            innerKey = "stored"
+            if let fast = MessageJSONWriter.json(stored) { inner = fast } else { inner = try encodeJSON(stored) }
         case .wake(let stored): innerKey = "stored"; inner = try encodeJSON(stored)
         }
         // Every inner key sorts before "type", so this is what a sorted-keys encoder writes.

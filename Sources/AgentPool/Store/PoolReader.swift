@@ -10,6 +10,8 @@ public protocol PoolReader {
     func info() throws -> PoolInfo?
     /// The member with `run`, if any.
     func member(_ run: RunID) throws -> Member?
+    /// Whether `run` is a member (an existence check, cheaper than ``member(_:)``).
+    func isMember(_ run: RunID) throws -> Bool
     /// All members, sorted by run id.
     func members() throws -> [Member]
     /// Members whose agent is `agent`, sorted by run id.
@@ -123,6 +125,9 @@ public struct PoolSummary: Hashable, Sendable, Codable {
 }
 
 extension PoolReader {
+    /// Whether `run` is a member: ``member(_:)`` is not nil. Backends may answer more cheaply.
+    public func isMember(_ run: RunID) throws -> Bool { try member(run) != nil }
+
     /// The pool's snapshot, built from the projections (no replay).
     ///
     /// - Throws: `poolNotFound` when the pool was never opened.

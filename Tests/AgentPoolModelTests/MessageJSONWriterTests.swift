@@ -1,0 +1,47 @@
+@testable import AgentPool
+import AgentPoolTestSupport
+import Testing
+
+/// The hand-written message JSON is byte for byte the Codable encoding (one format, two writers).
+@Suite struct MessageJSONWriterTests {
+    static let awkward = ["plain", "", "quote\"d", "back\\slash", "slash/ok", "tab\tnew\nline\r", "\u{0}\u{1}\u{8}\u{b}\u{c}\u{1f}",
+                          "é日本😀", "\u{7f}\u{85}\u{2028}", "{\"json\":[1]}"]
+
+    static func randomString(_ rng: inout SeededGenerator) -> String {
+        if Bool.random(using: &rng) { return awkward.randomElement(using: &rng)! }
+        let scalars = (0..<Int.random(in: 0...12, using: &rng)).map { _ in
+            Character(Unicode.Scalar(UInt32.random(in: 0...0x2FF, using: &rng)) ?? "x")
+        }
+        return String(scalars)
+    }
+
+    static func randomStored(_ rng: inout SeededGenerator) -> StoredMessage {
+        func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &rng) ? value() : nil }
+        func list() -> [String] { (0..<Int.random(in: 0...3, using: &rng)).map { _ in randomString(&rng) } }
+        let targets: [AddressTarget] = [.run(randomString(&rng)), .agent(randomString(&rng)), .topic(randomString(&rng)), .pool(randomString(&rng))]
+        let message = Message(
+            messageID: randomString(&rng), from: randomString(&rng),
+            to: Address(target: targets.randomElement(using: &rng)!, destinationRef: maybe(randomString(&rng)), relatedRefs: list()),
+            contentRef: randomString(&rng), idempotencyKey: randomString(&rng), replyTo: maybe(randomString(&rng)),
+            responseContract: maybe(ResponseContract(expectedResponses: maybe(Int.random(in: -5...5, using: &rng)),
+                                                     timeoutMillis: maybe(Int64.random(in: .min ... .max, using: &rng)))),
+            expiresAtMillis: maybe(Int64.random(in: .min ... .max, using: &rng)), policyRefs: list())
+        let receipt = Receipt(messageID: randomString(&rng), status: MessageStatus.allCases.randomElement(using: &rng)!,
+                              deliveredTo: list(), respondedBy: list(), responseDeadlineMillis: maybe(Int64.random(in: 0...1 << 50, using: &rng)),
+                              reason: maybe(randomString(&rng)), cursor: maybe(Int64.random(in: 1...1 << 40, using: &rng)))
+        return StoredMessage(message: message, receipt: receipt)
+    }
+
+    @Test func theHandWrittenJSONEqualsTheCodableJSONOnRandomMessages() throws {
+        var rng = SeededGenerator(seed: 0x150)
+        for _ in 0..<3_000 {
+            let stored = Self.randomStored(&rng)
+            #expect(MessageJSONWriter.json(stored) == (try RecordCodec.encodeJSON(stored)))
+        }
+    }
+
+    @Test func aMessageWithCorrelationIsLeftToJSONEncoder() {
+        let message = Message(messageID: "m", from: "r", to: .run("s"), contentRef: "c", idempotencyKey: "k", correlation: ["n": .number(1.5)])
+        #expect(MessageJSONWriter.json(StoredMessage(message: message, receipt: Receipt(messageID: "m", status: .accepted))) == nil)
+    }
+}
