@@ -108,6 +108,7 @@ public final class SQLiteStore: PoolStore {
         }
     }
 
+    /// Runs `body` on a consistent read-only view of `pool` (see ``PoolStore/read(_:_:)``).
     public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
@@ -121,6 +122,7 @@ public final class SQLiteStore: PoolStore {
         }
     }
 
+    /// Runs `body` as one atomic write on `pool`: all its appends or none (see ``PoolStore/write(_:_:)``).
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
@@ -150,6 +152,7 @@ public final class SQLiteStore: PoolStore {
         return result
     }
 
+    /// Every pool with its cursor and counts, sorted by pool id.
     public func pools() async throws -> [PoolSummary] {
         do {
             return try await database.read { db in
@@ -165,6 +168,7 @@ public final class SQLiteStore: PoolStore {
         }
     }
 
+    /// Releases the store; later calls fail.
     public func close() async throws {
         notifier.stop()
         do {

@@ -21,6 +21,7 @@ public final class InMemoryStore: PoolStore {
         self.clock = clock
     }
 
+    /// Runs `body` on a consistent read-only view of `pool` (see ``PoolStore/read(_:_:)``).
     public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let data = try storage.withLock { storage throws -> InMemoryPool in
@@ -30,6 +31,7 @@ public final class InMemoryStore: PoolStore {
         return try body(InMemoryTransaction(data: data, now: clock.nowMillis()))
     }
 
+    /// Runs `body` as one atomic write on `pool`: all its appends or none (see ``PoolStore/write(_:_:)``).
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let (result, wrote) = try storage.withLock { storage throws -> (T, Bool) in
@@ -43,6 +45,7 @@ public final class InMemoryStore: PoolStore {
         return result
     }
 
+    /// Every pool with its cursor and counts, sorted by pool id.
     public func pools() async throws -> [PoolSummary] {
         try storage.withLock { storage throws -> [PoolSummary] in
             try Self.checkOpen(storage)
@@ -57,6 +60,7 @@ public final class InMemoryStore: PoolStore {
         }
     }
 
+    /// Releases the store; later calls fail.
     public func close() async throws {
         storage.withLock { $0.closed = true; $0.pools = [:] }
     }

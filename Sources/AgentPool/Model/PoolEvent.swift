@@ -17,8 +17,11 @@ public struct PoolEvent: Hashable, Sendable, Codable {
 
     /// Event kinds, spelled as the seed spells them.
     public enum Kind {
+        /// The event of `pool_created`.
         public static let poolCreated = "agent_pool_created"
+        /// The event of `member_joined`.
         public static let runJoined = "agent_pool_run_joined"
+        /// The event of `member_left`.
         public static let runLeft = "agent_pool_run_left"
         /// `run_message_<status>`.
         public static func message(_ status: MessageStatus) -> String { "run_message_\(status.rawValue)" }

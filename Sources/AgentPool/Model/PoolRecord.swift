@@ -3,11 +3,17 @@ import Foundation
 /// The kind of a record; its raw value is both the `kind` column and the payload's `"type"` tag
 /// (one source for both, SPEC §4).
 public enum RecordKind: String, Codable, Hashable, Sendable, CaseIterable {
+    /// The pool's config; its first record.
     case poolOpened = "pool_opened"
+    /// The pool was marked created.
     case poolCreated = "pool_created"
+    /// A member was added or replaced.
     case memberJoined = "member_joined"
+    /// A member was removed.
     case memberLeft = "member_left"
+    /// A message's latest receipt.
     case runMessage = "run_message"
+    /// A wake condition's latest registration.
     case wake = "wake"
 }
 

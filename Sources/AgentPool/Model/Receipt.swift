@@ -1,8 +1,19 @@
 /// The status of a message (SPEC §7). First terminal status wins.
 public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
-    case accepted, delivered, responded, failed
+    /// Recorded; recipients not yet resolved.
+    case accepted
+    /// Delivered to its recipients; awaiting replies if it expects any.
+    case delivered
+    /// Final: enough distinct recipients replied.
+    case responded
+    /// Final: no recipient, or a required policy ref was missing.
+    case failed
+    /// Final: the response deadline passed.
     case timedOut = "timed_out"
-    case expired, cancelled
+    /// Final: sent at or after its expiry.
+    case expired
+    /// Final: cancelled before it was final.
+    case cancelled
 
     /// Whether no further transition is allowed.
     public var isFinal: Bool {

@@ -1,8 +1,15 @@
 /// The status of a wake registration (SPEC §8). Every status but `registered` is final.
 public enum WakeStatus: String, Codable, Hashable, Sendable, CaseIterable {
-    case registered, triggered
+    /// Waiting for a matching event.
+    case registered
+    /// Final: a matching event happened (its cursor is the registration's `matchingCursor`).
+    case triggered
+    /// Final: the deadline passed first.
     case timedOut = "timed_out"
-    case cancelled, failed
+    /// Final: cancelled while registered.
+    case cancelled
+    /// Final: the wake cannot be served.
+    case failed
 
     /// Whether no further transition is allowed.
     public var isFinal: Bool { self != .registered }
