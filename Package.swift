@@ -41,7 +41,7 @@ let package = Package(
         // Child process used by the multi-process tests.
         .executableTarget(
             name: "AgentPoolTestHelper",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/AgentPoolTestHelper"
         ),
         .executableTarget(

@@ -10,12 +10,15 @@
 //                                       when overdue) and prints the registration as JSON
 //   watch    DB POOL COUNT               prints "ready", then "seq <n>" for every record it is
 //                                       handed by watch(after: 0), until COUNT records
+//   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
+//                                       and holds it until its stdin closes
 //   consume  DB POOL NAME LAST           durable consumer NAME: for each record prints
 //                                       "processed <seq>", acks it, prints "acked <seq>"; exits
 //                                       after seq LAST
 import AgentPool
 import AgentPoolSQLite
 import Foundation
+import GRDB
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
@@ -87,6 +90,14 @@ do {
             say("acked \(record.seq)")
             if record.seq >= last { break }
         }
+    case ("hold", 2):
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true  // the lock outlives the first access
+        let queue = try DatabaseQueue(path: arguments[1], configuration: configuration)
+        try queue.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        say("locked")
+        _ = readLine()
+        try queue.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
     default:
         fail("unknown command: \(arguments.joined(separator: " "))")
     }
