@@ -44,17 +44,21 @@ enum DatabaseFile {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SQLiteErrors.storage("cannot read '\(path)'", code: .SQLITE_CANTOPEN)
         }
-        let header = (try? handle.read(upToCount: magic.count)) ?? Data()
+        let header = Array((try? handle.read(upToCount: 100)) ?? Data())
+        let fileSize = (try? handle.seekToEnd()) ?? 0
         try? handle.close()
         if header.isEmpty {
             throw SQLiteErrors.storage("'\(path)' is an empty file, not an SQLite database", code: .SQLITE_NOTADB)
         }
-        guard Array(header) == magic else {
+        guard header.count >= magic.count, Array(header.prefix(magic.count)) == magic else {
             throw SQLiteErrors.storage("'\(path)' is not an SQLite database", code: .SQLITE_NOTADB)
         }
-        // A plain queue changes neither the journal mode nor anything else; it only reads. It
-        // waits like the store does: another process may be recovering the WAL right now.
+        try checkSize(header: header, fileSize: fileSize, path: path)
+        // A read-only connection changes nothing: not the journal mode, and no checkpoint when it
+        // closes (which would rewrite, or even extend, the file). It waits like the store does:
+        // another process may be recovering the WAL right now.
         var configuration = Configuration()
+        configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout)
         let queue: DatabaseQueue
         do {
@@ -82,6 +86,27 @@ enum DatabaseFile {
             }
         } catch {
             throw SQLiteErrors.map(error)
+        }
+    }
+
+    /// Refuses a file shorter than the database size its header records: a truncated copy.
+    ///
+    /// The header's page count is trusted only when its "version-valid-for" field matches the
+    /// change counter (SQLite's own rule). In WAL mode it is the size at the last checkpoint, which
+    /// wrote every page up to it, so a complete file is never shorter.
+    private static func checkSize(header: [UInt8], fileSize: UInt64, path: String) throws {
+        guard header.count >= 100 else {
+            throw SQLiteErrors.storage("'\(path)' is truncated: its header is \(header.count) bytes", code: .SQLITE_CORRUPT)
+        }
+        func uint32(_ offset: Int) -> UInt32 { header[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) } }
+        let rawPageSize = UInt32(header[16]) << 8 | UInt32(header[17])
+        let pageSize = UInt64(rawPageSize == 1 ? 65_536 : rawPageSize)
+        let pages = UInt64(uint32(28))
+        guard uint32(92) == uint32(24), pages > 0 else { return }
+        if fileSize < pages * pageSize {
+            throw SQLiteErrors.storage(
+                "'\(path)' is truncated: its header records \(pages) pages of \(pageSize) bytes, the file has \(fileSize) bytes",
+                code: .SQLITE_CORRUPT)
         }
     }
 

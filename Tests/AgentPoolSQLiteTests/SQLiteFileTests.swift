@@ -103,6 +103,32 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["bad.sqlite"])
     }
 
+    @Test func aTruncatedDatabaseIsATypedErrorAndStaysUntouched() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("p")
+        for index in 0..<400 { try await store.join("p", Member(runID: "run-\(index)", agentID: "agent", topics: ["t"])) }
+        try await store.close()
+        let whole = try #require(fileBytes(path))
+        let truncated = whole.prefix(whole.count * 2 / 5)
+        try truncated.write(to: URL(fileURLWithPath: path))
+
+        var outcome: AgentPoolError?
+        do {
+            let reopened = try SQLiteStore(path: path, options: quietOptions())
+            // Opening may succeed (the header and schema pages survive); reading what was cut off may not.
+            _ = try await reopened.snapshot("p")
+            _ = try await reopened.allRecords("p")
+        } catch let error as AgentPoolError {
+            outcome = error
+        }
+        #expect(outcome?.kind == .storage)
+        #expect(outcome?.code.map { $0 & 0xFF } == 11)  // SQLITE_CORRUPT
+        #expect(outcome?.retry == .repairNeeded)
+        #expect(fileBytes(path) == truncated)
+    }
+
     @Test func aDirectoryWhereTheFileShouldBeIsAStorageError() async throws {
         let directory = try TemporaryDirectory()
         let error = catchError { _ = try SQLiteStore(path: directory.path, options: quietOptions()) }
