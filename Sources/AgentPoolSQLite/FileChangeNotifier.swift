@@ -27,6 +27,8 @@ final class FileChangeNotifier: @unchecked Sendable {
     /// Whether the file notification is registered; it is only while tasks wait (see ``arm()``).
     private var armed = false
     private var watchDescriptor: Int32 = -1
+    /// Signalled by the thread as it exits, so that ``stop()`` returns only once it is gone.
+    private let finished = DispatchSemaphore(value: 0)
 
     /// Starts the notifier thread for `databasePath`'s sidecar.
     ///
@@ -70,14 +72,19 @@ final class FileChangeNotifier: @unchecked Sendable {
         if !wasArmed { signal.notify() }
     }
 
-    /// Stops the thread and closes the descriptors; idempotent.
+    /// Stops the thread, waits until it has exited (so that it never reads a closed database),
+    /// and closes the descriptors; idempotent.
     func stop() {
         lock.lock()
-        defer { lock.unlock() }
-        guard !stopped else { return }
+        let first = !stopped
         stopped = true
+        lock.unlock()
+        guard first else { return }
         var byte: UInt8 = 0
         _ = write(stopPipe.write, &byte, 1)
+        finished.wait()
+        close(stopPipe.read)
+        close(stopPipe.write)
     }
 
     /// An inotify instance (Linux) or a kqueue (Darwin) to wait on; -1 when the platform has
@@ -125,7 +132,10 @@ final class FileChangeNotifier: @unchecked Sendable {
     }
 
     private func run() {
-        var lastProbe = probe()
+        defer { finished.signal() }
+        // No probe yet: the first safety poll with a waiter compares against nothing and
+        // notifies once, which is harmless; probing here would race a quick close().
+        var lastProbe: [Int64]? = nil
         var descriptors = [pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
         if eventFD >= 0 { descriptors.append(pollfd(fd: eventFD, events: Int16(POLLIN), revents: 0)) }
         while true {
@@ -157,7 +167,5 @@ final class FileChangeNotifier: @unchecked Sendable {
         }
         if eventFD >= 0 { close(eventFD) }
         close(sidecarFD)
-        close(stopPipe.read)
-        close(stopPipe.write)
     }
 }

@@ -59,7 +59,11 @@ public final class SQLiteStore: PoolStore {
             // fsync per checkpoint instead of one per commit; FULL adds power-loss durability.
             // Set on the writer after GRDB's WAL setup, which sets NORMAL itself.
             try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(synchronous)") }
-            try Schema.migrator.migrate(database)
+            // Migrate only when needed: GRDB's migrate() writes (it creates its table "if not
+            // exists" in a write transaction), and opening must not change an up-to-date file.
+            if try !database.read({ try Schema.migrator.hasCompletedMigrations($0) }) {
+                try Schema.migrator.migrate(database)
+            }
         } catch {
             throw SQLiteErrors.map(error)
         }

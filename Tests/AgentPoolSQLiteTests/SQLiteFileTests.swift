@@ -129,6 +129,23 @@ import Testing
         #expect(fileBytes(path) == truncated)
     }
 
+    @Test func reopeningAnUpToDateDatabaseWritesNothing() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("p")
+        try await store.close()
+        let before = fileBytes(path)
+        let log = StatementLog()
+        log.start()
+        let again = try SQLiteStore(path: path, options: quietOptions(trace: log.trace))
+        _ = try await again.snapshot("p")
+        let statements = log.stop()
+        try await again.close()
+        #expect(!statements.contains { $0.hasPrefix("CREATE") || $0.hasPrefix("INSERT") || $0.hasPrefix("UPDATE") || $0.hasPrefix("BEGIN IMMEDIATE") })
+        #expect(fileBytes(path) == before)
+    }
+
     @Test func aDirectoryWhereTheFileShouldBeIsAStorageError() async throws {
         let directory = try TemporaryDirectory()
         let error = catchError { _ = try SQLiteStore(path: directory.path, options: quietOptions()) }

@@ -27,6 +27,9 @@ final class StatementLog: Sendable {
         { [self] sql in if recording.withLock({ $0 }) { statements.withLock { $0.append(sql) } } }
     }
 
+    func start() { statements.withLock { $0 = [] }; recording.withLock { $0 = true } }
+    func stop() -> [String] { recording.withLock { $0 = false }; return statements.withLock { $0 } }
+
     /// The statements run by `body`.
     func during(_ body: () async throws -> Void) async rethrows -> [String] {
         statements.withLock { $0 = [] }

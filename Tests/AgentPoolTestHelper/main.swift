@@ -12,9 +12,11 @@
 //                                       handed by watch(after: 0), until COUNT records
 //   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
 //                                       and holds it until its stdin closes
-//   consume  DB POOL NAME LAST           durable consumer NAME: for each record prints
+//   consume  DB POOL NAME LAST [PAUSE]   durable consumer NAME: for each record prints
 //                                       "processed <seq>", acks it, prints "acked <seq>"; exits
-//                                       after seq LAST
+//                                       after seq LAST. With PAUSE, it stops after processing
+//                                       record PAUSE and before acking it, until stdin closes:
+//                                       the moment a test kills it.
 import AgentPool
 import AgentPoolSQLite
 import Foundation
@@ -79,13 +81,17 @@ do {
             received += 1
             if received == count { break }
         }
-    case ("consume", 5):
+    case ("consume", 5), ("consume", 6):
         let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
         let consumer = try pool.consumer(arguments[3])
         let last = Seq(arguments[4]) ?? 0
-        say("resuming after \(try await consumer.cursor())")
+        let pause = arguments.count == 6 ? Seq(arguments[5]) : nil
+        let resumed = try await consumer.cursor()
+        say("resuming after \(resumed)")
+        if resumed >= last { break }
         for try await record in try await consumer.records() {
             say("processed \(record.seq)")
+            if record.seq == pause { _ = readLine() }
             try await consumer.ack(record.seq)
             say("acked \(record.seq)")
             if record.seq >= last { break }
