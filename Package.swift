@@ -8,10 +8,12 @@ let package = Package(
         .library(name: "AgentPool", targets: ["AgentPool"]),
         .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
         .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
+        .executable(name: "agentpool", targets: ["agentpool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
@@ -45,6 +47,15 @@ let package = Package(
             dependencies: ["AgentPool", "AgentPoolSQLite"],
             path: "Examples/TwoProcesses"
         ),
+        // The operators' command-line tool.
+        .executableTarget(
+            name: "agentpool",
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The model, JSON format and reducer.
         .testTarget(
             name: "AgentPoolModelTests",
@@ -67,6 +78,14 @@ let package = Package(
                 "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The CLI, run as a real child process on real files.
+        .testTarget(
+            name: "AgentPoolCLITests",
+            dependencies: [
+                "agentpool", "AgentPool", "AgentPoolTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],
