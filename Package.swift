@@ -84,8 +84,9 @@ let package = Package(
         .testTarget(
             name: "AgentPoolCLITests",
             dependencies: [
-                "agentpool", "AgentPool", "AgentPoolTestSupport",
+                "agentpool", "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],
