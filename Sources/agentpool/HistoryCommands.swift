@@ -95,9 +95,13 @@ enum TailRow {
 /// Turns SIGINT/SIGTERM into a call of a handler instead of the default process kill, so that a
 /// long-running verb can stop, close the store and exit 0.
 final class SignalStopper: @unchecked Sendable {
+    /// One dispatch source per signal, alive until ``stop()``.
     private let sources: [any DispatchSourceSignal]
+    /// Guards ``handler`` and ``fired``.
     private let lock = NSLock()
+    /// What to call on a signal; nil until ``onSignal(_:)``.
     private var handler: (@Sendable () -> Void)?
+    /// Whether a signal arrived (so that a handler set later runs at once).
     private var fired = false
 
     /// Ignores `signals`' default action and routes them to ``onSignal(_:)``'s handler.

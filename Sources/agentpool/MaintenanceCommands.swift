@@ -42,6 +42,7 @@ struct ImportResult: Encodable {
     /// The pool's cursor after the import.
     var lastSeq: Seq
 
+    /// The JSON keys, in snake_case.
     enum CodingKeys: String, CodingKey { case poolID = "pool_id", records, lastSeq = "last_seq" }
 }
 
@@ -68,7 +69,6 @@ struct ImportCommand: AsyncParsableCommand {
         Output.progress("importing \(records.count) records of pool '\(pool)'…")
         defer { Output.endProgress() }
         try await global.withStore(.createIfMissing) { try await $0.importPool(records) }
-        Output.endProgress()
         let result = ImportResult(poolID: pool, records: records.count, lastSeq: records.last?.seq ?? 0)
         try global.print(result) { result in
             Table(headers: ["POOL", "RECORDS", "LAST_SEQ"], rows: [[result.poolID, "\(result.records)", "\(result.lastSeq)"]])
@@ -138,6 +138,7 @@ struct PoolCheck: Encodable {
     /// What is wrong, when something is.
     var problems: [String]
 
+    /// The JSON keys, in snake_case.
     enum CodingKeys: String, CodingKey {
         case poolID = "pool_id", lastSeq = "last_seq", records, replayMatches = "replay_matches", problems
     }
@@ -160,6 +161,7 @@ struct DoctorReport: Encodable {
     /// Every problem found, database-wide and per pool.
     var problems: [String]
 
+    /// The JSON keys, in snake_case.
     enum CodingKeys: String, CodingKey {
         case healthy, path, integrity, settings, expectedSchemaVersion = "expected_schema_version", pools, problems
     }

@@ -67,6 +67,7 @@ struct MembershipResult: Encodable {
     /// The pool's cursor after the call (unchanged when it wrote nothing).
     var cursor: Seq
 
+    /// The JSON keys, in snake_case.
     enum CodingKeys: String, CodingKey { case poolID = "pool_id", runID = "run_id", cursor }
 
     /// One row per field.

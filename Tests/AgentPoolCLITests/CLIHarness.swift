@@ -28,6 +28,7 @@ struct CLIResult: CustomStringConvertible {
         return try #require(value as? [String: Any], "not a JSON object: \(stdout)")
     }
 
+    /// Everything the run left, for failure messages.
     var description: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
 }
 

@@ -8,22 +8,28 @@ import Testing
 
 /// One failing invocation: its arguments, exit code and a fragment of its error line.
 struct FailingCall: CustomTestStringConvertible, Sendable {
+    /// The command line after `--db PATH`.
     let arguments: [String]
+    /// The expected exit code.
     let status: Int32
+    /// Text the `error:` line must contain (the error kind, or the offending value).
     let fragment: String
 
+    /// A call expected to exit with `status` and mention `fragment`.
     init(_ status: Int32, _ fragment: String, _ arguments: [String]) {
         self.arguments = arguments
         self.status = status
         self.fragment = fragment
     }
 
+    /// How the test case is named in the test report.
     var testDescription: String { "\(status) \(fragment): \(arguments.joined(separator: " "))" }
 }
 
 /// Every error path: the exit code, one `error:` line on stderr, nothing on stdout, and the
 /// database's contents unchanged.
 @Suite struct ErrorTests {
+    /// Every failing call, run against a seeded pool `p`.
     static let calls: [FailingCall] = [
         // Usage errors: the argument parser rejects the command line (exit 2).
         FailingCall(2, "frobnicate", ["frobnicate"]),
@@ -72,6 +78,7 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         #expect(try cli.dump() == before)
     }
 
+    /// Verbs that must not create a missing database.
     static let readVerbs: [[String]] = [
         ["pools"], ["snapshot", "p"], ["tail", "p"], ["tail", "p", "--follow"], ["inbox", "p", "--run", "a"],
         ["consumers", "p"], ["doctor"], ["export", "p"],
@@ -100,6 +107,7 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         #expect(try cli.files() == ["bad.jsonl"])
     }
 
+    /// Files at the database path that are not usable agent-pool databases.
     enum Unusable: String, CaseIterable, Sendable {
         case garbage, empty, otherApplication
     }
@@ -153,6 +161,7 @@ final class WriteLock: Sendable {
     private let releaseSignal = AsyncStream<Void>.makeStream()
     private let done = AsyncStream<Void>.makeStream()
 
+    /// Opens `path` and starts taking the lock on a thread of its own.
     init(path: String) throws {
         queue = try DatabaseQueue(path: path)
         let (queue, events, releaseSignal, done) = (queue, events, releaseSignal, done)
