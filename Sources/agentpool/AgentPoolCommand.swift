@@ -170,8 +170,8 @@ struct GlobalOptions: ParsableArguments {
         case createIfMissing
     }
 
-    /// Opens the store, runs `body`, and closes the store whatever happens, so that no
-    /// connection, WAL or lock outlives the verb.
+    /// Opens the store and runs `body` on it; the process's exit releases the store's
+    /// connections, locks and descriptors.
     ///
     /// - Throws: ``CLIError/noDatabase(path:)`` when `access` is `.existing` and the file is
     ///   missing (nothing is created); the store's open errors; whatever `body` throws.
@@ -183,16 +183,29 @@ struct GlobalOptions: ParsableArguments {
         var options = SQLiteOptions()
         options.logger = Logger(label: "agentpool.sqlite") { StreamLogHandler.standardError(label: $0) }
         options.logger.logLevel = verbose ? .info : .warning
-        let store = try SQLiteStore(path: path, options: options)
-        let result: T
-        do {
-            result = try await body(store)
-        } catch {
-            try? await store.close()
-            throw error
+        let store = try await Self.open(path: path, options: options)
+        // why no `store.close()`: SQLiteStore.close() closes the connections without waiting for
+        // the change notifier's thread, whose first action is a read; a verb that finishes within
+        // milliseconds then crashes in that read (SIGSEGV). Releasing the store instead keeps the
+        // connections alive for that thread, and process exit releases every lock and descriptor.
+        return try await body(store)
+    }
+
+    /// Opens the store, retrying while opening fails with `busy` (retryable by contract) for up
+    /// to the store's busy timeout: several processes opening the same file at once can get an
+    /// immediate `busy` while another one sets up or checkpoints the WAL.
+    private static func open(path: String, options: SQLiteOptions) async throws -> SQLiteStore {
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.busyTimeout
+        var pause = Duration.milliseconds(5)
+        while true {
+            do {
+                return try SQLiteStore(path: path, options: options)
+            } catch let error as AgentPoolError where error.kind == .busy && clock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(200))
+            }
         }
-        try await store.close()
-        return result
     }
 
     /// Prints `value` as JSON, or, with `--format table`, the table `table` builds from it.

@@ -2,6 +2,7 @@ import AgentPool
 import AgentPoolTestSupport
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 /// Verbs that wait for other processes, export/import, and doctor on a damaged file.
@@ -37,12 +38,24 @@ import Testing
         // Wait (by watching the pool, not by sleeping) until the waiter's registration is recorded,
         // so that the message below is sent after it registered.
         let tail = try cli.start(["tail", "p", "--follow"])
+        let tailStopped = Mutex(false)
+        let stopTail = { @Sendable in
+            tailStopped.withLock { stopped in
+                if !stopped { tail.send(signal: SIGINT); stopped = true }
+            }
+        }
+        // If the waiter fails before registering, stop the tail too, so that nothing waits forever.
+        let waiting = Task { () async -> (status: Int32, stdout: String, stderr: String) in
+            let result = await waiter.wait()
+            stopTail()
+            return result
+        }
         #expect(await tail.line { $0.contains(#""condition_id":"w-reply""#) } != nil)
-        tail.send(signal: SIGINT)
+        stopTail()
         _ = await tail.wait()
 
         try await cli.succeed(["send", "p", "--id", "m2", "--from", "b", "--to", "run:a", "--content", "answer", "--key", "k2"])
-        let result = await waiter.wait()
+        let result = await waiting.value
         #expect(result.status == 0, "\(result.stderr)")
         let registration = try JSONDecoder().decode(Registration.self, from: Data(result.stdout.utf8))
         #expect(registration.status == .triggered)
