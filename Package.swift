@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "AgentPool", targets: ["AgentPool"]),
         .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
         .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
+        .executable(name: "agentpool", targets: ["agentpool"]),
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
         .executable(name: "agentpool-workers", targets: ["AgentPoolWorkersExample"]),
         .executable(name: "agentpool-dashboard", targets: ["AgentPoolDashboardExample"]),
@@ -15,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
@@ -44,12 +46,22 @@ let package = Package(
             dependencies: ["AgentPool", "AgentPoolSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/AgentPoolTestHelper"
         ),
+        // The README's main job: two agent processes coordinating through one file.
         .executableTarget(
             name: "AgentPoolDemo",
             dependencies: ["AgentPool", "AgentPoolSQLite"],
             path: "Examples/TwoProcesses"
         ),
-        // The model, JSON format and reducer.
+        // The operators' command-line tool.
+        .executableTarget(
+            name: "agentpool",
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Example programs, each a complete multi-process story.
         .executableTarget(
             name: "AgentPoolWorkersExample",
             dependencies: ["AgentPool", "AgentPoolSQLite"],
@@ -88,6 +100,15 @@ let package = Package(
             name: "AgentPoolSQLiteTests",
             dependencies: [
                 "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The CLI, run as a real child process on real files.
+        .testTarget(
+            name: "AgentPoolCLITests",
+            dependencies: [
+                "agentpool", "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -35,12 +35,18 @@ public final class ChildProcess: Sendable {
     }
 
     /// Starts `executable` with `arguments`; its standard input stays open until ``release()``.
-    public init(_ executable: URL, _ arguments: [String]) throws {
+    ///
+    /// - Parameters:
+    ///   - environment: the child's whole environment; nil inherits this process's.
+    ///   - currentDirectory: the child's working directory; nil inherits this process's.
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil) throws {
         // A child that exits before reading its input must not kill the test with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -72,6 +78,9 @@ public final class ChildProcess: Sendable {
 
     /// Sends SIGKILL.
     public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
+
+    /// Sends `signal` (e.g. SIGINT or SIGTERM), asking the child to stop on its own terms.
+    public func send(signal: Int32) { Foundation.kill(process.processIdentifier, signal) }
 
     /// Waits until the child printed a line satisfying `predicate` and returns it; nil if its
     /// output ended first.

@@ -96,6 +96,7 @@ public struct PoolHandle: Sendable {
     /// recipients. Matching wakes trigger in the same transaction.
     /// - Throws: `idempotencyConflict` (key or id used by another message), `notMember` (sender),
     ///   `invalidInput`; nothing is written.
+    @discardableResult
     public func send(_ message: Message) async throws -> Receipt {
         try message.validate()
         return try await coordinate { try $0.send(message) }
@@ -108,6 +109,7 @@ public struct PoolHandle: Sendable {
     /// - Throws: `notFound` (no such original), `invalidInput` (the sender is not a recipient of
     ///   the original), `invalidStateTransition` (the original is neither delivered nor
     ///   responded), and everything ``send(_:)`` throws; nothing is written.
+    @discardableResult
     public func reply(to originalID: MessageID, with message: Message) async throws -> Receipt {
         try IDValidation.check(originalID, field: "reply_to")
         try message.validate()
@@ -118,6 +120,7 @@ public struct PoolHandle: Sendable {
     /// nothing is written.
     ///
     /// - Throws: `notFound`.
+    @discardableResult
     public func cancel(_ messageID: MessageID) async throws -> Receipt {
         try IDValidation.check(messageID, field: "message_id")
         return try await coordinate { try $0.cancel(messageID) }
@@ -159,6 +162,7 @@ public struct PoolHandle: Sendable {
     /// inbox and registering). Later records trigger it in their own transaction. The same key
     /// with the same condition returns the current registration and writes nothing.
     /// - Throws: `notMember` (waiting run), `idempotencyConflict`, `invalidInput`; nothing is written.
+    @discardableResult
     public func suspendUntil(_ condition: WakeCondition, since: Seq? = nil) async throws -> Registration {
         try condition.validate()
         if let since, since < 0 { throw AgentPoolError.invalidInput(field: "since", "cursor must not be negative") }
@@ -186,6 +190,7 @@ public struct PoolHandle: Sendable {
     /// Cancels a registered wake; a final wake's registration is returned and nothing is written.
     ///
     /// - Throws: `notFound`.
+    @discardableResult
     public func cancelWake(_ conditionID: ConditionID) async throws -> Registration {
         try IDValidation.check(conditionID, field: "condition_id")
         return try await coordinate { try $0.cancelWake(conditionID) }

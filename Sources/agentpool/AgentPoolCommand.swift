@@ -1,0 +1,204 @@
+import AgentPool
+import AgentPoolSQLite
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `agentpool`: inspect and drive agent pools in one SQLite file from the shell.
+///
+/// Every verb prints one JSON document on stdout (JSON Lines for `tail` and `export`), or aligned
+/// columns with `--format table`. Failures print exactly one `error:` line on stderr, write
+/// nothing, and exit 1 (input, not found, conflict), 2 (usage) or 3 (storage, busy, corrupt
+/// record, unsupported schema, unhealthy database).
+@main
+struct AgentPoolCommand: AsyncParsableCommand {
+    /// The verbs, spelled as operators type them.
+    static let configuration = CommandConfiguration(
+        commandName: "agentpool",
+        abstract: "Inspect and drive agent pools stored in one SQLite file.",
+        discussion: """
+            The database is --db PATH, else $AGENTPOOL_DB, else ./agentpool.sqlite. Verbs that only \
+            read never create it. Exit codes: 0 success, 1 input/not-found/conflict, 2 usage, \
+            3 storage/busy/corrupt/unsupported schema.
+            """,
+        subcommands: [
+            PoolsCommand.self, OpenCommand.self, JoinCommand.self, LeaveCommand.self,
+            SendCommand.self, SnapshotCommand.self, TailCommand.self, WakeCommand.self,
+            InboxCommand.self, ConsumersCommand.self, DoctorCommand.self, ExportCommand.self,
+            ImportCommand.self,
+        ])
+
+    /// The global options, when given before the verb.
+    @OptionGroup var global: GlobalOptions
+
+    /// Parses the command line, runs the verb, and turns every failure into one `error:` line on
+    /// stderr and the documented exit code. Never returns normally after a failure.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(reporting: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+        } catch {
+            exit(reporting: error)
+        }
+    }
+
+    /// Reports `error` and exits with its code: help and version requests print their text on
+    /// stdout and exit 0; everything else prints one `error:` line on stderr.
+    static func exit(reporting error: any Error) -> Never {
+        if error is AgentPoolError || error is CLIError || error is CancellationError {
+            let failure = Failure(error)
+            Output.error("error: " + failure.message)
+            Foundation.exit(failure.exitCode)
+        }
+        let code = exitCode(for: error)
+        if code == .success {
+            Output.line(fullMessage(for: error))
+            Foundation.exit(0)
+        }
+        if let exitCode = error as? ExitCode {
+            Foundation.exit(exitCode.rawValue)
+        }
+        // Everything the argument parser rejects (unknown verb or option, a missing or malformed
+        // value, a failed validate()) is a usage error.
+        Output.error("error: " + Failure.oneLine(message(for: error)))
+        Foundation.exit(ExitStatus.usage)
+    }
+}
+
+/// The documented exit codes.
+enum ExitStatus {
+    /// Invalid input, an unknown pool/message/wake/member, or a conflict with stored state.
+    static let input: Int32 = 1
+    /// The command line itself is wrong (argument-parser errors).
+    static let usage: Int32 = 2
+    /// The database cannot be used as it is: storage failure, busy, corrupt or unsupported.
+    static let storage: Int32 = 3
+}
+
+/// Errors the CLI raises itself, beside the library's ``AgentPoolError``.
+enum CLIError: Error {
+    /// The database file does not exist and the verb must not create it (exit 1).
+    case noDatabase(path: String)
+    /// The user's input (a file to import, a value) is unusable (exit 1).
+    case input(String)
+    /// `doctor` found the database unhealthy (exit 3); the message says what is wrong.
+    case unhealthy(String)
+}
+
+/// An error as the CLI reports it: one line of text and an exit code.
+struct Failure {
+    /// The text after `error: `, on one line.
+    let message: String
+    /// The process exit code.
+    let exitCode: Int32
+
+    /// Classifies `error` by the documented exit codes.
+    init(_ error: any Error) {
+        switch error {
+        case let error as AgentPoolError:
+            message = Self.oneLine(error.description)
+            switch error.kind {
+            case .invalidInput, .notMember, .configConflict, .idempotencyConflict, .invalidStateTransition,
+                 .poolNotFound, .notFound, .poolExists:
+                exitCode = ExitStatus.input
+            case .storage, .busy, .corruptRecord, .unsupportedSchema:
+                exitCode = ExitStatus.storage
+            }
+        case CLIError.noDatabase(let path):
+            message = "no database at \(path)"
+            exitCode = ExitStatus.input
+        case CLIError.input(let text):
+            message = Self.oneLine(text)
+            exitCode = ExitStatus.input
+        case CLIError.unhealthy(let text):
+            message = Self.oneLine(text)
+            exitCode = ExitStatus.storage
+        case is CancellationError:
+            message = "interrupted"
+            exitCode = ExitStatus.input
+        default:
+            message = Self.oneLine("\(error)")
+            exitCode = ExitStatus.input
+        }
+    }
+
+    /// `text` with line breaks folded into spaces, so that an error is always one line.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// The options every verb accepts: where the database is, how to print, how chatty to be.
+struct GlobalOptions: ParsableArguments {
+    /// The database file; falls back to `$AGENTPOOL_DB`, then `./agentpool.sqlite`.
+    @Option(name: .long, help: ArgumentHelp("The database file (default: $AGENTPOOL_DB, else ./agentpool.sqlite).", valueName: "path"))
+    var db: String?
+
+    /// `json` (default) or `table`.
+    @Option(name: .long, help: "Output format: json (default) or table.")
+    var format: OutputFormat = .json
+
+    /// Logs the store's open summary line (on stderr).
+    @Flag(name: .long, help: "Log the store's open summary on stderr.")
+    var verbose = false
+
+    /// The database path in force: `--db`, else a non-empty `$AGENTPOOL_DB`, else the default.
+    var databasePath: String {
+        if let db { return db }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["AGENTPOOL_DB"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return "./agentpool.sqlite"
+    }
+
+    /// Whether a verb may create the database file.
+    enum Access {
+        /// The file must exist; it is never created (read verbs, and writes to existing pools).
+        case existing
+        /// The file is created (0600, parent directories included) when missing.
+        case createIfMissing
+    }
+
+    /// Opens the store, runs `body` on it, and closes it (also when `body` throws), so that the
+    /// last process to leave checkpoints the WAL into the database file.
+    ///
+    /// - Throws: ``CLIError/noDatabase(path:)`` when `access` is `.existing` and the file is
+    ///   missing (nothing is created); the store's open errors; whatever `body` throws.
+    func withStore<T>(_ access: Access, _ body: (SQLiteStore) async throws -> T) async throws -> T {
+        let path = databasePath
+        if access == .existing, !FileManager.default.fileExists(atPath: path) {
+            throw CLIError.noDatabase(path: path)
+        }
+        var options = SQLiteOptions()
+        options.logger = Logger(label: "agentpool.sqlite") { StreamLogHandler.standardError(label: $0) }
+        options.logger.logLevel = verbose ? .info : .warning
+        let store = try SQLiteStore(path: path, options: options)
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Prints `value` as JSON, or, with `--format table`, the table `table` builds from it.
+    func print<T: Encodable>(_ value: T, table: (T) -> Table) throws {
+        switch format {
+        case .json: try Output.json(value)
+        case .table: Output.table(table(value))
+        }
+    }
+}

@@ -1,0 +1,288 @@
+import AgentPool
+import AgentPoolSQLite
+import ArgumentParser
+import Foundation
+
+/// `agentpool export POOL`: the pool's whole log as JSON Lines, for `import`.
+struct ExportCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a pool's records as JSON Lines (seqs and recorded_at included); --format is ignored.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+
+    /// Prints every record up to the pool's cursor at the start, one JSON object per line; the
+    /// same log always gives the same bytes. Never creates the database.
+    /// - Throws: `poolNotFound`; `corruptRecord`.
+    func run() async throws {
+        let pool = self.pool
+        try await global.withStore(.existing) { store in
+            let head = try await store.read(pool) { try $0.requireInfo().cursor }
+            var cursor: Seq = 0
+            while cursor < head {
+                let page = try await store.records(pool, after: cursor, limit: Int(min(1000, head - cursor)))
+                guard let last = page.last else { break }
+                for record in page { try Output.json(record) }
+                cursor = last.seq
+            }
+        }
+    }
+}
+
+/// What `import` prints.
+struct ImportResult: Encodable {
+    /// The imported pool.
+    var poolID: PoolID
+    /// How many records were written.
+    var records: Int
+    /// The pool's cursor after the import.
+    var lastSeq: Seq
+
+    /// The JSON keys, in snake_case.
+    enum CodingKeys: String, CodingKey { case poolID = "pool_id", records, lastSeq = "last_seq" }
+}
+
+/// `agentpool import FILE`: restores one pool exported by `export`, in one transaction.
+struct ImportCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import one pool from a JSON Lines file written by export (all or nothing; refuses an existing pool).")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The JSON Lines file.
+    @Argument(help: ArgumentHelp("A JSON Lines file holding exactly one pool.", valueName: "file")) var file: String
+
+    /// Reads and checks the whole file first (one pool, a well-formed log), then writes it in ONE
+    /// transaction, seqs and recorded_at preserved. Creates the database when missing, but only
+    /// once the file proved importable.
+    /// - Throws: ``CLIError/input(_:)`` for an unreadable, empty, mixed or malformed file;
+    ///   `poolExists`; nothing is written on any error.
+    func run() async throws {
+        let records = try Self.readRecords(file)
+        let pool = records[0].poolID
+        Output.progress("importing \(records.count) records of pool '\(pool)'…")
+        defer { Output.endProgress() }
+        try await global.withStore(.createIfMissing) { try await $0.importPool(records) }
+        let result = ImportResult(poolID: pool, records: records.count, lastSeq: records.last?.seq ?? 0)
+        try global.print(result) { result in
+            Table(headers: ["POOL", "RECORDS", "LAST_SEQ"], rows: [[result.poolID, "\(result.records)", "\(result.lastSeq)"]])
+        }
+    }
+
+    /// The records of `path`, checked to be one pool's well-formed log (seqs 1…N, `pool_opened` first).
+    /// - Throws: ``CLIError/input(_:)`` saying what is wrong and where.
+    static func readRecords(_ path: String) throws -> [PoolRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError.input("cannot read '\(path)'")
+        }
+        let decoder = JSONDecoder()
+        var records: [PoolRecord] = []
+        var lineNumber = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
+            do {
+                records.append(try decoder.decode(PoolRecord.self, from: Data(line)))
+            } catch let error as AgentPoolError {
+                throw CLIError.input("\(path) line \(lineNumber): \(error.message)")
+            } catch {
+                throw CLIError.input("\(path) line \(lineNumber) is not a pool record: \(Self.describe(error))")
+            }
+            if records.count % 10_000 == 0 { Output.progress("read \(records.count) records…") }
+        }
+        guard let pool = records.first?.poolID else {
+            throw CLIError.input("\(path) holds no records")
+        }
+        let pools = Set(records.map(\.poolID))
+        guard pools.count == 1 else {
+            throw CLIError.input("\(path) holds records of \(pools.count) pools (\(pools.sorted().joined(separator: ", "))); a file must hold exactly one pool")
+        }
+        do {
+            try IDValidation.check(pool, field: "pool_id")
+            _ = try PoolState.replay(poolID: pool, records: records)
+        } catch {
+            throw CLIError.input("\(path) is not a well-formed log of pool '\(pool)': \(error.message)")
+        }
+        return records
+    }
+
+    /// A short description of a decoding error (the path to the bad field and what is wrong).
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context), DecodingError.keyNotFound(_, let context),
+             DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// The result of checking one pool: its log replayed by the pure reducer against its projections.
+struct PoolCheck: Encodable {
+    /// The pool.
+    var poolID: PoolID
+    /// The cursor the pools table holds.
+    var lastSeq: Seq
+    /// How many records its log holds.
+    var records: Int
+    /// Whether the replay of the log equals the snapshot read from the projections.
+    var replayMatches: Bool
+    /// What is wrong, when something is.
+    var problems: [String]
+
+    /// The JSON keys, in snake_case.
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", lastSeq = "last_seq", records, replayMatches = "replay_matches", problems
+    }
+}
+
+/// What `doctor` prints.
+struct DoctorReport: Encodable {
+    /// True only when every check passed.
+    var healthy: Bool
+    /// The database file.
+    var path: String
+    /// `PRAGMA integrity_check`: `["ok"]` when healthy.
+    var integrity: [String]
+    /// Journal mode, synchronous, busy timeout, foreign keys and schema version, read back from SQLite.
+    var settings: SQLiteSettings
+    /// The schema version this build writes.
+    var expectedSchemaVersion: Int
+    /// One check per pool.
+    var pools: [PoolCheck]
+    /// Every problem found, database-wide and per pool.
+    var problems: [String]
+
+    /// The JSON keys, in snake_case.
+    enum CodingKeys: String, CodingKey {
+        case healthy, path, integrity, settings, expectedSchemaVersion = "expected_schema_version", pools, problems
+    }
+}
+
+/// `agentpool doctor`: checks the file, its settings and every pool's projections.
+struct DoctorCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check integrity, schema version, pragmas, and that every pool's projections equal the replay of its log.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+
+    /// Prints the report; exits 0 only when healthy, otherwise prints the report too and fails with
+    /// one `error:` line listing the problems (exit 3). Only reads; never creates the database.
+    func run() async throws {
+        let path = global.databasePath
+        let report = try await global.withStore(.existing) { store in
+            try await Self.examine(store, path: path)
+        }
+        try global.print(report) { report in
+            var rows: [[String]] = [
+                ["healthy", "\(report.healthy)"],
+                ["path", report.path],
+                ["integrity", report.integrity.joined(separator: "; ")],
+                ["journal_mode", report.settings.journalMode],
+                ["synchronous", report.settings.synchronous],
+                ["busy_timeout_ms", "\(report.settings.busyTimeoutMillis)"],
+                ["foreign_keys", "\(report.settings.foreignKeys)"],
+                ["schema_version", "\(report.settings.schemaVersion) (expected \(report.expectedSchemaVersion))"],
+            ]
+            rows += report.pools.map {
+                ["pool \($0.poolID)", "last_seq=\($0.lastSeq) records=\($0.records) replay_matches=\($0.replayMatches)"]
+            }
+            rows += report.problems.map { ["problem", $0] }
+            return Table(headers: ["CHECK", "RESULT"], rows: rows)
+        }
+        if !report.healthy {
+            throw CLIError.unhealthy("database is unhealthy: " + report.problems.joined(separator: "; "))
+        }
+    }
+
+    /// Runs every check on `store`; a pool that cannot be read is reported, not thrown.
+    static func examine(_ store: SQLiteStore, path: String) async throws -> DoctorReport {
+        var problems: [String] = []
+        Output.progress("integrity check…")
+        let integrity = try store.integrityCheck()
+        if integrity != ["ok"] { problems.append("integrity_check: " + integrity.joined(separator: "; ")) }
+        let settings = try store.settings()
+        if settings.journalMode.lowercased() != "wal" { problems.append("journal_mode is \(settings.journalMode), expected wal") }
+        if !settings.foreignKeys { problems.append("foreign keys are off") }
+        if settings.schemaVersion != SQLiteStore.schemaVersion {
+            problems.append("schema version is \(settings.schemaVersion), expected \(SQLiteStore.schemaVersion)")
+        }
+        let summaries = try await store.pools()
+        var checks: [PoolCheck] = []
+        for (index, summary) in summaries.enumerated() {
+            Output.progress("checking pool \(index + 1)/\(summaries.count) '\(summary.poolID)'…")
+            let check = await checkPool(store, summary)
+            problems += check.problems.map { "pool '\(summary.poolID)': \($0)" }
+            checks.append(check)
+        }
+        Output.endProgress()
+        return DoctorReport(
+            healthy: problems.isEmpty, path: path, integrity: integrity, settings: settings,
+            expectedSchemaVersion: SQLiteStore.schemaVersion, pools: checks, problems: problems)
+    }
+
+    /// Replays the pool's log with the pure reducer and compares it with the projections.
+    static func checkPool(_ store: SQLiteStore, _ summary: PoolSummary) async -> PoolCheck {
+        var check = PoolCheck(poolID: summary.poolID, lastSeq: summary.lastSeq, records: 0, replayMatches: false, problems: [])
+        do {
+            let records = try await store.allRecords(summary.poolID)
+            check.records = records.count
+            let replayed = try PoolState.replay(poolID: summary.poolID, records: records).snapshot()
+            let projected = try await store.snapshot(summary.poolID)
+            if replayed.cursor != summary.lastSeq {
+                check.problems.append("the log ends at seq \(Cell.number(replayed.cursor)) but the pools table says \(summary.lastSeq)")
+            }
+            let differences = SnapshotDiff.differences(replay: replayed, projection: projected)
+            check.replayMatches = differences.isEmpty
+            if !differences.isEmpty {
+                check.problems.append("replay and projection disagree: " + differences.joined(separator: ", "))
+            }
+        } catch {
+            check.problems.append(Failure(error).message)
+        }
+        return check
+    }
+}
+
+/// Names the parts in which two snapshots differ, for doctor's report.
+enum SnapshotDiff {
+    /// Empty when equal; otherwise one entry per differing part, naming the ids involved.
+    static func differences(replay: Snapshot, projection: Snapshot) -> [String] {
+        var result: [String] = []
+        if replay.created != projection.created { result.append("created (\(replay.created) vs \(projection.created))") }
+        if replay.cursor != projection.cursor {
+            result.append("cursor (\(Cell.number(replay.cursor)) vs \(Cell.number(projection.cursor)))")
+        }
+        if replay.config != projection.config { result.append("config") }
+        if replay.topics != projection.topics { result.append("topics") }
+        result += keyed("members", replay.members, projection.members, id: \.runID)
+        result += keyed("messages", replay.messages, projection.messages, id: \.message.messageID)
+        result += keyed("wakes", replay.wakes, projection.wakes, id: \.condition.conditionID)
+        if result.isEmpty, replay != projection { result.append("snapshot") }
+        return result
+    }
+
+    /// The ids present on one side only, or present on both with different values.
+    private static func keyed<T: Equatable>(_ name: String, _ replay: [T], _ projection: [T], id: (T) -> String) -> [String] {
+        guard replay != projection else { return [] }
+        let left = Dictionary(replay.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let right = Dictionary(projection.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
+        var ids: [String] = []
+        for key in Set(left.keys).union(right.keys).sorted() where left[key] != right[key] {
+            let side = left[key] == nil ? "only in projection" : right[key] == nil ? "only in replay" : "differs"
+            ids.append("\(key) \(side)")
+        }
+        return ["\(name) [\(ids.isEmpty ? "order" : ids.joined(separator: "; "))]"]
+    }
+}

@@ -1,0 +1,196 @@
+import AgentPool
+import ArgumentParser
+import Foundation
+
+/// `agentpool pools`: every pool with its last seq, member count and message count.
+struct PoolsCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "pools", abstract: "List every pool with its last seq, member count and message count.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+
+    /// Prints the pools sorted by id (a JSON array); never creates the database.
+    func run() async throws {
+        let pools = try await global.withStore(.existing) { try await $0.pools() }
+        try global.print(pools) { pools in
+            Table(headers: ["POOL", "LAST_SEQ", "MEMBERS", "MESSAGES"],
+                  rows: pools.map { [$0.poolID, "\($0.lastSeq)", "\($0.memberCount)", "\($0.messageCount)"] })
+        }
+    }
+}
+
+/// `agentpool open POOL`: opens a pool with a config, creating the database when missing.
+struct OpenCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "open",
+        abstract: "Open a pool (appends pool_opened once; an equal config writes nothing).")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// Policy refs every message must carry.
+    @Option(name: .customLong("required-policy"), help: ArgumentHelp("A policy ref every message must carry (repeatable).", valueName: "ref"))
+    var requiredPolicies: [String] = []
+    /// Whether pool broadcasts also reach their sender.
+    @Flag(name: .customLong("include-sender"), help: "Pool broadcasts also reach their sender.")
+    var includeSender = false
+    /// The pool's policy refs.
+    @Option(name: .customLong("policy"), help: ArgumentHelp("A pool policy ref (repeatable).", valueName: "ref"))
+    var policies: [String] = []
+
+    /// Prints the pool's snapshot. The config is checked before the database is created, so bad
+    /// input leaves no file behind.
+    /// - Throws: `configConflict` when the pool exists with another config; nothing is written.
+    func run() async throws {
+        let config = PoolConfig(
+            messagePolicy: MessagePolicy(requiredPolicyRefs: requiredPolicies, includeSenderInPoolBroadcast: includeSender),
+            policyRefs: policies)
+        try IDValidation.check(pool, field: "pool_id")
+        try config.validate()
+        let snapshot = try await global.withStore(.createIfMissing) { store in
+            try await PoolHandle(pool, store: store).open(config: config)
+        }
+        try global.print(snapshot, table: SnapshotTable.table)
+    }
+}
+
+/// What `join` and `leave` print: the pool, the member and the pool's cursor afterwards.
+struct MembershipResult: Encodable {
+    /// The pool.
+    var poolID: PoolID
+    /// The member that joined or left.
+    var runID: RunID
+    /// The pool's cursor after the call (unchanged when it wrote nothing).
+    var cursor: Seq
+
+    /// The JSON keys, in snake_case.
+    enum CodingKeys: String, CodingKey { case poolID = "pool_id", runID = "run_id", cursor }
+
+    /// One row per field.
+    static func table(_ result: MembershipResult) -> Table {
+        Table(headers: ["POOL", "RUN", "CURSOR"], rows: [[result.poolID, result.runID, "\(result.cursor)"]])
+    }
+}
+
+/// `agentpool join POOL --run R --agent A`: adds or replaces a member.
+struct JoinCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "join", abstract: "Add a run to a pool (joining again as the same member writes nothing).")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The joining run.
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
+    /// The agent behind the run.
+    @Option(help: ArgumentHelp("The agent id.", valueName: "agent")) var agent: String
+    /// Topics the member listens to.
+    @Option(name: .customLong("topic"), help: ArgumentHelp("A topic to listen to (repeatable).", valueName: "topic"))
+    var topics: [String] = []
+    /// Policy refs the member holds.
+    @Option(name: .customLong("policy"), help: ArgumentHelp("A policy ref the member holds (repeatable).", valueName: "ref"))
+    var policies: [String] = []
+
+    /// Prints the pool, run and cursor.
+    /// - Throws: `poolNotFound`, `invalidInput`; no database is created.
+    func run() async throws {
+        let member = Member(runID: runID, agentID: agent, policyRefs: policies, topics: topics)
+        let cursor = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).join(member)
+        }
+        try global.print(MembershipResult(poolID: pool, runID: runID, cursor: cursor), table: MembershipResult.table)
+    }
+}
+
+/// `agentpool leave POOL --run R`: removes a member.
+struct LeaveCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(commandName: "leave", abstract: "Remove a run from a pool.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The leaving run.
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
+
+    /// Prints the pool, run and cursor.
+    /// - Throws: `notMember`, `poolNotFound`; nothing is written.
+    func run() async throws {
+        let cursor = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).leave(runID)
+        }
+        try global.print(MembershipResult(poolID: pool, runID: runID, cursor: cursor), table: MembershipResult.table)
+    }
+}
+
+/// `agentpool snapshot POOL`: the pool's current state, read from projections.
+struct SnapshotCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Print a pool's current state.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+
+    /// Prints the snapshot; never creates the database.
+    /// - Throws: `poolNotFound`.
+    func run() async throws {
+        let snapshot = try await global.withStore(.existing) { try await $0.snapshot(pool) }
+        try global.print(snapshot, table: SnapshotTable.table)
+    }
+}
+
+/// `agentpool consumers POOL`: durable consumers with their cursor and lag.
+struct ConsumersCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "consumers", abstract: "List a pool's durable consumers with their cursor and lag.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+
+    /// Prints the consumers sorted by name (a JSON array); never creates the database.
+    /// - Throws: `poolNotFound`.
+    func run() async throws {
+        let consumers = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).consumers()
+        }
+        try global.print(consumers) { consumers in
+            Table(headers: ["NAME", "CURSOR", "LAG", "UPDATED_AT"],
+                  rows: consumers.map { [$0.name, "\($0.cursor)", "\($0.lag)", Cell.time($0.updatedAt)] })
+        }
+    }
+}
+
+/// The table rendering of a snapshot: the pool's fields, then one row per member, message and wake.
+enum SnapshotTable {
+    /// One table with a section column, so that everything stays aligned.
+    static func table(_ snapshot: Snapshot) -> Table {
+        var rows: [[String]] = [
+            ["pool", snapshot.poolID, "cursor=\(Cell.number(snapshot.cursor)) created=\(snapshot.created)"],
+            ["config", "-", "required=\(Cell.list(snapshot.messagePolicy.requiredPolicyRefs)) include_sender=\(snapshot.messagePolicy.includeSenderInPoolBroadcast) policies=\(Cell.list(snapshot.policyRefs))"],
+        ]
+        rows += snapshot.members.map {
+            ["member", $0.runID, "agent=\($0.agentID) topics=\(Cell.list($0.topics)) policies=\(Cell.list($0.policyRefs))"]
+        }
+        rows += snapshot.messages.map {
+            ["message", $0.message.messageID,
+             "status=\($0.receipt.status.rawValue) from=\($0.message.from) to=\(Cell.address($0.message.to)) delivered_to=\(Cell.list($0.receipt.deliveredTo))"]
+        }
+        rows += snapshot.wakes.map {
+            ["wake", $0.condition.conditionID,
+             "status=\($0.registration.status.rawValue) run=\($0.registration.runID) matching_cursor=\(Cell.number($0.registration.matchingCursor))"]
+        }
+        return Table(headers: ["KIND", "ID", "DETAILS"], rows: rows)
+    }
+}

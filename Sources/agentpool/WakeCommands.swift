@@ -1,0 +1,63 @@
+import AgentPool
+import ArgumentParser
+import Foundation
+
+/// `agentpool wake POOL …`: registers a wake condition and, with `--wait`, blocks until it is final.
+struct WakeCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "wake",
+        abstract: "Register a wake condition; with --wait, block until it is final and print it.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The condition id.
+    @Option(name: .customLong("id"), help: ArgumentHelp("The wake condition id.", valueName: "wake")) var conditionID: String
+    /// The waiting run.
+    @Option(name: .customLong("run"), help: ArgumentHelp("The waiting run id.", valueName: "run")) var runID: String
+    /// Event kinds that trigger the wake; any when none.
+    @Option(name: .customLong("kind"), help: ArgumentHelp("An event kind that triggers it, e.g. run_message_delivered (repeatable; default any).", valueName: "kind"))
+    var kinds: [String] = []
+    /// Source runs whose events trigger the wake; any when none.
+    @Option(name: .customLong("from"), help: ArgumentHelp("A source run whose events trigger it (repeatable; default any).", valueName: "run"))
+    var sources: [String] = []
+    /// Time after registration before the wake times out.
+    @Option(name: .customLong("timeout-ms"), help: ArgumentHelp("Time out after this many milliseconds (0: at once).", valueName: "ms"))
+    var timeoutMillis: Int64?
+    /// The idempotency key.
+    @Option(help: ArgumentHelp("The idempotency key.", valueName: "key")) var key: String
+    /// A matching event after this cursor triggers the wake at once.
+    @Option(help: ArgumentHelp("A matching event after this seq triggers it at once.", valueName: "seq")) var since: Int64?
+    /// Block until the registration is final.
+    @Flag(help: "Block until the wake is triggered, timed out or cancelled, then print it.") var wait = false
+
+    /// Rejects negative numbers as a usage error.
+    func validate() throws {
+        if let timeoutMillis, timeoutMillis < 0 { throw ValidationError("--timeout-ms must not be negative") }
+        if let since, since < 0 { throw ValidationError("--since must not be negative") }
+    }
+
+    /// Prints the registration: as registered (or already triggered), or, with `--wait`, once final.
+    /// - Throws: `notMember`, `idempotencyConflict`, `invalidInput`, `poolNotFound`; nothing is
+    ///   written. No database is created.
+    func run() async throws {
+        let condition = WakeCondition(
+            conditionID: conditionID, runID: runID,
+            filter: EventFilter(sourceRuns: sources.isEmpty ? .any : .oneOf(sources),
+                                kinds: kinds.isEmpty ? .any : .oneOf(kinds)),
+            idempotencyKey: key, timeoutMillis: timeoutMillis)
+        let registration = try await global.withStore(.existing) { store in
+            let handle = try PoolHandle(pool, store: store)
+            let registered = try await handle.suspendUntil(condition, since: since)
+            guard wait, !registered.status.isFinal else { return registered }
+            return try await handle.wait(condition.conditionID)
+        }
+        try global.print(registration) { registration in
+            Table(headers: ["CONDITION", "RUN", "STATUS", "DEADLINE", "MATCHING_CURSOR"],
+                  rows: [[registration.conditionID, registration.runID, registration.status.rawValue,
+                          Cell.time(registration.deadlineMillis), Cell.number(registration.matchingCursor)]])
+        }
+    }
+}
