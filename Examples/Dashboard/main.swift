@@ -83,8 +83,14 @@ do {
         writer.executableURL = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath()
         writer.arguments = ["--writer", path]
         try writer.run()
-        try await follow(pool: pool, untilDone: true, interactive: interactive)
-        writer.waitUntilExit()
+        let following = Task { try await follow(pool: pool, untilDone: true, interactive: interactive) }
+        // If the writer dies before its last record, stop following instead of waiting forever.
+        let watchdog = Task.detached {
+            writer.waitUntilExit()
+            if writer.terminationStatus != 0 { following.cancel() }
+        }
+        try await following.value
+        await watchdog.value
         try? FileManager.default.removeItem(atPath: directory)
         let snapshot = try await pool.snapshot()
         let ok = writer.terminationStatus == 0 && snapshot.members.count == 3

@@ -26,16 +26,29 @@ func openPool(_ path: String) async throws -> PoolHandle {
 }
 
 /// "Wake `run` when a message from `peer` is delivered to it."
+/// Gives up after 30 s, so that the demo fails instead of hanging if the other process dies.
 func deliveredTo(_ run: RunID, from peer: RunID, id: ConditionID) -> WakeCondition {
     WakeCondition(conditionID: id, runID: run,
                   filter: EventFilter(sourceRuns: .oneOf([peer]), kinds: .oneOf([PoolEvent.Kind.message(.delivered)]), targets: .oneOf([run])),
-                  idempotencyKey: id)
+                  idempotencyKey: id, timeoutMillis: 30_000)
+}
+
+struct DemoError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Alice: asks, then waits for the answer to be delivered to her.
 func runAlice(path: String) async throws {
     let pool = try await openPool(path)
     try await pool.join(Member(runID: "alice", agentID: "asker"))
+    // Bob may not have joined yet: a question now would fail with no recipient. Wait for his
+    // join — `since: 0` makes a join that already happened trigger the wake at once.
+    try await pool.suspendUntil(WakeCondition(
+        conditionID: "alice-sees-bob", runID: "alice",
+        filter: EventFilter(sourceRuns: .oneOf(["bob"]), kinds: .oneOf([PoolEvent.Kind.runJoined])),
+        idempotencyKey: "alice-sees-bob", timeoutMillis: 30_000), since: 0)
+    guard try await pool.wait("alice-sees-bob").status == .triggered else { throw DemoError("bob never joined") }
     var cursor = try await pool.snapshot().cursor ?? 0
     for round in 1...rounds {
         let question = Message(messageID: "q\(round)", from: "alice", to: .agent("answerer"),
@@ -45,6 +58,7 @@ func runAlice(path: String) async throws {
         // `since` closes the window: an answer already delivered triggers the wake at once.
         try await pool.suspendUntil(deliveredTo("alice", from: "bob", id: "alice-answer-\(round)"), since: cursor)
         let woken = try await pool.wait("alice-answer-\(round)")
+        guard woken.status == .triggered else { throw DemoError("no answer to q\(round): wake \(woken.status.rawValue)") }
         let answer = try await pool.inbox("alice", after: cursor).first { $0.message.replyTo == "q\(round)" }
         say("[alice pid \(getpid())] woke at seq \(woken.matchingCursor ?? 0): \(answer?.message.contentRef ?? "?")")
         cursor = woken.matchingCursor ?? cursor
@@ -59,6 +73,7 @@ func runBob(path: String) async throws {
     for round in 1...rounds {
         try await pool.suspendUntil(deliveredTo("bob", from: "alice", id: "bob-question-\(round)"), since: cursor)
         let woken = try await pool.wait("bob-question-\(round)")
+        guard woken.status == .triggered else { throw DemoError("no question \(round): wake \(woken.status.rawValue)") }
         for item in try await pool.inbox("bob", after: cursor) {
             cursor = item.cursor
             let n = Int(item.message.messageID.dropFirst()) ?? 0
@@ -92,7 +107,7 @@ func runParent(path: String) async throws -> Bool {
     let records = try await pool.records(limit: 10_000)
     let questions = snapshot.messages.filter { $0.message.from == "alice" }
     let answered = questions.count == rounds && questions.allSatisfy { $0.receipt.status == .responded }
-    let woken = snapshot.wakes.count == 2 * rounds && snapshot.wakes.allSatisfy { $0.registration.status == .triggered }
+    let woken = snapshot.wakes.count == 2 * rounds + 1 && snapshot.wakes.allSatisfy { $0.registration.status == .triggered }
     let gapless = records.map(\.seq) == Array(1...Seq(records.count))
     say("pool '\(poolID)': \(snapshot.members.count) members, \(snapshot.messages.count) messages, \(snapshot.wakes.count) wakes, \(records.count) records")
     say("checks: every question responded: \(answered); every wake triggered: \(woken); seqs gapless 1…\(records.count): \(gapless)")
