@@ -37,7 +37,7 @@ import Testing
         let context = try harness.makeContext()
         try await context.store.openPool(F.pool)
         try await context.store.join(F.pool, F.member("a"))
-        try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) }
+        _ = try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) }
         try await context.reopen()
         #expect(try await context.store.read(F.pool) { try $0.consumer("c")?.cursor } == 2)
     }

@@ -95,7 +95,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/bad.sqlite"
         let bytes = Self.badFiles.first { $0.0 == name }!.1
-        FileManager.default.createFile(atPath: path, contents: bytes)
+        _ = FileManager.default.createFile(atPath: path, contents: bytes)
         let error = catchError { _ = try SQLiteStore(path: path, options: quietOptions()) }
         #expect(error?.kind == .storage)
         #expect(error?.code == 26)  // SQLITE_NOTADB

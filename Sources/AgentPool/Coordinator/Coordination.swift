@@ -34,7 +34,7 @@ final class Coordination {
     /// trigger wakes.
     @discardableResult
     func append(wake stored: StoredWake, replacing previous: StoredWake?) throws -> Registration {
-        try tx.appendWake(stored, replacing: previous)
+        _ = try tx.appendWake(stored, replacing: previous)
         let id = stored.condition.conditionID
         if stored.registration.status == .registered {
             registered?.append(stored)
