@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
         .executable(name: "agentpool-workers", targets: ["AgentPoolWorkersExample"]),
         .executable(name: "agentpool-dashboard", targets: ["AgentPoolDashboardExample"]),
+        .executable(name: "agentpool-torture", targets: ["AgentPoolTorture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -72,6 +73,12 @@ let package = Package(
             dependencies: ["AgentPool", "AgentPoolSQLite"],
             path: "Examples/Dashboard"
         ),
+        // Crash torture: writer processes SIGKILLed at random moments, the file verified each round.
+        .executableTarget(
+            name: "AgentPoolTorture",
+            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            path: "Tests/AgentPoolTorture"
+        ),
         // The benchmark executable: the store beside a raw SQLite baseline, in one run.
         .executableTarget(
             name: "AgentPoolBench",
@@ -99,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "AgentPoolSQLiteTests",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper", "AgentPoolTorture",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

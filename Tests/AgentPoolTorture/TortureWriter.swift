@@ -1,0 +1,83 @@
+import AgentPool
+import AgentPoolSQLite
+import Foundation
+
+/// One writer process: random coordinator operations until it is killed.
+enum TortureWriter {
+    static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    static func run(path: String, index: Int, seed: UInt64) async throws {
+        var options = SQLiteOptions()
+        options.logger.logLevel = .critical
+        let pool = try PoolHandle(TortureRun.poolID, store: try SQLiteStore(path: path, options: options))
+        var rng = TortureRandom(seed: seed)
+        let me = "w\(index)"
+        let runs = TortureRun.stableRuns + (0..<TortureRun.maxWriters).map { "w\($0)" }
+        say("ready")
+        while true {
+            let roll = rng.next(100)
+            do {
+                switch roll {
+                case 0..<10:
+                    let cursor = try await pool.join(Member(runID: me, agentID: "writer", topics: rng.next(2) == 0 ? ["t"] : []))
+                    say("ack join \(me) \(cursor)")
+                case 10..<13:
+                    let cursor = try await pool.leave(me)
+                    say("ack leave \(me) \(cursor)")
+                case 13..<60:
+                    // A small id space per writer, so that re-sends of the same message happen often.
+                    let number = rng.next(40)
+                    let id = "m-\(me)-\(number)"
+                    let targets: [Address] = [.run(runs[rng.next(runs.count)]), .topic("t"), .pool(TortureRun.poolID), .agent("writer")]
+                    let message = Message(messageID: id, from: me, to: targets[number % targets.count], contentRef: "c\(number)",
+                                          idempotencyKey: "k-\(id)",
+                                          responseContract: number % 5 == 0 ? ResponseContract(timeoutMillis: 200) : nil)
+                    let receipt = try await pool.send(message)
+                    say("ack send \(id) k-\(id) \(receipt.status.rawValue) \(receipt.cursor ?? 0)")
+                case 60..<75:
+                    guard let item = try await pool.inbox(me, after: 0, limit: 50).randomElement() else { continue }
+                    let id = "re-\(me)-\(item.message.messageID)"
+                    let receipt = try await pool.reply(to: item.message.messageID, with: Message(
+                        messageID: id, from: me, to: .run(item.message.from), contentRef: "answer", idempotencyKey: "k-\(id)"))
+                    say("ack reply \(id) k-\(id) \(receipt.status.rawValue) \(receipt.cursor ?? 0)")
+                case 75..<88:
+                    let number = rng.next(30)
+                    let id = "wake-\(me)-\(number)"
+                    let filter = EventFilter(
+                        sourceRuns: .oneOf([runs[rng.next(runs.count)]]),
+                        kinds: .oneOf([PoolEvent.Kind.message(.delivered), PoolEvent.Kind.runJoined, PoolEvent.Kind.message(.responded)]))
+                    let registration = try await pool.suspendUntil(
+                        WakeCondition(conditionID: id, runID: me, filter: filter, idempotencyKey: "k-\(id)",
+                                      timeoutMillis: number % 3 == 0 ? 150 : nil),
+                        since: number % 2 == 0 ? 0 : nil)
+                    say("ack wake \(id) k-\(id) \(registration.status.rawValue)")
+                case 88..<94:
+                    let id = "m-\(me)-\(rng.next(40))"
+                    let receipt = try await pool.cancel(id)
+                    say("ack cancel \(id) \(receipt.status.rawValue)")
+                default:
+                    let id = "wake-\(me)-\(rng.next(30))"
+                    let registration = try await pool.cancelWake(id)
+                    say("ack cancelwake \(id) \(registration.status.rawValue)")
+                }
+            } catch let error as AgentPoolError where error.kind != .storage && error.kind != .corruptRecord {
+                // Refusals (not a member, not found, conflicts, busy) are part of the game.
+                say("refused \(error.kind.rawValue)")
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so that a failing run can be replayed from its seed.
+struct TortureRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
