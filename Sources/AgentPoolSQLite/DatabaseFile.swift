@@ -54,6 +54,7 @@ enum DatabaseFile {
             throw SQLiteErrors.storage("'\(path)' is not an SQLite database", code: .SQLITE_NOTADB)
         }
         try checkSize(header: header, fileSize: fileSize, path: path)
+        try checkWritable(path: path)
         // A read-only connection changes nothing: not the journal mode, and no checkpoint when it
         // closes (which would rewrite, or even extend, the file). It waits like the store does:
         // another process may be recovering the WAL right now.
@@ -86,6 +87,21 @@ enum DatabaseFile {
             }
         } catch {
             throw SQLiteErrors.map(error)
+        }
+    }
+
+    /// Refuses a file or a directory this process cannot write: every open store writes (its
+    /// transactions, and WAL's `-wal` and `-shm` files beside the database), so failing here says
+    /// why, instead of a later write failing with a bare SQLITE_READONLY.
+    private static func checkWritable(path: String) throws {
+        if access(path, W_OK) != 0 {
+            throw SQLiteErrors.storage("'\(path)' is read-only; the store must be able to write it", code: .SQLITE_READONLY)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if access(directory.isEmpty ? "." : directory, W_OK) != 0 {
+            throw SQLiteErrors.storage(
+                "the directory of '\(path)' is read-only; WAL mode must create '-wal' and '-shm' files beside the database",
+                code: .SQLITE_CANTOPEN)
         }
     }
 

@@ -10,6 +10,8 @@
 //                                       when overdue) and prints the registration as JSON
 //   watch    DB POOL COUNT               prints "ready", then "seq <n>" for every record it is
 //                                       handed by watch(after: 0), until COUNT records
+//   open     DB                          opens the store and a pool; prints "opened" or exits 1 with
+//                                       "error: <kind> <code>"
 //   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
 //                                       and holds it until its stdin closes
 //   consume  DB POOL NAME LAST [PAUSE]   durable consumer NAME: for each record prints
@@ -95,6 +97,16 @@ do {
             try await consumer.ack(record.seq)
             say("acked \(record.seq)")
             if record.seq >= last { break }
+        }
+    case ("open", 2):
+        do {
+            let store = try openStore(arguments[1])
+            try await store.openPool("p")
+            try await store.close()
+            say("opened")
+        } catch let error as AgentPoolError {
+            say("error: \(error.kind.rawValue) \(error.code ?? 0) \(error.message)")
+            exit(1)
         }
     case ("hold", 2):
         var configuration = Configuration()
