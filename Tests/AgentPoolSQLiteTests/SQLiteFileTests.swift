@@ -168,8 +168,11 @@ import Testing
         try await queue.write { db in
             try db.execute(sql: "UPDATE records SET payload = '{\"type\":\"member_joined\",\"member\":' WHERE seq = 2 AND pool = (SELECT id FROM pools WHERE pool_id = 'broken')")
         }
+        let files = { [fileBytes(path), fileBytes(path + "-wal")] }
+        let beforeReads = files()
         let malformed = await agentPoolErrorOf { _ = try await store.records("broken") }
         #expect(malformed?.kind == .corruptRecord)
+        #expect(files() == beforeReads)  // a refused read changes no byte
         #expect(malformed?.message.contains("record 2 of pool 'broken'") == true)
 
         try await queue.write { db in
