@@ -170,8 +170,8 @@ struct GlobalOptions: ParsableArguments {
         case createIfMissing
     }
 
-    /// Opens the store, runs `body` on it, and closes it (also when `body` throws), so that the
-    /// last process to leave checkpoints the WAL into the database file.
+    /// Opens the store, runs `body` on it, and closes it (also when `body` throws): connections,
+    /// locks and the notifier thread are released before the process exits.
     ///
     /// - Throws: ``CLIError/noDatabase(path:)`` when `access` is `.existing` and the file is
     ///   missing (nothing is created); the store's open errors; whatever `body` throws.
