@@ -1,6 +1,6 @@
 import AgentPool
 import Foundation
-import Synchronization
+
 
 /// A real child process running an executable of this package, with its output collected as it
 /// arrives so that a test can wait for a line (a readiness signal) instead of sleeping.
@@ -9,9 +9,9 @@ public final class ChildProcess: Sendable {
     private let input = Pipe()
     private let output = Pipe()
     private let errors = Pipe()
-    private let outText = Mutex("")
-    private let errText = Mutex("")
-    private let closedStreams = Mutex(0)
+    private let outText = Locked("")
+    private let errText = Locked("")
+    private let closedStreams = Locked(0)
     private let arrivals = ChangeSignal()
 
     /// The helper executable built beside the test bundle.
