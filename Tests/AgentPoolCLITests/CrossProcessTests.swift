@@ -2,7 +2,7 @@ import AgentPool
 import AgentPoolTestSupport
 import Foundation
 import GRDB
-import Synchronization
+
 import Testing
 
 /// Verbs that wait for other processes, export/import, and doctor on a damaged file.
@@ -55,7 +55,7 @@ import Testing
         // Wait (by watching the pool, not by sleeping) until the waiter's registration is recorded,
         // so that the message below is sent after it registered.
         let tail = try cli.start(["tail", "p", "--follow"])
-        let tailStopped = Mutex(false)
+        let tailStopped = Locked(false)
         let stopTail = { @Sendable in
             tailStopped.withLock { stopped in
                 if !stopped { tail.send(signal: SIGINT); stopped = true }
