@@ -14,6 +14,11 @@ import GRDBSQLite
 /// either case it falls back to the async path, which waits up to the busy timeout without
 /// blocking a thread. With `synchronous=FULL` every commit waits for an fsync, so the fast path
 /// is off.
+///
+/// One window remains: a second write of the same store that starts between the fast path's
+/// claim and its entry into GRDB's writer queue can be queued first; if that write then waits
+/// for another process's lock, the fast path's thread waits behind it (up to the busy timeout).
+/// It needs two writes of one store in the same instant and a lock held elsewhere.
 final class WritePath: Sendable {
     private let inFlight = Locked(0)
     private let busyTimeoutMillis: Int32
