@@ -55,8 +55,12 @@ final class FileChangeNotifier: @unchecked Sendable {
         signal.onWait { [weak self] in self?.arm() }
     }
 
-    /// Tells every watcher of the file, in any process, that a commit happened.
+    /// Tells every watcher of the file, in any process, that a commit happened. After ``stop()``
+    /// it does nothing: the descriptor is closed and its number may belong to another file.
     func touch() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
         var byte: UInt8 = 1
         _ = pwrite(sidecarFD, &byte, 1, 0)
     }
@@ -64,12 +68,17 @@ final class FileChangeNotifier: @unchecked Sendable {
     /// Registers the file notification if it is not: called when a task starts waiting. Then
     /// bumps the signal once, so that a commit made before the registration is not missed (the
     /// waiter re-checks).
+    ///
+    /// When the notification cannot be registered (inotify's per-user limits, a missing platform
+    /// facility), it notifies nobody: waiters then rely on the 1 s safety poll instead of being
+    /// woken again at once, which would spin.
     func arm() {
         lock.lock()
         let wasArmed = armed
         if !armed, !stopped { armed = setWatch(true) }
+        let armedNow = !wasArmed && armed
         lock.unlock()
-        if !wasArmed { signal.notify() }
+        if armedNow { signal.notify() }
     }
 
     /// Stops the thread, waits until it has exited (so that it never reads a closed database),
@@ -85,6 +94,9 @@ final class FileChangeNotifier: @unchecked Sendable {
         finished.wait()
         close(stopPipe.read)
         close(stopPipe.write)
+        lock.lock()
+        close(sidecarFD)  // under the lock that touch() takes, after it saw `stopped`
+        lock.unlock()
     }
 
     /// An inotify instance (Linux) or a kqueue (Darwin) to wait on; -1 when the platform has
@@ -105,7 +117,15 @@ final class FileChangeNotifier: @unchecked Sendable {
         guard eventFD >= 0 else { return false }
         #if os(Linux)
         if on {
-            watchDescriptor = inotify_add_watch(eventFD, sidecarPath, UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE))
+            let mask = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE)
+            watchDescriptor = inotify_add_watch(eventFD, sidecarPath, mask)
+            if watchDescriptor < 0, errno == ENOENT {
+                // The sidecar was deleted: recreate it (writers of this store touch their own
+                // descriptor, so until they reopen, the safety poll covers them).
+                let fd = open(sidecarPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+                if fd >= 0 { close(fd) }
+                watchDescriptor = inotify_add_watch(eventFD, sidecarPath, mask)
+            }
             return watchDescriptor >= 0
         }
         if watchDescriptor >= 0 { inotify_rm_watch(eventFD, watchDescriptor) }
@@ -166,6 +186,5 @@ final class FileChangeNotifier: @unchecked Sendable {
             }
         }
         if eventFD >= 0 { close(eventFD) }
-        close(sidecarFD)
     }
 }

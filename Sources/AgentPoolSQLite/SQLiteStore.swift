@@ -175,6 +175,7 @@ public final class SQLiteStore: PoolStore {
     /// Releases the store; later calls fail.
     public func close() async throws {
         notifier.stop()
+        changes.close()
         do {
             try database.close()
         } catch {

@@ -1,4 +1,5 @@
 import AgentPool
+import Foundation
 import AgentPoolSQLite
 import AgentPoolTestSupport
 import GRDB
@@ -73,5 +74,29 @@ import Testing
         #expect(touchingLog.allSatisfy { $0.hasPrefix("INSERT INTO records") })
         #expect(statements.first == "BEGIN IMMEDIATE TRANSACTION")
         #expect(statements.last == "COMMIT TRANSACTION")
+    }
+}
+
+/// An idle watcher stays idle even when its file notification cannot be set up as usual.
+@Suite struct IdleWatcherTests {
+    @Test func anIdleWatcherDoesNotSpinWhenTheSidecarFileWasDeleted() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        let log = StatementLog()
+        let store = try SQLiteStore(path: path, options: quietOptions(trace: log.trace))
+        let pool = try await PoolHandle.open("p", store: store)
+        unlink(path + "-notify")
+        log.start()
+        let watcher = Task { for try await _ in pool.watch(after: 1) {} }
+        while store.changes.waiterCount == 0 { await Task.yield() }
+        // Give a spinning watcher every chance to run: it would issue statements without end.
+        for _ in 0..<5_000 { await Task.yield() }
+        let statements = log.stop().filter { !$0.hasPrefix("BEGIN") && !$0.hasPrefix("COMMIT") && !$0.hasPrefix("PRAGMA") }
+        #expect(statements.count < 20, "\(statements.count) statements while idle")
+        watcher.cancel()
+        _ = await watcher.result
+        // The notification was re-armed on a recreated sidecar: another process's commit still wakes it.
+        #expect(FileManager.default.fileExists(atPath: path + "-notify"))
+        try await store.close()
     }
 }

@@ -60,6 +60,11 @@ final class Coordination {
     private func trigger(by record: PoolRecord) throws {
         guard let event = PoolEvent(record), !event.isWakeEvent else { return }
         for wake in try registeredWakes() where wake.compiledFilter.matches(event) {
+            // Past its deadline (a sweep batch may not have reached it yet): it timed out first.
+            if let deadline = wake.deadline, deadline <= now {
+                try finish(wake, as: .timedOut, reason: "deadline")
+                continue
+            }
             var registration = wake.registration
             registration.status = .triggered
             registration.matchingCursor = event.cursor
@@ -193,6 +198,10 @@ final class Coordination {
         }
         guard original.receipt.status == .delivered || original.receipt.status == .responded else {
             throw AgentPoolError.make(.invalidStateTransition, "message '\(originalID)' is \(original.receipt.status.rawValue); it takes no reply")
+        }
+        if let deadline = original.deadline, deadline <= now {
+            // Its response deadline passed: it is timed out (the next sweep records it), not answerable.
+            throw AgentPoolError.make(.invalidStateTransition, "message '\(originalID)' passed its response deadline; it takes no reply")
         }
         let receipt = try send(message)
         if original.receipt.status == .delivered, !original.receipt.respondedBy.contains(message.from) {

@@ -63,6 +63,7 @@ public final class InMemoryStore: PoolStore {
     /// Releases the store; later calls fail.
     public func close() async throws {
         storage.withLock { $0.closed = true; $0.pools = [:] }
+        changes.close()
     }
 
     private static func checkOpen(_ storage: Storage) throws {
@@ -141,19 +142,19 @@ final class InMemoryTransaction: PoolWriter {
     }
 
     func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage] {
-        Array(data.state.messages.values.filter { ($0.deadline ?? .max) <= now }
+        Array(data.state.messages.values.filter { $0.deadline.map { $0 <= now } ?? false }
             .sorted { ($0.deadline!, $0.message.messageID) < ($1.deadline!, $1.message.messageID) }.prefix(limit))
     }
 
     func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake] {
-        Array(data.state.wakes.values.filter { ($0.deadline ?? .max) <= now }
+        Array(data.state.wakes.values.filter { $0.deadline.map { $0 <= now } ?? false }
             .sorted { ($0.deadline!, $0.condition.conditionID) < ($1.deadline!, $1.condition.conditionID) }.prefix(limit))
     }
 
     func records(after: Seq, limit: Int) throws -> [PoolRecord] {
         // seq n is at index n - 1: the log is gapless from 1.
         let start = Int(min(max(after, 0), Seq(data.records.count)))
-        return Array(data.records[start..<min(start + max(limit, 0), data.records.count)])
+        return Array(data.records[start...].prefix(max(limit, 0)))
     }
 
     func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry] {

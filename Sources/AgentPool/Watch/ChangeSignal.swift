@@ -12,6 +12,7 @@ public final class ChangeSignal: Sendable {
         var generation: UInt64 = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextID = 0
+        var closed = false
     }
 
     private let state = Locked(State())
@@ -48,7 +49,7 @@ public final class ChangeSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.generation != generation || Task.isCancelled { return true }
+                    if state.generation != generation || state.closed || Task.isCancelled { return true }
                     state.waiters[id] = continuation
                     return false
                 }
@@ -61,6 +62,18 @@ public final class ChangeSignal: Sendable {
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
+    }
+
+    /// Ends all waiting for good (the store closed): resumes every waiter, and later waits return
+    /// at once, so that watchers and waiters read again and get the store's "closed" error.
+    public func close() {
+        let resumed = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.closed = true
+            state.generation &+= 1
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for continuation in resumed { continuation.resume() }
     }
 
     /// How many tasks are waiting now (for tests and metrics).
