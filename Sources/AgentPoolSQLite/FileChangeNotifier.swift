@@ -156,6 +156,7 @@ final class FileChangeNotifier: @unchecked Sendable {
         // No probe yet: the first safety poll with a waiter compares against nothing and
         // notifies once, which is harmless; probing here would race a quick close().
         var lastProbe: [Int64]? = nil
+        var idleTicks = 0
         var descriptors = [pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
         if eventFD >= 0 { descriptors.append(pollfd(fd: eventFD, events: Int16(POLLIN), revents: 0)) }
         while true {
@@ -167,16 +168,15 @@ final class FileChangeNotifier: @unchecked Sendable {
                 drain(eventFD)
                 signal.notify()
             } else if ready == 0 {
-                // Nobody waits: stop being woken by every commit until someone does. Checked under
-                // the lock that arm() takes, so a waiter that registers now re-arms after this.
+                // Nobody has waited for two ticks: stop being woken by every commit until someone
+                // does (one idle tick is often just a watcher busy reading). Checked under the
+                // lock that arm() takes, so a waiter that registers now re-arms after this.
                 lock.lock()
                 let idle = signal.waiterCount == 0
-                if idle, armed { armed = setWatch(false) }
+                idleTicks = idle ? idleTicks + 1 : 0
+                if idleTicks >= 2, armed { armed = setWatch(false) }
                 lock.unlock()
-                if idle {
-                    lastProbe = nil
-                    continue
-                }
+                if idle { continue }
                 // The safety poll: notify only when something really changed.
                 let current = probe()
                 if current != lastProbe {
