@@ -9,6 +9,8 @@ final class SQLitePoolTransaction: PoolWriter {
     private let db: Database
     private var pool: LoadedPool??
     private var cursorChanged = false
+    /// Message statuses this transaction wrote, so that the inbox rule need not read them back.
+    private var writtenStatuses: [MessageID: MessageStatus] = [:]
 
     /// The pools row as this transaction sees it.
     private struct LoadedPool {
@@ -124,6 +126,15 @@ final class SQLitePoolTransaction: PoolWriter {
             """, [now, limit], what: "wake")
     }
 
+    func hasDue(at now: Millis) throws -> Bool {
+        guard let rowID = try rowID else { return false }
+        let statement = try db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM wakes WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
+                OR EXISTS (SELECT 1 FROM messages WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
+            """)
+        return try Bool.fetchOne(statement, arguments: [rowID, now]) ?? false
+    }
+
     func records(after: Seq, limit: Int) throws -> [PoolRecord] {
         guard let rowID = try rowID else { return [] }
         let statement = try db.cachedStatement(sql: """
@@ -205,7 +216,7 @@ final class SQLitePoolTransaction: PoolWriter {
             let id = stored.message.messageID
             if stored.receipt.status == .delivered {
                 // Inbox rows are written on the transition into `delivered` only.
-                let previous = try String.fetchOne(
+                let previous = try writtenStatuses[id]?.rawValue ?? String.fetchOne(
                     db.cachedStatement(sql: "SELECT status FROM messages WHERE pool = ? AND message_id = ?"), arguments: [pool, id])
                 if previous != MessageStatus.delivered.rawValue {
                     for run in Set(stored.receipt.deliveredTo) {
@@ -213,6 +224,7 @@ final class SQLitePoolTransaction: PoolWriter {
                     }
                 }
             }
+            writtenStatuses[id] = stored.receipt.status
             try execute("""
                 INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (pool, message_id) DO UPDATE SET

@@ -76,7 +76,7 @@ final class Coordination {
 
     /// Times out overdue wakes and delivered messages whose response deadline passed.
     func sweep() throws {
-        guard try tx.info() != nil else { return }
+        guard try tx.info() != nil, try tx.hasDue(at: now) else { return }
         for wake in try tx.dueWakes(at: now, limit: Self.sweepBatch) {
             try finish(wake, as: .timedOut, reason: "deadline")
         }

@@ -38,6 +38,8 @@ public protocol PoolReader {
     func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage]
     /// Registered wakes whose deadline is at or before `now`, by deadline (an index).
     func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake]
+    /// Whether any message or wake is due at `now` (one cheap probe before sweeping).
+    func hasDue(at now: Millis) throws -> Bool
     /// Up to `limit` records with seq > `after`, in seq order.
     func records(after: Seq, limit: Int) throws -> [PoolRecord]
     /// Up to `limit` deliveries to `run` with seq > `after`, in seq order (an index, not a scan).
@@ -125,6 +127,12 @@ public struct PoolSummary: Hashable, Sendable, Codable {
 }
 
 extension PoolReader {
+    /// Whether ``dueMessages(at:limit:)`` or ``dueWakes(at:limit:)`` would return anything.
+    /// Backends may answer with one query.
+    public func hasDue(at now: Millis) throws -> Bool {
+        try !dueWakes(at: now, limit: 1).isEmpty || !dueMessages(at: now, limit: 1).isEmpty
+    }
+
     /// Whether `run` is a member: ``member(_:)`` is not nil. Backends may answer more cheaply.
     public func isMember(_ run: RunID) throws -> Bool { try member(run) != nil }
 
