@@ -27,14 +27,6 @@ enum DatabaseFile {
             try checkExisting(path: path, busyTimeout: busyTimeout)
             return
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw SQLiteErrors.storage("cannot create directory '\(directory)': \(error.localizedDescription)", code: .SQLITE_CANTOPEN)
-            }
-        }
         try create(path: path)
     }
 
@@ -128,6 +120,28 @@ enum DatabaseFile {
 
     /// Builds a migrated WAL database under a temporary name and publishes it at `path`.
     private static func create(path: String) throws {
+        try publish(at: path, replaceRace: true) { temporary in
+            let queue = try DatabaseQueue(path: temporary)
+            try Schema.migrator.migrate(queue)
+            _ = try queue.writeWithoutTransaction { try String.fetchOne($0, sql: "PRAGMA journal_mode = WAL") }
+            try queue.close()
+        }
+    }
+
+    /// Creates `path`'s directory, lets `build` fill a new private file (mode 0600) under a
+    /// temporary name beside `path`, then links it to `path` and removes the temporary name.
+    ///
+    /// `link(2)` fails when `path` exists: with `replaceRace` another process that published
+    /// first wins silently (both built the same new database); otherwise it is an error.
+    static func publish(at path: String, replaceRace: Bool = false, build: (String) throws -> Void) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw SQLiteErrors.storage("cannot create directory '\(directory)': \(error.localizedDescription)", code: .SQLITE_CANTOPEN)
+            }
+        }
         let temporary = "\(path).creating-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard fd >= 0 else {
@@ -136,15 +150,15 @@ enum DatabaseFile {
         close(fd)
         defer { unlink(temporary) }
         do {
-            let queue = try DatabaseQueue(path: temporary)
-            try Schema.migrator.migrate(queue)
-            _ = try queue.writeWithoutTransaction { try String.fetchOne($0, sql: "PRAGMA journal_mode = WAL") }
-            try queue.close()
+            try build(temporary)
         } catch {
             throw SQLiteErrors.map(error)
         }
-        if link(temporary, path) != 0, errno != EEXIST {
-            throw SQLiteErrors.storage("cannot create '\(path)': \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
+        if link(temporary, path) != 0 {
+            let reason = errno
+            guard replaceRace, reason == EEXIST else {
+                throw SQLiteErrors.storage("cannot create '\(path)': \(String(cString: strerror(reason)))", code: .SQLITE_CANTOPEN)
+            }
         }
     }
 }

@@ -86,6 +86,37 @@ public final class SQLiteStore: PoolStore {
 
     deinit { notifier.stop() }
 
+    /// Copies the whole database to a new file at `path`, consistent as of one moment, while
+    /// writers keep running (SQLite's online backup, all pages in one step inside one read
+    /// transaction): the copy holds every write committed before the call began.
+    ///
+    /// The copy is built under a temporary name (mode 0600, parent directories created) and
+    /// published with `link(2)`, so `path` never holds a partial copy.
+    /// - Throws: `invalidInput` when `path` already exists (nothing is written); `storage`.
+    public func backup(to path: String) async throws {
+        guard !path.isEmpty else { throw AgentPoolError.invalidInput(field: "path", "backup path must not be empty") }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw AgentPoolError.invalidInput(field: "path", "'\(path)' already exists; a backup never overwrites a file")
+        }
+        let database = self.database
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            // The copy blocks its thread for as long as it takes: not a cooperative one.
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    do {
+                        try DatabaseFile.publish(at: path) { temporary in
+                            let destination = try DatabaseQueue(path: temporary)
+                            try database.backup(to: destination)
+                            try destination.close()
+                        }
+                    } catch {
+                        throw SQLiteErrors.map(error)
+                    }
+                })
+            }
+        }
+    }
+
     /// SQLite's `PRAGMA integrity_check`: `["ok"]` for a healthy file, otherwise what is wrong.
     public func integrityCheck() throws -> [String] {
         do {

@@ -286,3 +286,42 @@ enum SnapshotDiff {
         return ["\(name) [\(ids.isEmpty ? "order" : ids.joined(separator: "; "))]"]
     }
 }
+
+/// `agentpool backup DEST`: a consistent copy of the live database.
+struct BackupCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy the live database to a new file, consistent as of one moment, while other processes keep writing.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// Where the copy goes; must not exist.
+    @Argument(help: "The new file (it must not exist; parent directories are created).") var destination: String
+
+    /// The result printed on success.
+    struct Result: Codable {
+        /// The source database.
+        var source: String
+        /// The new copy.
+        var destination: String
+        /// The copy's pools with their cursors, read back from the copy.
+        var pools: [PoolSummary]
+    }
+
+    /// Copies, then reads the copy back to report its pools; never creates the source database.
+    /// - Throws: `invalidInput` when the destination exists (nothing written).
+    func run() async throws {
+        let source = global.databasePath
+        let destination = self.destination
+        try await global.withStore(.existing) { try await $0.backup(to: destination) }
+        var options = SQLiteOptions()
+        options.logger.logLevel = .warning
+        let copy = try SQLiteStore(path: destination, options: options)
+        let pools = try await copy.pools()
+        try await copy.close()
+        try global.print(Result(source: source, destination: destination, pools: pools)) { result in
+            Table(headers: ["POOL", "LAST_SEQ"], rows: result.pools.map { [$0.poolID, "\($0.lastSeq)"] })
+        }
+    }
+}

@@ -137,6 +137,23 @@ import Testing
         #expect(pools.first?["replay_matches"] as? Bool == true)
     }
 
+    @Test func backupCopiesTheDatabaseAndRefusesToOverwrite() async throws {
+        let cli = try CLIHarness()
+        try await cli.seed()
+        let destination = cli.directory.path + "/backups/copy.sqlite"
+        let result = try await cli.succeed(["backup", destination]).object()
+        let pools = try #require(result["pools"] as? [[String: Any]])
+        #expect(pools.first?["pool_id"] as? String == "p")
+        #expect(pools.first?["last_seq"] as? Int == 6)
+        let exported = try await cli.succeed(["export", "p"]).stdout
+        let fromCopy = try await cli.run(["--db", destination, "export", "p"], passDB: false)
+        #expect(fromCopy.stdout == exported)
+        let again = try await cli.run(["backup", destination])
+        #expect(again.status == 1)
+        #expect(again.stderr.hasPrefix("error: invalidInput"))
+        #expect(try await cli.run(["--db", destination, "export", "p"], passDB: false).stdout == exported)
+    }
+
     @Test func tableFormatAlignsColumns() async throws {
         let cli = try CLIHarness()
         try await cli.seed()

@@ -76,6 +76,9 @@ public final class ChildProcess: Sendable {
         try? input.fileHandleForWriting.close()
     }
 
+    /// Everything the child printed on stdout so far.
+    public var outputSoFar: String { outText.withLock { $0 } }
+
     /// Sends SIGKILL.
     public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
 
