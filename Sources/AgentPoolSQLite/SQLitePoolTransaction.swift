@@ -131,6 +131,7 @@ final class SQLitePoolTransaction: PoolWriter {
         let statement = try db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM wakes WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
                 OR EXISTS (SELECT 1 FROM messages WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
+                OR EXISTS (SELECT 1 FROM leases WHERE pool = ?1 AND expires_at <= ?2)
             """)
         return try Bool.fetchOne(statement, arguments: [rowID, now]) ?? false
     }
@@ -169,7 +170,35 @@ final class SQLitePoolTransaction: PoolWriter {
         return try Row.fetchAll(statement, arguments: [rowID]).map { ConsumerCursor(name: $0[0], cursor: $0[1], updatedAt: $0[2]) }
     }
 
+    func lease(_ run: RunID) throws -> MemberLease? {
+        guard let rowID = try rowID else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT run_id, lease_millis, expires_at FROM leases WHERE pool = ? AND run_id = ?")
+        return try Row.fetchOne(statement, arguments: [rowID, run]).map { MemberLease(runID: $0[0], leaseMillis: $0[1], expiresAt: $0[2]) }
+    }
+
+    func dueLeases(at now: Millis, limit: Int) throws -> [MemberLease] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: """
+            SELECT run_id, lease_millis, expires_at FROM leases WHERE pool = ? AND expires_at <= ? ORDER BY expires_at, run_id LIMIT ?
+            """)
+        return try Row.fetchAll(statement, arguments: [rowID, now, limit]).map { MemberLease(runID: $0[0], leaseMillis: $0[1], expiresAt: $0[2]) }
+    }
+
     // MARK: Writes
+
+    func saveLease(_ lease: MemberLease) throws {
+        guard let rowID = try rowID else { throw AgentPoolError.poolNotFound(poolID) }
+        guard try isMember(lease.runID) else { throw AgentPoolError.notMember(lease.runID, pool: poolID) }
+        try execute("""
+            INSERT INTO leases (pool, run_id, lease_millis, expires_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (pool, run_id) DO UPDATE SET lease_millis = excluded.lease_millis, expires_at = excluded.expires_at
+            """, [rowID, lease.runID, lease.leaseMillis, lease.expiresAt])
+    }
+
+    func removeLease(_ run: RunID) throws {
+        guard let rowID = try rowID else { return }
+        try execute("DELETE FROM leases WHERE pool = ? AND run_id = ?", [rowID, run])
+    }
 
     func saveConsumer(_ name: String, cursor: Seq) throws {
         guard let rowID = try rowID else { throw AgentPoolError.poolNotFound(poolID) }
@@ -209,8 +238,9 @@ final class SQLitePoolTransaction: PoolWriter {
             for topic in Set(member.topics) {
                 try execute("INSERT INTO member_topics (pool, topic, run_id) VALUES (?, ?, ?)", [pool, topic, member.runID])
             }
-        case .memberLeft(let member):
+        case .memberLeft(let member, _):
             try execute("DELETE FROM members WHERE pool = ? AND run_id = ?", [pool, member.runID])
+            try execute("DELETE FROM leases WHERE pool = ? AND run_id = ?", [pool, member.runID])
             try execute("DELETE FROM member_topics WHERE pool = ? AND run_id = ?", [pool, member.runID])
         case .runMessage(let stored):
             let id = stored.message.messageID

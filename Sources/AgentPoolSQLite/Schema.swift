@@ -96,6 +96,19 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-leases") { db in
+            try db.execute(sql: """
+                -- Member leases: a side table, so that heartbeats do not grow the log.
+                CREATE TABLE leases (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    run_id TEXT NOT NULL,
+                    lease_millis INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    PRIMARY KEY (pool, run_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX leases_due ON leases(pool, expires_at);
+                """)
+        }
         return migrator
     }
 

@@ -25,7 +25,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             PoolsCommand.self, OpenCommand.self, JoinCommand.self, LeaveCommand.self,
             SendCommand.self, SnapshotCommand.self, TailCommand.self, WakeCommand.self,
             InboxCommand.self, ConsumersCommand.self, DoctorCommand.self, ExportCommand.self,
-            ImportCommand.self, BackupCommand.self,
+            ImportCommand.self, BackupCommand.self, HeartbeatCommand.self, SweepCommand.self,
         ])
 
     /// The global options, when given before the verb.

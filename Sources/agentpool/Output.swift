@@ -149,7 +149,7 @@ enum Cell {
             "required=\(list(config.messagePolicy.requiredPolicyRefs)) policies=\(list(config.policyRefs))"
         case .poolCreated:
             "-"
-        case .memberJoined(let member), .memberLeft(let member):
+        case .memberJoined(let member), .memberLeft(let member, _):
             "run=\(member.runID) agent=\(member.agentID)"
         case .runMessage(let stored):
             "message=\(stored.message.messageID) status=\(stored.receipt.status.rawValue) from=\(stored.message.from) to=\(address(stored.message.to))"

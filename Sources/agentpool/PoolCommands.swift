@@ -96,13 +96,17 @@ struct JoinCommand: AsyncParsableCommand {
     /// Policy refs the member holds.
     @Option(name: .customLong("policy"), help: ArgumentHelp("A policy ref the member holds (repeatable).", valueName: "ref"))
     var policies: [String] = []
+    /// A lease: the member must heartbeat within this many milliseconds, or it is removed.
+    @Option(name: .customLong("lease-ms"), help: ArgumentHelp("Lease in ms: heartbeat within it or be removed.", valueName: "ms"))
+    var leaseMillis: Int64?
 
     /// Prints the pool, run and cursor.
     /// - Throws: `poolNotFound`, `invalidInput`; no database is created.
     func run() async throws {
         let member = Member(runID: runID, agentID: agent, policyRefs: policies, topics: topics)
+        let lease = leaseMillis
         let cursor = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).join(member)
+            try await PoolHandle(pool, store: store).join(member, leaseMillis: lease)
         }
         try global.print(MembershipResult(poolID: pool, runID: runID, cursor: cursor), table: MembershipResult.table)
     }
@@ -192,5 +196,65 @@ enum SnapshotTable {
              "status=\($0.registration.status.rawValue) run=\($0.registration.runID) matching_cursor=\(Cell.number($0.registration.matchingCursor))"]
         }
         return Table(headers: ["KIND", "ID", "DETAILS"], rows: rows)
+    }
+}
+
+/// `agentpool heartbeat POOL --run R`: renews a member's lease.
+struct HeartbeatCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "heartbeat", abstract: "Renew a leased member's lease (writes no record).")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The member run.
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
+
+    /// The renewed lease.
+    struct Result: Codable {
+        /// The pool.
+        var poolID: String
+        /// The member.
+        var runID: String
+        /// The new expiry (UTC ms); nil when the member has no lease.
+        var expiresAt: Int64?
+
+        enum CodingKeys: String, CodingKey { case poolID = "pool_id", runID = "run_id", expiresAt = "expires_at" }
+    }
+
+    /// Prints the new expiry.
+    /// - Throws: `notMember` (also once the lease ran out), `poolNotFound`.
+    func run() async throws {
+        let run = runID
+        let expiry = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).heartbeat(run)
+        }
+        try global.print(Result(poolID: pool, runID: run, expiresAt: expiry)) { result in
+            Table(headers: ["POOL", "RUN", "EXPIRES_AT"], rows: [[result.poolID, result.runID, result.expiresAt.map { "\($0)" } ?? "-"]])
+        }
+    }
+}
+
+/// `agentpool sweep`: records every passed deadline in every pool.
+struct SweepCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "sweep", abstract: "Record every passed deadline (expired leases, overdue wakes, response timeouts) in every pool.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+
+    /// Prints every pool with its cursor after the sweep.
+    func run() async throws {
+        let pools = try await global.withStore(.existing) { store in
+            for summary in try await store.pools() { try await PoolHandle(summary.poolID, store: store).sweep() }
+            return try await store.pools()
+        }
+        try global.print(pools) { pools in
+            Table(headers: ["POOL", "LAST_SEQ", "MEMBERS", "MESSAGES"],
+                  rows: pools.map { [$0.poolID, "\($0.lastSeq)", "\($0.memberCount)", "\($0.messageCount)"] })
+        }
     }
 }

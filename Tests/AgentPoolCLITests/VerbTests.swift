@@ -154,6 +154,31 @@ import Testing
         #expect(try await cli.run(["--db", destination, "export", "p"], passDB: false).stdout == exported)
     }
 
+    @Test func heartbeatRenewsALeaseAndSweepRemovesAnExpiredMember() async throws {
+        let cli = try CLIHarness()
+        try await cli.seed()
+        try await cli.succeed(["join", "p", "--run", "leased", "--agent", "w", "--lease-ms", "60000"])
+        let renewed = try await cli.succeed(["heartbeat", "p", "--run", "leased"]).object()
+        #expect(renewed["expires_at"] is Int)
+        let permanent = try await cli.succeed(["heartbeat", "p", "--run", "a"]).object()
+        #expect(permanent["expires_at"] == nil)
+        let missing = try await cli.run(["heartbeat", "p", "--run", "ghost"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("error: notMember"))
+
+        // A lease of 1 ms has run out by the time the next process sweeps.
+        try await cli.succeed(["join", "p", "--run", "brief", "--agent", "w", "--lease-ms", "1"])
+        let before = try await cli.succeed(["snapshot", "p"]).decode(Snapshot.self)
+        #expect(before.member("brief") != nil)
+        var swept = try await cli.succeed(["sweep"]).stdout
+        while try await cli.succeed(["snapshot", "p"]).decode(Snapshot.self).member("brief") != nil {
+            swept = try await cli.succeed(["sweep"]).stdout  // the clock has not reached the expiry yet
+        }
+        #expect(swept.contains(#""pool_id":"p""#))
+        let left = try await cli.succeed(["tail", "p", "--after", "\(before.cursor ?? 0)"]).stdout
+        #expect(left.contains(#""reason":"lease_expired""#))
+    }
+
     @Test func tableFormatAlignsColumns() async throws {
         let cli = try CLIHarness()
         try await cli.seed()

@@ -79,6 +79,7 @@ import Testing
         .poolCreated,
         .memberJoined(Member(runID: "r", agentID: "a", policyRefs: ["p"], topics: ["t"])),
         .memberLeft(Member(runID: "r", agentID: "a")),
+        .memberLeft(Member(runID: "r", agentID: "a"), reason: "lease_expired"),
         .runMessage(sample),
         .wake(StoredWake(
             condition: WakeCondition(conditionID: "w", runID: "r", filter: EventFilter(kinds: .oneOf(["run_message_delivered"])), idempotencyKey: "k", timeoutMillis: 0),

@@ -220,3 +220,31 @@ func catchError(_ body: () throws -> Void) -> AgentPoolError? {
 func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? {
     do { try await body(); return nil } catch { return error as? AgentPoolError }
 }
+
+/// Forward migration of a file written by an older schema (SPEC §12).
+@Suite struct MigrationTests {
+    @Test func aFileOfTheFirstSchemaIsMigratedForwardOnOpenAndKeepsItsData() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/old.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("p")
+        try await store.join("p", Member(runID: "r", agentID: "a"))
+        try await store.close()
+        // Make it a file of schema version 1: before member leases existed.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "DROP TABLE leases")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2-leases'")
+        }
+        try queue.close()
+
+        let reopened = try SQLiteStore(path: path, options: quietOptions())
+        #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)
+        #expect(SQLiteStore.schemaVersion == 2)
+        let pool = try PoolHandle("p", store: reopened)
+        #expect(try await pool.members().map(\.runID) == ["r"])
+        try await pool.join(Member(runID: "leased", agentID: "a"), leaseMillis: 1_000)
+        #expect(try await pool.heartbeat("leased") != nil)
+        try await reopened.close()
+    }
+}

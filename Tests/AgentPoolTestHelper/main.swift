@@ -12,6 +12,8 @@
 //                                       handed by watch(after: 0), until COUNT records
 //   open     DB                          opens the store and a pool; prints "opened" or exits 1 with
 //                                       "error: <kind> <code>"
+//   leased   DB POOL RUN LEASE_MS        joins RUN with a lease, registers wake "wake-RUN",
+//                                       prints "ready", then heartbeats every LEASE_MS/4 forever
 //   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
 //                                       and holds it until its stdin closes
 //   consume  DB POOL NAME LAST [PAUSE]   durable consumer NAME: for each record prints
@@ -107,6 +109,17 @@ do {
         } catch let error as AgentPoolError {
             say("error: \(error.kind.rawValue) \(error.code ?? 0) \(error.message)")
             exit(1)
+        }
+    case ("leased", 5):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let (run, lease) = (arguments[3], Millis(arguments[4]) ?? 1_000)
+        try await pool.join(Member(runID: run, agentID: "leased"), leaseMillis: lease)
+        try await pool.suspendUntil(WakeCondition(
+            conditionID: "wake-\(run)", runID: run, filter: EventFilter(kinds: .oneOf(["never"])), idempotencyKey: "wake-\(run)"))
+        say("ready")
+        while true {
+            try await Task.sleep(for: .milliseconds(lease / 4))  // the heartbeat cadence
+            try await pool.heartbeat(run)
         }
     case ("hold", 2):
         var configuration = Configuration()

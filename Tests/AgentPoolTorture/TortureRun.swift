@@ -168,7 +168,7 @@ struct TortureRun {
                 present = log.prefix(cursor).contains { record in
                     switch record.payload {
                     case .memberJoined(let member): return fields[1] == "join" && member.runID == run
-                    case .memberLeft(let member): return fields[1] == "leave" && member.runID == run
+                    case .memberLeft(let member, _): return fields[1] == "leave" && member.runID == run
                     default: return false
                     }
                 }

@@ -77,6 +77,9 @@ final class Coordination {
     /// Times out overdue wakes and delivered messages whose response deadline passed.
     func sweep() throws {
         guard try tx.info() != nil, try tx.hasDue(at: now) else { return }
+        for lease in try tx.dueLeases(at: now, limit: Self.sweepBatch) {
+            try expire(lease.runID)
+        }
         for wake in try tx.dueWakes(at: now, limit: Self.sweepBatch) {
             try finish(wake, as: .timedOut, reason: "deadline")
         }
@@ -100,9 +103,38 @@ final class Coordination {
 
     // MARK: Membership
 
-    func join(_ member: Member) throws -> Seq {
+    /// Adds or replaces a member; with `leaseMillis` it must heartbeat within that time, without
+    /// it the member never expires (a lease it had is dropped).
+    func join(_ member: Member, leaseMillis: Millis?) throws -> Seq {
         try append(other: try tx.join(member))
+        if let leaseMillis {
+            try tx.saveLease(MemberLease(runID: member.runID, leaseMillis: leaseMillis, expiresAt: now + leaseMillis))
+        } else {
+            try tx.removeLease(member.runID)
+        }
         return try tx.requireInfo().cursor
+    }
+
+    /// Renews `run`'s lease; nil when it joined without one (nothing to renew, nothing written).
+    func heartbeat(_ run: RunID) throws -> Millis? {
+        guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
+        guard var lease = try tx.lease(run) else { return nil }
+        lease.expiresAt = now + lease.leaseMillis
+        try tx.saveLease(lease)
+        return lease.expiresAt
+    }
+
+    /// Removes a member whose lease ran out: `member_left` (reason `lease_expired`) and, in the
+    /// same transaction, its registered wakes cancelled.
+    private func expire(_ run: RunID) throws {
+        guard try tx.isMember(run) else {
+            try tx.removeLease(run)
+            return
+        }
+        try append(other: try tx.leave(run, reason: "lease_expired"))
+        for wake in try registeredWakes() where wake.condition.runID == run {
+            try finish(wake, as: .cancelled, reason: "lease_expired")
+        }
     }
 
     func leave(_ run: RunID) throws -> Seq {

@@ -59,10 +59,36 @@ public struct PoolHandle: Sendable {
 
     /// Adds or replaces a member and triggers wakes waiting for its join; returns the cursor.
     ///
-    /// - Throws: `poolNotFound`; `invalidInput`. Joining again as the same member writes nothing.
+    /// With `leaseMillis` the member must call ``heartbeat(_:)`` within that time, again and
+    /// again; once a lease runs out, the next write, waiter or ``sweep()`` removes the member
+    /// (`member_left`, reason `lease_expired`) and cancels its registered wakes, in one
+    /// transaction. Without a lease the member never expires.
+    /// - Throws: `poolNotFound`; `invalidInput` (also for a lease below 1 ms). Joining again as
+    ///   the same member writes no record.
     @discardableResult
-    public func join(_ member: Member) async throws -> Seq {
-        try await coordinate { try $0.join(member) }
+    public func join(_ member: Member, leaseMillis: Millis? = nil) async throws -> Seq {
+        if let leaseMillis, leaseMillis < 1 {
+            throw AgentPoolError.invalidInput(field: "lease_millis", "a lease must be at least 1 ms")
+        }
+        return try await coordinate { try $0.join(member, leaseMillis: leaseMillis) }
+    }
+
+    /// Renews `run`'s lease for another lease period and returns its new expiry; nil when the
+    /// member joined without a lease. Heartbeats write a side table, never the log.
+    ///
+    /// - Throws: `notMember` (also when the lease already ran out and the member was removed).
+    @discardableResult
+    public func heartbeat(_ run: RunID) async throws -> Millis? {
+        try IDValidation.check(run, field: "run_id")
+        return try await coordinate { try $0.heartbeat(run) }
+    }
+
+    /// Records every deadline that has passed: expired leases, overdue wakes and response
+    /// timeouts. Every write does this first; call it to do it without writing anything else.
+    /// Returns the pool's cursor.
+    @discardableResult
+    public func sweep() async throws -> Seq {
+        try await coordinate { try $0.tx.requireInfo().cursor }
     }
 
     /// Removes a member and triggers wakes waiting for its departure; returns the cursor.
@@ -229,12 +255,13 @@ public struct PoolHandle: Sendable {
         }
     }
 
-    /// The earliest deadline of the pool's delivered messages and registered wakes, if any.
+    /// The earliest deadline of the pool's delivered messages, registered wakes and leases, if any.
     private func nextDeadline() async throws -> Millis? {
         try await store.read(poolID) { reader in
             let message = try reader.dueMessages(at: .max, limit: 1).first?.deadline
             let wake = try reader.dueWakes(at: .max, limit: 1).first?.deadline
-            return [message, wake].compactMap { $0 }.min()
+            let lease = try reader.dueLeases(at: .max, limit: 1).first?.expiresAt
+            return [message, wake, lease].compactMap { $0 }.min()
         }
     }
 

@@ -77,6 +77,7 @@ struct InMemoryPool: Sendable {
     var records: [PoolRecord] = []
     var inbox: [RunID: [InboxEntry]] = [:]
     var consumers: [String: ConsumerCursor] = [:]
+    var leases: [RunID: MemberLease] = [:]
 
     init(poolID: PoolID) { state = PoolState(poolID: poolID) }
 }
@@ -167,6 +168,23 @@ final class InMemoryTransaction: PoolWriter {
         data.consumers.values.sorted { idPrecedes($0.name, $1.name) }
     }
 
+    func lease(_ run: RunID) throws -> MemberLease? { data.leases[run] }
+
+    func dueLeases(at now: Millis, limit: Int) throws -> [MemberLease] {
+        Array(data.leases.values.filter { $0.expiresAt <= now }
+            .sorted { ($0.expiresAt, $0.runID) < ($1.expiresAt, $1.runID) }.prefix(limit))
+    }
+
+    func saveLease(_ lease: MemberLease) throws {
+        guard data.state.members[lease.runID] != nil else { throw AgentPoolError.notMember(lease.runID, pool: poolID) }
+        data.leases[lease.runID] = lease
+        wrote = true
+    }
+
+    func removeLease(_ run: RunID) throws {
+        if data.leases.removeValue(forKey: run) != nil { wrote = true }
+    }
+
     func saveConsumer(_ name: String, cursor: Seq) throws {
         guard data.state.config != nil else { throw AgentPoolError.poolNotFound(poolID) }
         data.consumers[name] = ConsumerCursor(name: name, cursor: cursor, updatedAt: now)
@@ -190,6 +208,7 @@ final class InMemoryTransaction: PoolWriter {
             }
         }
         try data.state.apply(record)
+        if case .memberLeft(let member, _) = payload { data.leases[member.runID] = nil }
         data.records.append(record)
         wrote = true
         return record

@@ -41,7 +41,7 @@ public struct PoolEvent: Hashable, Sendable, Codable {
         case .memberJoined(let member):
             kind = Kind.runJoined
             sourceRun = member.runID
-        case .memberLeft(let member):
+        case .memberLeft(let member, _):
             kind = Kind.runLeft
             sourceRun = member.runID
         case .runMessage(let stored):

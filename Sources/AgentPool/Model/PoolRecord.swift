@@ -25,8 +25,8 @@ public enum RecordPayload: Hashable, Sendable, Codable {
     case poolCreated
     /// Adds or replaces a member.
     case memberJoined(Member)
-    /// Removes a member.
-    case memberLeft(Member)
+    /// Removes a member; `reason` says why when the store removed it (`lease_expired`).
+    case memberLeft(Member, reason: String? = nil)
     /// The latest receipt of a message.
     case runMessage(StoredMessage)
     /// The latest registration of a wake condition.
@@ -44,7 +44,7 @@ public enum RecordPayload: Hashable, Sendable, Codable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case type, config, member, stored }
+    enum CodingKeys: String, CodingKey { case type, config, member, reason, stored }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -56,7 +56,9 @@ public enum RecordPayload: Hashable, Sendable, Codable {
         case .poolOpened: self = .poolOpened(try container.decode(PoolConfig.self, forKey: .config))
         case .poolCreated: self = .poolCreated
         case .memberJoined: self = .memberJoined(try container.decode(Member.self, forKey: .member))
-        case .memberLeft: self = .memberLeft(try container.decode(Member.self, forKey: .member))
+        case .memberLeft:
+            self = .memberLeft(try container.decode(Member.self, forKey: .member),
+                               reason: try container.decodeIfPresent(String.self, forKey: .reason))
         case .runMessage: self = .runMessage(try container.decode(StoredMessage.self, forKey: .stored))
         case .wake: self = .wake(try container.decode(StoredWake.self, forKey: .stored))
         }
@@ -68,7 +70,10 @@ public enum RecordPayload: Hashable, Sendable, Codable {
         switch self {
         case .poolOpened(let config): try container.encode(config, forKey: .config)
         case .poolCreated: break
-        case .memberJoined(let member), .memberLeft(let member): try container.encode(member, forKey: .member)
+        case .memberJoined(let member): try container.encode(member, forKey: .member)
+        case .memberLeft(let member, let reason):
+            try container.encode(member, forKey: .member)
+            try container.encodeIfPresent(reason, forKey: .reason)
         case .runMessage(let stored): try container.encode(stored, forKey: .stored)
         case .wake(let stored): try container.encode(stored, forKey: .stored)
         }

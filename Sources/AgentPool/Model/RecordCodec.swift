@@ -46,7 +46,11 @@ public enum RecordCodec {
         case .poolCreated:
             return Encoded(kind: kind, payload: #"{"type":"\#(kind.rawValue)"}"#, inner: nil)
         case .poolOpened(let config): innerKey = "config"; inner = try encodeJSON(config)
-        case .memberJoined(let member), .memberLeft(let member): innerKey = "member"; inner = try encodeJSON(member)
+        case .memberLeft(let member, let reason?):
+            // "member" < "reason" < "type": the sorted-keys order.
+            let inner = try encodeJSON(member)
+            return Encoded(kind: kind, payload: #"{"member":\#(inner),"reason":\#(try encodeJSON(reason)),"type":"\#(kind.rawValue)"}"#, inner: inner)
+        case .memberJoined(let member), .memberLeft(let member, nil): innerKey = "member"; inner = try encodeJSON(member)
         case .runMessage(let stored):
             innerKey = "stored"
             if let fast = MessageJSONWriter.json(stored) { inner = fast } else { inner = try encodeJSON(stored) }

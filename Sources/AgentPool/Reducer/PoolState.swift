@@ -63,7 +63,7 @@ public struct PoolState: Hashable, Sendable {
             created = true
         case .memberJoined(let member):
             members[member.runID] = member
-        case .memberLeft(let member):
+        case .memberLeft(let member, _):
             members[member.runID] = nil
         case .runMessage(let stored):
             messages[stored.message.messageID] = stored

@@ -38,8 +38,12 @@ public protocol PoolReader {
     func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage]
     /// Registered wakes whose deadline is at or before `now`, by deadline (an index).
     func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake]
-    /// Whether any message or wake is due at `now` (one cheap probe before sweeping).
+    /// Whether any message, wake or lease is due at `now` (one cheap probe before sweeping).
     func hasDue(at now: Millis) throws -> Bool
+    /// Member `run`'s lease, if it joined with one.
+    func lease(_ run: RunID) throws -> MemberLease?
+    /// Leases that ran out at or before `now`, by expiry (an index).
+    func dueLeases(at now: Millis, limit: Int) throws -> [MemberLease]
     /// Up to `limit` records with seq > `after`, in seq order.
     func records(after: Seq, limit: Int) throws -> [PoolRecord]
     /// Up to `limit` deliveries to `run` with seq > `after`, in seq order (an index, not a scan).
@@ -131,6 +135,7 @@ extension PoolReader {
     /// Backends may answer with one query.
     public func hasDue(at now: Millis) throws -> Bool {
         try !dueWakes(at: now, limit: 1).isEmpty || !dueMessages(at: now, limit: 1).isEmpty
+            || !dueLeases(at: now, limit: 1).isEmpty
     }
 
     /// Whether `run` is a member: ``member(_:)`` is not nil. Backends may answer more cheaply.

@@ -16,6 +16,13 @@ public protocol PoolWriter: PoolReader {
 
     /// Stores durable consumer `name`'s cursor (a side table: the log does not grow).
     func saveConsumer(_ name: String, cursor: Seq) throws
+
+    /// Stores a member's lease (a side table: heartbeats do not grow the log). Appending
+    /// `member_left` for the run removes it.
+    func saveLease(_ lease: MemberLease) throws
+
+    /// Removes member `run`'s lease, if any: the member no longer expires.
+    func removeLease(_ run: RunID) throws
 }
 
 extension PoolWriter {

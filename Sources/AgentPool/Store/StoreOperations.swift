@@ -48,11 +48,11 @@ extension PoolWriter {
     ///
     /// - Throws: `notMember` when `run` is not a member; `invalidInput`; `poolNotFound`.
     @discardableResult
-    public func leave(_ run: RunID) throws -> PoolRecord {
+    public func leave(_ run: RunID, reason: String? = nil) throws -> PoolRecord {
         try IDValidation.check(run, field: "run_id")
         _ = try requireInfo()
         guard let member = try member(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
-        return try append(.memberLeft(member))
+        return try append(.memberLeft(member, reason: reason))
     }
 
     /// Records a message status: appends `run_message` when the status machine allows it; nil

@@ -1,0 +1,97 @@
+import AgentPool
+import AgentPoolTestSupport
+import Testing
+
+/// Member leases and heartbeats (SPEC §15).
+@Suite struct LeaseTests {
+    typealias F = CoordinatorFixture
+
+    func leasedFixture(_ harness: StoreHarness) async throws -> CoordinatorFixture {
+        let fixture = try await F.make(harness, members: [F.member("stable")])
+        try await fixture.pool.join(F.member("worker"), leaseMillis: 1_000)
+        return fixture
+    }
+
+    @Test(arguments: StoreHarness.all)
+    func heartbeatsExtendTheLeaseWithoutGrowingTheLog(_ harness: StoreHarness) async throws {
+        let fixture = try await leasedFixture(harness)
+        let count = try await fixture.logCount()
+        for _ in 0..<5 {
+            fixture.clock.advance(by: 900)
+            let expiry = try await fixture.pool.heartbeat("worker")
+            #expect(expiry == fixture.clock.nowMillis() + 1_000)
+        }
+        try await fixture.pool.sweep()
+        #expect(try await fixture.pool.members().map(\.runID) == ["stable", "worker"])
+        #expect(try await fixture.logCount() == count)
+        #expect(try await fixture.pool.heartbeat("stable") == nil)  // joined without a lease
+    }
+
+    @Test(arguments: StoreHarness.all)
+    func anExpiredLeaseRemovesTheMemberAndCancelsItsWakesInTheNextWrite(_ harness: StoreHarness) async throws {
+        let fixture = try await leasedFixture(harness)
+        try await fixture.pool.suspendUntil(F.wake("worker-wake", run: "worker", kinds: [delivered]))
+        try await fixture.pool.suspendUntil(F.wake("stable-wake", run: "stable", kinds: [delivered]))
+        fixture.clock.advance(by: 1_000)
+        try await fixture.pool.join(F.member("other"))  // any write sweeps
+
+        let snapshot = try await fixture.pool.snapshot()
+        #expect(snapshot.members.map(\.runID) == ["other", "stable"])
+        #expect(snapshot.wakes.first { $0.condition.conditionID == "worker-wake" }?.registration.status == .cancelled)
+        #expect(snapshot.wakes.first { $0.condition.conditionID == "worker-wake" }?.registration.reason == "lease_expired")
+        #expect(snapshot.wakes.first { $0.condition.conditionID == "stable-wake" }?.registration.status == .registered)
+        let left = try await fixture.log().compactMap { record -> String? in
+            if case .memberLeft(let member, let reason) = record.payload { return "\(member.runID) \(reason ?? "-")" }
+            return nil
+        }
+        #expect(left == ["worker lease_expired"])
+        #expect(await thrownError { _ = try await fixture.pool.heartbeat("worker") }?.kind == .notMember)
+        #expect(snapshot == (try PoolState.replay(poolID: "pool", records: try await fixture.log()).snapshot()))
+    }
+
+    @Test(arguments: StoreHarness.all)
+    func sweepExpiresLeasesWithoutAnyOtherWrite(_ harness: StoreHarness) async throws {
+        let fixture = try await leasedFixture(harness)
+        fixture.clock.advance(by: 999)
+        try await fixture.pool.sweep()
+        #expect(try await fixture.pool.members().count == 2)
+        fixture.clock.advance(by: 1)
+        try await fixture.pool.sweep()
+        #expect(try await fixture.pool.members().map(\.runID) == ["stable"])
+    }
+
+    @Test(arguments: StoreHarness.all)
+    func aWaiterExpiresTheLeaseAtItsDeadlineAndIsWokenByTheDeparture(_ harness: StoreHarness) async throws {
+        let fixture = try await leasedFixture(harness)
+        try await fixture.pool.suspendUntil(F.wake("gone", run: "stable", kinds: [PoolEvent.Kind.runLeft], from: ["worker"]))
+        async let waited = fixture.pool.wait("gone")
+        while fixture.clock.sleeperCount == 0 { await Task.yield() }
+        fixture.clock.advance(by: 1_000)
+        #expect(try await waited.status == .triggered)
+        #expect(try await fixture.pool.members().map(\.runID) == ["stable"])
+    }
+
+    @Test(arguments: StoreHarness.all)
+    func rejoiningWithoutALeaseMakesTheMemberPermanentAndLeavingDropsTheLease(_ harness: StoreHarness) async throws {
+        let fixture = try await leasedFixture(harness)
+        try await fixture.pool.join(F.member("worker"))
+        fixture.clock.advance(by: 5_000)
+        try await fixture.pool.sweep()
+        #expect(try await fixture.pool.members().count == 2)
+
+        try await fixture.pool.join(F.member("temp"), leaseMillis: 100)
+        try await fixture.pool.leave("temp")
+        try await fixture.pool.join(F.member("temp"))
+        fixture.clock.advance(by: 1_000)
+        try await fixture.pool.sweep()
+        #expect(try await fixture.pool.members().map(\.runID) == ["stable", "temp", "worker"])
+    }
+
+    @Test(arguments: StoreHarness.all)
+    func aLeaseBelowOneMillisecondIsInvalidInput(_ harness: StoreHarness) async throws {
+        let fixture = try await F.make(harness)
+        let count = try await fixture.logCount()
+        #expect(await thrownError { try await fixture.pool.join(F.member("x"), leaseMillis: 0) }?.field == "lease_millis")
+        #expect(try await fixture.logCount() == count)
+    }
+}
