@@ -17,6 +17,10 @@ public struct SQLiteOptions: Sendable {
     public var busyTimeout: Duration = .seconds(5)
     /// The time source stamped on records.
     public var clock: any AgentPoolClock = SystemClock()
+    /// The size the `-wal` file is truncated back to after a checkpoint (SQLite's
+    /// `journal_size_limit`); with SQLite's automatic checkpoint every 1,000 pages it bounds the
+    /// WAL at a few MiB however much is written, as long as no reader pins it. 4 MiB by default.
+    public var walSizeLimitBytes: Int = 4 << 20
     /// Where the open summary and warnings go.
     public var logger = Logger(label: "agentpool.sqlite")
     /// Called with the SQL of every statement the store runs; for debugging and tests.

@@ -58,7 +58,14 @@ public final class SQLiteStore: PoolStore {
             // why: NORMAL in WAL mode keeps every commit across a process crash and costs one
             // fsync per checkpoint instead of one per commit; FULL adds power-loss durability.
             // Set on the writer after GRDB's WAL setup, which sets NORMAL itself.
-            try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            let walLimit = options.walSizeLimitBytes
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                // why: without a limit the -wal file keeps its largest size forever; with it, each
+                // completed checkpoint truncates it back (watchers hold no read transaction, so
+                // checkpoints complete).
+                _ = try Int.fetchOne(db, sql: "PRAGMA journal_size_limit = \(walLimit)")
+            }
             // Migrate only when needed: GRDB's migrate() writes (it creates its table "if not
             // exists" in a write transaction), and opening must not change an up-to-date file.
             if try !database.read({ try Schema.migrator.hasCompletedMigrations($0) }) {
