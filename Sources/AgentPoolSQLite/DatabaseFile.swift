@@ -45,7 +45,7 @@ enum DatabaseFile {
         guard header.count >= magic.count, Array(header.prefix(magic.count)) == magic else {
             throw SQLiteErrors.storage("'\(path)' is not an SQLite database", code: .SQLITE_NOTADB)
         }
-        try checkSize(header: header, fileSize: fileSize, path: path)
+        try checkNotTruncated(header: header, fileSize: fileSize, path: path)
         try checkWritable(path: path)
         // A read-only connection changes nothing: not the journal mode, and no checkpoint when it
         // closes (which would rewrite, or even extend, the file). It waits like the store does:
@@ -100,22 +100,41 @@ enum DatabaseFile {
     /// Refuses a file shorter than the database size its header records: a truncated copy.
     ///
     /// The header's page count is trusted only when its "version-valid-for" field matches the
-    /// change counter (SQLite's own rule). In WAL mode it is the size at the last checkpoint, which
-    /// wrote every page up to it, so a complete file is never shorter.
-    private static func checkSize(header: [UInt8], fileSize: UInt64, path: String) throws {
+    /// change counter (SQLite's own rule), and only while no other process uses the file: during
+    /// a checkpoint the header may already record pages that are still being written, and the
+    /// WAL then holds them. So the check applies only when the `-wal` file is absent or empty,
+    /// before and after a second look that must see the same shortfall: a truncated file is
+    /// short for good, a checkpoint in progress is not.
+    private static func checkNotTruncated(header: [UInt8], fileSize: UInt64, path: String) throws {
         guard header.count >= 100 else {
             throw SQLiteErrors.storage("'\(path)' is truncated: its header is \(header.count) bytes", code: .SQLITE_CORRUPT)
         }
+        guard walIsEmpty(path), let shortfall = shortfall(header: header, fileSize: fileSize) else { return }
+        guard let again = try? readHeaderAndSize(path), walIsEmpty(path),
+              self.shortfall(header: again.header, fileSize: again.size) != nil else { return }
+        throw SQLiteErrors.storage("'\(path)' is truncated: \(shortfall)", code: .SQLITE_CORRUPT)
+    }
+
+    /// Why the file is shorter than its header says, or nil when it is not.
+    private static func shortfall(header: [UInt8], fileSize: UInt64) -> String? {
+        guard header.count >= 100 else { return "its header is \(header.count) bytes" }
         func uint32(_ offset: Int) -> UInt32 { header[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) } }
         let rawPageSize = UInt32(header[16]) << 8 | UInt32(header[17])
         let pageSize = UInt64(rawPageSize == 1 ? 65_536 : rawPageSize)
         let pages = UInt64(uint32(28))
-        guard uint32(92) == uint32(24), pages > 0 else { return }
-        if fileSize < pages * pageSize {
-            throw SQLiteErrors.storage(
-                "'\(path)' is truncated: its header records \(pages) pages of \(pageSize) bytes, the file has \(fileSize) bytes",
-                code: .SQLITE_CORRUPT)
-        }
+        guard uint32(92) == uint32(24), pages > 0, fileSize < pages * pageSize else { return nil }
+        return "its header records \(pages) pages of \(pageSize) bytes, the file has \(fileSize) bytes"
+    }
+
+    private static func walIsEmpty(_ path: String) -> Bool {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? UInt64) ?? 0) == 0
+    }
+
+    private static func readHeaderAndSize(_ path: String) throws -> (header: [UInt8], size: UInt64) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadNoPermission) }
+        defer { try? handle.close() }
+        let header = Array(try handle.read(upToCount: 100) ?? Data())
+        return (header, try handle.seekToEnd())
     }
 
     /// Builds a migrated WAL database under a temporary name and publishes it at `path`.

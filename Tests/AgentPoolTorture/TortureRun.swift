@@ -14,7 +14,7 @@ struct TortureRun {
 
     /// What the whole run found.
     struct Summary {
-        var rounds = 0, kills = 0, verified = 0
+        var rounds = 0, kills = 0, verified = 0, writerFailures = 0
         var lost = 0, duplicated = 0, gaps = 0, replayMismatches = 0, untriggered = 0, integrityFailures = 0
         var failures: [String] = []
         var seed: UInt64 = 0
@@ -22,7 +22,7 @@ struct TortureRun {
         var line: String {
             "torture: rounds \(rounds), kills \(kills), operations verified \(verified), lost \(lost), duplicated \(duplicated), "
                 + "gaps \(gaps), replay mismatches \(replayMismatches), untriggered wakes \(untriggered), "
-                + "integrity failures \(integrityFailures), seed \(seed)"
+                + "integrity failures \(integrityFailures), writer failures \(writerFailures), seed \(seed)"
         }
     }
 
@@ -48,7 +48,7 @@ struct TortureRun {
                 process.executableURL = executable
                 process.arguments = ["--writer", path, "\(index)", "\(seed &+ UInt64(round * 100 + index))"]
                 process.standardOutput = output
-                process.standardError = FileHandle.nullDevice
+                process.standardError = FileHandle.standardError
                 try process.run()
                 children.append((process, output))
             }
@@ -64,7 +64,13 @@ struct TortureRun {
             for (process, output) in children {
                 let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 process.waitUntilExit()
-                if process.terminationReason == .uncaughtSignal { summary.kills += 1 }
+                if process.terminationReason == .uncaughtSignal {
+                    summary.kills += 1
+                } else {
+                    // A writer only ends by being killed: an exit means it hit an error it must not.
+                    summary.writerFailures += 1
+                    summary.failures.append("round \(round): a writer exited with status \(process.terminationStatus)")
+                }
                 acks += text.split(separator: "\n").filter { $0.hasPrefix("ack ") }.map(String.init)
             }
             let findings = try await verify(store: store, acks: acks)
