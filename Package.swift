@@ -18,12 +18,16 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
         .target(
             name: "AgentPool",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         // The SQLite backend on GRDB, linked to the system SQLite.
         .target(
@@ -100,7 +104,10 @@ let package = Package(
         // The coordinator's rules (SPEC §7–§8) on every backend.
         .testTarget(
             name: "AgentPoolCoordinatorTests",
-            dependencies: ["AgentPool", "AgentPoolTestSupport"]
+            dependencies: [
+                "AgentPool", "AgentPoolTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         // What only the SQLite backend has: files, schema, query plans, several processes.
         .testTarget(

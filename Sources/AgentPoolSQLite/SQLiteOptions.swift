@@ -23,6 +23,8 @@ public struct SQLiteOptions: Sendable {
     public var walSizeLimitBytes: Int = 4 << 20
     /// Where the open summary and warnings go.
     public var logger = Logger(label: "agentpool.sqlite")
+    /// Where metrics go (``AgentPoolMetrics``); nil: swift-metrics' bootstrapped global factory.
+    public var metrics: AgentPoolMetrics?
     /// Called with the SQL of every statement the store runs; for debugging and tests.
     public var statementTrace: (@Sendable (String) -> Void)?
 

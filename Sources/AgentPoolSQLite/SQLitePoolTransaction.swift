@@ -9,6 +9,10 @@ final class SQLitePoolTransaction: PoolWriter {
     private let db: Database
     private var pool: LoadedPool??
     private var cursorChanged = false
+    /// How many records this transaction appended (for metrics).
+    private(set) var appendedCount = 0
+    /// Whether ``dropPool()`` ran: the commit must notify watchers although no record was appended.
+    private(set) var dropped = false
     /// Message statuses this transaction wrote, so that the inbox rule need not read them back.
     private var writtenStatuses: [MessageID: MessageStatus] = [:]
 
@@ -31,11 +35,13 @@ final class SQLitePoolTransaction: PoolWriter {
 
     private func loadedPool() throws -> LoadedPool? {
         if let pool { return pool }
-        let statement = try db.cachedStatement(sql: "SELECT id, config, created, last_seq FROM pools WHERE pool_id = ?")
+        let statement = try db.cachedStatement(
+            sql: "SELECT id, config, created, last_seq, compacted_through, checkpoint_seq FROM pools WHERE pool_id = ?")
         var loaded: LoadedPool?
         if let row = try Row.fetchOne(statement, arguments: [poolID]) {
             let config = try configs.config(row[1], pool: poolID)
-            loaded = LoadedPool(rowID: row[0], info: PoolInfo(config: config, created: row[2], cursor: row[3]))
+            loaded = LoadedPool(rowID: row[0], info: PoolInfo(
+                config: config, created: row[2], cursor: row[3], compactedThrough: row[4], checkpoint: row[5]))
         }
         pool = .some(loaded)
         return loaded
@@ -132,12 +138,15 @@ final class SQLitePoolTransaction: PoolWriter {
             SELECT EXISTS (SELECT 1 FROM wakes WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
                 OR EXISTS (SELECT 1 FROM messages WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
                 OR EXISTS (SELECT 1 FROM leases WHERE pool = ?1 AND expires_at <= ?2)
+                OR EXISTS (SELECT 1 FROM claims WHERE pool = ?1 AND status = 'held' AND expires_at <= ?2)
             """)
         return try Bool.fetchOne(statement, arguments: [rowID, now]) ?? false
     }
 
     func records(after: Seq, limit: Int) throws -> [PoolRecord] {
-        guard let rowID = try rowID else { return [] }
+        guard let loaded = try loadedPool() else { return [] }
+        try loaded.info.checkNotCompacted(after: after, pool: poolID)
+        let rowID = loaded.rowID
         let statement = try db.cachedStatement(sql: """
             SELECT seq, kind, payload, recorded_at FROM records WHERE pool = ? AND seq > ? ORDER BY seq LIMIT ?
             """)
@@ -182,6 +191,99 @@ final class SQLitePoolTransaction: PoolWriter {
             SELECT run_id, lease_millis, expires_at FROM leases WHERE pool = ? AND expires_at <= ? ORDER BY expires_at, run_id LIMIT ?
             """)
         return try Row.fetchAll(statement, arguments: [rowID, now, limit]).map { MemberLease(runID: $0[0], leaseMillis: $0[1], expiresAt: $0[2]) }
+    }
+
+    // MARK: Claims
+
+    private static let claimColumns = "message_id, status, run_id, token, lease_millis, expires_at, expired_count, max_attempts, resent_as"
+
+    private func claim(from row: Row, at offset: Int = 0) throws -> MessageClaim {
+        let raw: String = row[offset + 1]
+        guard let status = ClaimStatus(rawValue: raw) else {
+            throw AgentPoolError.corruptRecord("claim of message '\(row[offset] as String)' in pool '\(poolID)' has unknown status '\(raw)'")
+        }
+        return MessageClaim(messageID: row[offset], status: status, runID: row[offset + 2], token: row[offset + 3],
+                            leaseMillis: row[offset + 4], expiresAt: row[offset + 5], expiredCount: row[offset + 6],
+                            maxAttempts: row[offset + 7], resentAs: row[offset + 8])
+    }
+
+    private func fetchClaims(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?]) throws -> [MessageClaim] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: sql)
+        return try Row.fetchAll(statement, arguments: StatementArguments([rowID] + arguments)).map { try claim(from: $0) }
+    }
+
+    func claim(_ id: MessageID) throws -> MessageClaim? {
+        try fetchClaims("SELECT \(Self.claimColumns) FROM claims WHERE pool = ? AND message_id = ?", [id]).first
+    }
+
+    func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate] {
+        guard let rowID = try rowID else { return [] }
+        let statement = try db.cachedStatement(sql: """
+            SELECT m.seq, m.stored, c.message_id, c.status, c.run_id, c.token, c.lease_millis, c.expires_at,
+                   c.expired_count, c.max_attempts, c.resent_as
+            FROM messages m LEFT JOIN claims c ON c.pool = m.pool AND c.message_id = m.message_id
+            WHERE m.pool = ?1 AND m.status = 'delivered' AND m.seq > ?2
+              AND (c.status IS NULL OR c.status <> 'held' OR c.expires_at <= ?3)
+            ORDER BY m.seq LIMIT ?4
+            """)
+        return try Row.fetchAll(statement, arguments: [rowID, after, now, limit]).map { row in
+            let seq: Seq = row[0]
+            let stored = try RecordCodec.decodeJSON(StoredMessage.self, from: row[1], what: "message of pool '\(poolID)' at seq \(seq)")
+            let claimed = (row[2] as String?) != nil
+            return ClaimCandidate(seq: seq, stored: stored, claim: claimed ? try claim(from: row, at: 2) : nil)
+        }
+    }
+
+    func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim] {
+        try fetchClaims("""
+            SELECT \(Self.claimColumns) FROM claims WHERE pool = ? AND status = 'held' AND expires_at <= ?
+            ORDER BY expires_at, message_id LIMIT ?
+            """, [now, limit])
+    }
+
+    func claims(status: ClaimStatus, run: RunID?) throws -> [MessageClaim] {
+        if let run {
+            return try fetchClaims(
+                "SELECT \(Self.claimColumns) FROM claims WHERE pool = ? AND status = ? AND run_id = ? ORDER BY message_id",
+                [status.rawValue, run])
+        }
+        return try fetchClaims("SELECT \(Self.claimColumns) FROM claims WHERE pool = ? AND status = ? ORDER BY message_id",
+                               [status.rawValue])
+    }
+
+    func saveClaim(_ claim: MessageClaim) throws {
+        guard let rowID = try rowID else { throw AgentPoolError.poolNotFound(poolID) }
+        try execute("""
+            INSERT INTO claims (pool, \(Self.claimColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (pool, message_id) DO UPDATE SET
+                status = excluded.status, run_id = excluded.run_id, token = excluded.token, lease_millis = excluded.lease_millis,
+                expires_at = excluded.expires_at, expired_count = excluded.expired_count, max_attempts = excluded.max_attempts,
+                resent_as = excluded.resent_as
+            """, [rowID, claim.messageID, claim.status.rawValue, claim.runID, claim.token, claim.leaseMillis, claim.expiresAt,
+                  claim.expiredCount, claim.maxAttempts, claim.resentAs])
+    }
+
+    // MARK: Retention
+
+    func discardRecords(through: Seq) throws {
+        guard var loaded = try loadedPool() else { throw AgentPoolError.poolNotFound(poolID) }
+        guard through > loaded.info.compactedThrough else { return }
+        try execute("DELETE FROM records WHERE pool = ? AND seq <= ?", [loaded.rowID, through])
+        try execute("UPDATE pools SET compacted_through = ? WHERE id = ?", [through, loaded.rowID])
+        loaded.info.compactedThrough = through
+        pool = .some(loaded)
+    }
+
+    func dropPool() throws {
+        guard let loaded = try loadedPool() else { return }
+        for table in ["records", "members", "member_topics", "messages", "wakes", "consumers", "inbox", "leases", "claims"] {
+            try execute("DELETE FROM \(table) WHERE pool = ?", [loaded.rowID])
+        }
+        try execute("DELETE FROM pools WHERE id = ?", [loaded.rowID])
+        pool = .some(nil)
+        cursorChanged = false
+        dropped = true
     }
 
     // MARK: Writes
@@ -261,6 +363,9 @@ final class SQLitePoolTransaction: PoolWriter {
                     idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored,
                     seq = excluded.seq, deadline = excluded.deadline
                 """, [pool, id, stored.message.idempotencyKey, stored.receipt.status.rawValue, encoded.inner, seq, stored.deadline])
+        case .checkpoint:
+            try execute("UPDATE pools SET checkpoint_seq = ? WHERE id = ?", [seq, pool])
+            current.info.checkpoint = seq
         case .wake(let stored):
             try execute("""
                 INSERT INTO wakes (pool, condition_id, idempotency_key, status, stored, seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -273,12 +378,14 @@ final class SQLitePoolTransaction: PoolWriter {
         current.info.cursor = seq
         self.pool = .some(current)
         cursorChanged = true
+        appendedCount += 1
         return PoolRecord(poolID: poolID, seq: seq, recordedAt: recordedAt, payload: payload)
     }
 
     /// Writes the pool's cursor once for the whole transaction; called before COMMIT. Returns
     /// whether anything was appended.
     func finish() throws -> Bool {
+        if dropped { return true }
         guard cursorChanged, let loaded = try loadedPool() else { return false }
         try execute("UPDATE pools SET last_seq = ? WHERE id = ?", [loaded.info.cursor, loaded.rowID])
         return true

@@ -18,6 +18,8 @@ public final class SQLiteStore: PoolStore {
     private let notifier: FileChangeNotifier
     private let configs = ConfigCache()
     private let writePath: WritePath
+    /// Where the store and its coordinators report metrics.
+    public let metrics: AgentPoolMetrics
     /// The time source stamped on records.
     public var clock: any AgentPoolClock { options.clock }
     /// Bumped after this store's writes and whenever another process commits to the file.
@@ -52,7 +54,9 @@ public final class SQLiteStore: PoolStore {
                 db.trace(options: .statement) { event in trace(event.description) }
             }
         }
-        writePath = WritePath(busyTimeoutMillis: Int32(busyTimeout * 1000), allowsFastPath: options.synchronous == .normal)
+        metrics = options.metrics ?? AgentPoolMetrics()
+        writePath = WritePath(busyTimeoutMillis: Int32(busyTimeout * 1000), allowsFastPath: options.synchronous == .normal,
+                              metrics: metrics)
         do {
             database = try DatabasePool(path: path, configuration: configuration)
             // why: NORMAL in WAL mode keeps every commit across a process crash and costs one
@@ -169,23 +173,26 @@ public final class SQLiteStore: PoolStore {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
         let configs = self.configs
-        let transaction = { @Sendable (db: Database) throws -> (T, Bool) in
-            var result: (T, Bool)?
+        let transaction = { @Sendable (db: Database) throws -> (T, Bool, Int) in
+            var result: (T, Bool, Int)?
             try db.inTransaction(.immediate) {
                 // The clock is read once the write lock is held, so recorded_at follows seq.
                 let writer = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs)
                 let value = try body(writer)
-                result = (value, try writer.finish())
+                result = (value, try writer.finish(), writer.appendedCount)
                 return .commit
             }
             return result!
         }
-        let (result, wrote): (T, Bool)
+        let (result, wrote, appended): (T, Bool, Int)
         do {
-            (result, wrote) = try await writePath.run(transaction, on: database)
+            (result, wrote, appended) = try await writePath.run(transaction, on: database)
         } catch {
-            throw SQLiteErrors.map(error)
+            let mapped = SQLiteErrors.map(error)
+            if (mapped as? AgentPoolError)?.kind == .busy { metrics.busyWait() }
+            throw mapped
         }
+        metrics.recordsAppended(appended)
         if wrote {
             // After COMMIT returned: watchers that wake now see the new records.
             notifier.touch()

@@ -109,6 +109,33 @@ enum Schema {
                 CREATE INDEX leases_due ON leases(pool, expires_at);
                 """)
         }
+        migrator.registerMigration("v3-claims-compaction") { db in
+            try db.execute(sql: """
+                -- Claims (competing consumers): a side table, so that claiming does not grow the log.
+                CREATE TABLE claims (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    message_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    token INTEGER NOT NULL,
+                    lease_millis INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    expired_count INTEGER NOT NULL,
+                    max_attempts INTEGER NOT NULL,
+                    resent_as TEXT,
+                    PRIMARY KEY (pool, message_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX claims_due ON claims(pool, expires_at) WHERE status = 'held';
+                CREATE INDEX claims_by_status ON claims(pool, status, run_id, message_id);
+
+                -- The claim queue: open (delivered) messages in the order of their latest record.
+                CREATE INDEX messages_open ON messages(pool, seq) WHERE status = 'delivered';
+
+                -- Retention: records with seq <= compacted_through were deleted by compaction.
+                ALTER TABLE pools ADD COLUMN compacted_through INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE pools ADD COLUMN checkpoint_seq INTEGER;
+                """)
+        }
         return migrator
     }
 

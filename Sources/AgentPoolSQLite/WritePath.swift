@@ -23,10 +23,12 @@ final class WritePath: Sendable {
     private let inFlight = Locked(0)
     private let busyTimeoutMillis: Int32
     private let allowsFastPath: Bool
+    private let metrics: AgentPoolMetrics
 
-    init(busyTimeoutMillis: Int32, allowsFastPath: Bool) {
+    init(busyTimeoutMillis: Int32, allowsFastPath: Bool, metrics: AgentPoolMetrics) {
         self.busyTimeoutMillis = busyTimeoutMillis
         self.allowsFastPath = allowsFastPath
+        self.metrics = metrics
     }
 
     /// Runs `transaction` (which opens and commits its own transaction) on `database`.
@@ -42,6 +44,7 @@ final class WritePath: Sendable {
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
                 // Another process holds the write lock: wait for it on the async path. The
                 // failed attempt was rolled back, so running the body again is safe.
+                metrics.busyWait()
             }
         }
         return try await database.writeWithoutTransaction(transaction)

@@ -109,7 +109,7 @@ struct Failure {
             message = Self.oneLine(error.description)
             switch error.kind {
             case .invalidInput, .notMember, .configConflict, .idempotencyConflict, .invalidStateTransition,
-                 .poolNotFound, .notFound, .poolExists:
+                 .poolNotFound, .notFound, .poolExists, .staleClaim, .cursorCompacted:
                 exitCode = ExitStatus.input
             case .storage, .busy, .corruptRecord, .unsupportedSchema:
                 exitCode = ExitStatus.storage

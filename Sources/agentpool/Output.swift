@@ -155,6 +155,8 @@ enum Cell {
             "message=\(stored.message.messageID) status=\(stored.receipt.status.rawValue) from=\(stored.message.from) to=\(address(stored.message.to))"
         case .wake(let stored):
             "condition=\(stored.condition.conditionID) status=\(stored.registration.status.rawValue) run=\(stored.registration.runID)"
+        case .checkpoint(let snapshot):
+            "members=\(snapshot.members.count) messages=\(snapshot.messages.count) wakes=\(snapshot.wakes.count)"
         }
     }
 }

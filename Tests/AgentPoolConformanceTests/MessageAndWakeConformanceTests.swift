@@ -68,7 +68,9 @@ import Testing
         // Spot-check the machine itself against SPEC §7.
         #expect(MessageStatus.accepted.canTransition(to: .delivered))
         #expect(MessageStatus.delivered.canTransition(to: .responded))
-        #expect(!MessageStatus.delivered.canTransition(to: .failed))
+        // delivered → failed is the dead letter of SPEC §15 (max_attempts); expired stays initial-only.
+        #expect(MessageStatus.delivered.canTransition(to: .failed))
+        #expect(!MessageStatus.delivered.canTransition(to: .expired))
         #expect(!MessageStatus.responded.canTransition(to: .cancelled))
     }
 

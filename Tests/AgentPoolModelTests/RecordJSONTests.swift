@@ -85,6 +85,8 @@ import Testing
             condition: WakeCondition(conditionID: "w", runID: "r", filter: EventFilter(kinds: .oneOf(["run_message_delivered"])), idempotencyKey: "k", timeoutMillis: 0),
             compiledFilter: CompiledFilter.compile(EventFilter(kinds: .oneOf(["run_message_delivered"])), members: [Member(runID: "r", agentID: "a")], config: PoolConfig()),
             registration: Registration(conditionID: "w", runID: "r", status: .triggered, deadlineMillis: 5, matchingCursor: 7))),
+        .checkpoint(Snapshot(poolID: "p", created: true, members: [Member(runID: "r", agentID: "a", topics: ["t"])], topics: ["t"],
+                             config: PoolConfig(policyRefs: ["p"]), messages: [sample], wakes: [], cursor: 9)),
     ]
 
     @Test(arguments: everyKind)

@@ -232,21 +232,28 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         try await store.openPool("p")
         try await store.join("p", Member(runID: "r", agentID: "a"))
         try await store.close()
-        // Make it a file of schema version 1: before member leases existed.
+        // Make it a file of schema version 1: before member leases, claims and compaction existed.
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
-            try db.execute(sql: "DROP TABLE leases")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2-leases'")
+            try db.execute(sql: """
+                DROP TABLE leases; DROP TABLE claims; DROP INDEX messages_open;
+                ALTER TABLE pools DROP COLUMN compacted_through; ALTER TABLE pools DROP COLUMN checkpoint_seq;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction');
+                """)
         }
         try queue.close()
 
         let reopened = try SQLiteStore(path: path, options: quietOptions())
         #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)
-        #expect(SQLiteStore.schemaVersion == 2)
+        #expect(SQLiteStore.schemaVersion == 3)
         let pool = try PoolHandle("p", store: reopened)
         #expect(try await pool.members().map(\.runID) == ["r"])
         try await pool.join(Member(runID: "leased", agentID: "a"), leaseMillis: 1_000)
         #expect(try await pool.heartbeat("leased") != nil)
+        // v3: claims and compaction work on the migrated file.
+        try await pool.send(Message(messageID: "m", from: "r", to: .run("leased"), contentRef: "c", idempotencyKey: "m"))
+        #expect(try await pool.claimNext("leased", leaseMillis: 1_000)?.token == 1)
+        #expect(try await pool.compact(through: 2).compactedThrough == 2)
         try await reopened.close()
     }
 }

@@ -8,6 +8,8 @@ final class Coordination {
     let tx: any PoolWriter
     /// The registered wakes, loaded on first use and kept current as this transaction changes them.
     private var registered: [StoredWake]?
+    /// What this transaction expired or dead-lettered, reported to metrics once it commits.
+    var tally = CoordinationTally()
 
     /// Most deadlines swept per write; the rest go to the next writes.
     static let sweepBatch = 64
@@ -89,6 +91,9 @@ final class Coordination {
             receipt.reason = "response_timeout"
             try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored)
         }
+        for claim in try tx.dueClaims(at: now, limit: Self.sweepBatch) {
+            try expire(claim: claim)
+        }
     }
 
     /// Moves a registered wake to a final status (first terminal wins: a final wake is returned as is).
@@ -132,13 +137,23 @@ final class Coordination {
             return
         }
         try append(other: try tx.leave(run, reason: "lease_expired"))
+        tally.leasesExpired += 1
         for wake in try registeredWakes() where wake.condition.runID == run {
             try finish(wake, as: .cancelled, reason: "lease_expired")
         }
+        // Its claims count as run out: another worker may claim the messages (or they dead-letter).
+        for claim in try tx.claims(status: .held, run: run) {
+            try expire(claim: claim)
+        }
     }
 
+    /// Removes a member; the claims it holds are released (claimable again, not counted as expired).
     func leave(_ run: RunID) throws -> Seq {
         try append(other: try tx.leave(run))
+        for var claim in try tx.claims(status: .held, run: run) {
+            claim.status = .open
+            try tx.saveClaim(claim)
+        }
         return try tx.requireInfo().cursor
     }
 
@@ -214,7 +229,9 @@ final class Coordination {
         return candidates.filter { carried.isSubset(of: $0.policyRefs) }.map(\.runID).normalizedIDs()
     }
 
-    func reply(to originalID: MessageID, with message: Message) throws -> Receipt {
+    /// `claimToken` is required once the original was ever claimed (SPEC §15): it must be the
+    /// replier's live claim's current token, else `staleClaim`.
+    func reply(to originalID: MessageID, with message: Message, claimToken: Int64? = nil) throws -> Receipt {
         var message = message.normalized()
         if let replyTo = message.replyTo, replyTo != originalID {
             throw AgentPoolError.invalidInput(field: "message.reply_to", "reply_to is '\(replyTo)' but the reply answers '\(originalID)'")
@@ -235,13 +252,21 @@ final class Coordination {
             // Its response deadline passed: it is timed out (the next sweep records it), not answerable.
             throw AgentPoolError.make(.invalidStateTransition, "message '\(originalID)' passed its response deadline; it takes no reply")
         }
+        let claim = try liveClaim(originalID, run: message.from, token: claimToken)
         let receipt = try send(message)
+        var status = original.receipt.status
         if original.receipt.status == .delivered, !original.receipt.respondedBy.contains(message.from) {
             var counted = original.receipt
             counted.respondedBy = (counted.respondedBy + [message.from]).normalizedIDs()
             let expected = original.message.responseContract?.expectedResponses ?? 1
             if counted.respondedBy.count >= expected { counted.status = .responded }
+            status = counted.status
             try append(message: StoredMessage(message: original.message, receipt: counted), replacing: original)
+        }
+        if var claim {
+            // Answered: the claim closes; while more replies are expected the message is claimable again.
+            claim.status = status == .delivered ? .open : .done
+            try tx.saveClaim(claim)
         }
         return receipt
     }

@@ -28,7 +28,12 @@ public struct DurableConsumer: Sendable {
     @discardableResult
     public func ack(_ cursor: Seq) async throws -> Seq {
         let name = self.name
-        return try await pool.store.write(pool.poolID) { try $0.ack(consumer: name, cursor: cursor) }
+        let (stored, lag) = try await pool.store.write(pool.poolID) { tx in
+            let stored = try tx.ack(consumer: name, cursor: cursor)
+            return (stored, try tx.requireInfo().cursor - stored)
+        }
+        pool.store.metrics.consumerLag(pool: pool.poolID, consumer: name, lag: lag)
+        return stored
     }
 }
 

@@ -32,13 +32,16 @@ public struct PoolHandle: Sendable {
         return handle
     }
 
-    /// Runs `body` as one write on the pool after sweeping overdue deadlines.
-    private func coordinate<T: Sendable>(_ body: @escaping @Sendable (Coordination) throws -> T) async throws -> T {
-        try await store.write(poolID) { tx in
+    /// Runs `body` as one write on the pool after sweeping overdue deadlines; once it commits,
+    /// reports what it expired to the store's metrics.
+    func coordinate<T: Sendable>(_ body: @escaping @Sendable (Coordination) throws -> T) async throws -> T {
+        let (result, tally) = try await store.write(poolID) { tx in
             let coordination = Coordination(tx)
             try coordination.sweep()
-            return try body(coordination)
+            return (try body(coordination), coordination.tally)
         }
+        store.metrics.report(tally)
+        return result
     }
 
     // MARK: Pool and members
@@ -135,11 +138,15 @@ public struct PoolHandle: Sendable {
     /// - Throws: `notFound` (no such original), `invalidInput` (the sender is not a recipient of
     ///   the original), `invalidStateTransition` (the original is neither delivered nor
     ///   responded), and everything ``send(_:)`` throws; nothing is written.
+    ///
+    /// Once the original was claimed (``claimNext(_:from:leaseMillis:maxAttempts:)``), the reply
+    /// must carry the replier's current `claimToken`; a stale or missing one is `staleClaim` and
+    /// nothing is written. Answering closes the claim.
     @discardableResult
-    public func reply(to originalID: MessageID, with message: Message) async throws -> Receipt {
+    public func reply(to originalID: MessageID, with message: Message, claimToken: Int64? = nil) async throws -> Receipt {
         try IDValidation.check(originalID, field: "reply_to")
         try message.validate()
-        return try await coordinate { try $0.reply(to: originalID, with: message) }
+        return try await coordinate { try $0.reply(to: originalID, with: message, claimToken: claimToken) }
     }
 
     /// Cancels a message unless its status is final; a final message's receipt is returned and
@@ -255,13 +262,15 @@ public struct PoolHandle: Sendable {
         }
     }
 
-    /// The earliest deadline of the pool's delivered messages, registered wakes and leases, if any.
+    /// The earliest deadline of the pool's delivered messages, registered wakes, leases and held
+    /// claims, if any.
     private func nextDeadline() async throws -> Millis? {
         try await store.read(poolID) { reader in
             let message = try reader.dueMessages(at: .max, limit: 1).first?.deadline
             let wake = try reader.dueWakes(at: .max, limit: 1).first?.deadline
             let lease = try reader.dueLeases(at: .max, limit: 1).first?.expiresAt
-            return [message, wake, lease].compactMap { $0 }.min()
+            let claim = try reader.dueClaims(at: .max, limit: 1).first?.expiresAt
+            return [message, wake, lease, claim].compactMap { $0 }.min()
         }
     }
 

@@ -10,15 +10,19 @@ public final class InMemoryStore: PoolStore {
     public let clock: any AgentPoolClock
     /// Bumped after every write that appended.
     public let changes = ChangeSignal()
+    /// Where the store and its coordinators report metrics.
+    public let metrics: AgentPoolMetrics
 
     struct Storage {
         var pools: [PoolID: InMemoryPool] = [:]
         var closed = false
     }
 
-    /// Creates an empty store stamping records with `clock`.
-    public init(clock: any AgentPoolClock = SystemClock()) {
+    /// Creates an empty store stamping records with `clock`, reporting to `metrics` (the
+    /// bootstrapped swift-metrics backend by default).
+    public init(clock: any AgentPoolClock = SystemClock(), metrics: AgentPoolMetrics = AgentPoolMetrics()) {
         self.clock = clock
+        self.metrics = metrics
     }
 
     /// Runs `body` on a consistent read-only view of `pool` (see ``PoolStore/read(_:_:)``).
@@ -34,13 +38,18 @@ public final class InMemoryStore: PoolStore {
     /// Runs `body` as one atomic write on `pool`: all its appends or none (see ``PoolStore/write(_:_:)``).
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
-        let (result, wrote) = try storage.withLock { storage throws -> (T, Bool) in
+        let (result, wrote, appended) = try storage.withLock { storage throws -> (T, Bool, Int) in
             try Self.checkOpen(storage)
             let transaction = InMemoryTransaction(data: storage.pools[pool] ?? InMemoryPool(poolID: pool), now: clock.nowMillis())
             let result = try body(transaction)
-            if transaction.wrote { storage.pools[pool] = transaction.data }
-            return (result, transaction.wrote)
+            if transaction.dropped {
+                storage.pools[pool] = nil
+            } else if transaction.wrote {
+                storage.pools[pool] = transaction.data
+            }
+            return (result, transaction.wrote, transaction.appendedCount)
         }
+        metrics.recordsAppended(appended)
         if wrote { changes.notify() }
         return result
     }
@@ -78,6 +87,12 @@ struct InMemoryPool: Sendable {
     var inbox: [RunID: [InboxEntry]] = [:]
     var consumers: [String: ConsumerCursor] = [:]
     var leases: [RunID: MemberLease] = [:]
+    var claims: [MessageID: MessageClaim] = [:]
+    /// The seq of each message's latest record (the claim queue's order).
+    var messageSeqs: [MessageID: Seq] = [:]
+    /// Records with seq ≤ this were compacted away; `records` starts after it.
+    var compactedThrough: Seq = 0
+    var checkpoint: Seq?
 
     init(poolID: PoolID) { state = PoolState(poolID: poolID) }
 }
@@ -86,6 +101,8 @@ struct InMemoryPool: Sendable {
 final class InMemoryTransaction: PoolWriter {
     private(set) var data: InMemoryPool
     private(set) var wrote = false
+    private(set) var dropped = false
+    private(set) var appendedCount = 0
     let now: Millis
 
     init(data: InMemoryPool, now: Millis) {
@@ -97,7 +114,8 @@ final class InMemoryTransaction: PoolWriter {
 
     func info() throws -> PoolInfo? {
         guard let config = data.state.config, let cursor = data.state.cursor else { return nil }
-        return PoolInfo(config: config, created: data.state.created, cursor: cursor)
+        return PoolInfo(config: config, created: data.state.created, cursor: cursor,
+                        compactedThrough: data.compactedThrough, checkpoint: data.checkpoint)
     }
 
     func member(_ run: RunID) throws -> Member? { data.state.members[run] }
@@ -153,8 +171,9 @@ final class InMemoryTransaction: PoolWriter {
     }
 
     func records(after: Seq, limit: Int) throws -> [PoolRecord] {
-        // seq n is at index n - 1: the log is gapless from 1.
-        let start = Int(min(max(after, 0), Seq(data.records.count)))
+        try info()?.checkNotCompacted(after: after, pool: poolID)
+        // seq n is at index n - compactedThrough - 1: the log is gapless after its compaction point.
+        let start = Int(min(max(after - data.compactedThrough, 0), Seq(data.records.count)))
         return Array(data.records[start...].prefix(max(limit, 0)))
     }
 
@@ -173,6 +192,51 @@ final class InMemoryTransaction: PoolWriter {
     func dueLeases(at now: Millis, limit: Int) throws -> [MemberLease] {
         Array(data.leases.values.filter { $0.expiresAt <= now }
             .sorted { ($0.expiresAt, $0.runID) < ($1.expiresAt, $1.runID) }.prefix(limit))
+    }
+
+    func claim(_ id: MessageID) throws -> MessageClaim? { data.claims[id] }
+
+    func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate] {
+        let open = data.state.messages.values.compactMap { stored -> ClaimCandidate? in
+            let id = stored.message.messageID
+            let seq = data.messageSeqs[id] ?? 0
+            guard stored.receipt.status == .delivered, seq > after else { return nil }
+            let claim = data.claims[id]
+            if let claim, claim.status == .held, claim.expiresAt > now { return nil }
+            return ClaimCandidate(seq: seq, stored: stored, claim: claim)
+        }
+        return Array(open.sorted { $0.seq < $1.seq }.prefix(max(limit, 0)))
+    }
+
+    func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim] {
+        Array(data.claims.values.filter { $0.status == .held && $0.expiresAt <= now }
+            .sorted { ($0.expiresAt, $0.messageID) < ($1.expiresAt, $1.messageID) }.prefix(max(limit, 0)))
+    }
+
+    func claims(status: ClaimStatus, run: RunID?) throws -> [MessageClaim] {
+        data.claims.values.filter { $0.status == status && (run == nil || $0.runID == run) }
+            .sorted { idPrecedes($0.messageID, $1.messageID) }
+    }
+
+    func saveClaim(_ claim: MessageClaim) throws {
+        guard data.state.messages[claim.messageID] != nil else {
+            throw AgentPoolError.make(.notFound, "message '\(claim.messageID)' does not exist in pool '\(poolID)'")
+        }
+        data.claims[claim.messageID] = claim
+        wrote = true
+    }
+
+    func discardRecords(through: Seq) throws {
+        guard through > data.compactedThrough else { return }
+        data.records.removeFirst(Int(min(through, data.state.cursor ?? 0) - data.compactedThrough))
+        data.compactedThrough = through
+        wrote = true
+    }
+
+    func dropPool() throws {
+        data = InMemoryPool(poolID: poolID)
+        dropped = true
+        wrote = true
     }
 
     func saveLease(_ lease: MemberLease) throws {
@@ -208,9 +272,15 @@ final class InMemoryTransaction: PoolWriter {
             }
         }
         try data.state.apply(record)
-        if case .memberLeft(let member, _) = payload { data.leases[member.runID] = nil }
+        switch payload {
+        case .memberLeft(let member, _): data.leases[member.runID] = nil
+        case .runMessage(let stored): data.messageSeqs[stored.message.messageID] = record.seq
+        case .checkpoint: data.checkpoint = record.seq
+        default: break
+        }
         data.records.append(record)
         wrote = true
+        appendedCount += 1
         return record
     }
 }

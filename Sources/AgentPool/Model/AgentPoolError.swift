@@ -21,6 +21,12 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case poolExists
         /// The requested message, wake or member does not exist.
         case notFound
+        /// A claim token is not the current one of a live claim held by the caller (SPEC §15): the
+        /// claim ran out, was released, or another worker claimed the message since.
+        case staleClaim
+        /// The cursor is below the pool's last compaction; ``AgentPoolError/checkpoint`` holds
+        /// the checkpoint's seq: resync from the snapshot (or that record) and go on after it.
+        case cursorCompacted
         /// The database stayed locked past the busy timeout; retrying can succeed.
         case busy
         /// A stored record or projection cannot be decoded.
@@ -49,13 +55,16 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
     public let field: String?
     /// For ``Kind/storage`` and ``Kind/busy``: the backend's (extended) result code.
     public let code: Int32?
+    /// For ``Kind/cursorCompacted``: the seq of the pool's latest `checkpoint` record.
+    public let checkpoint: Seq?
 
     /// Creates an error. Prefer the static constructors.
-    public init(kind: Kind, message: String, field: String? = nil, code: Int32? = nil) {
+    public init(kind: Kind, message: String, field: String? = nil, code: Int32? = nil, checkpoint: Seq? = nil) {
         self.kind = kind
         self.message = message
         self.field = field
         self.code = code
+        self.checkpoint = checkpoint
     }
 
     /// Whether retrying the same call can succeed.
@@ -91,6 +100,18 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
     /// `corruptRecord` with `message`.
     public static func corruptRecord(_ message: String) -> AgentPoolError {
         AgentPoolError(kind: .corruptRecord, message: message)
+    }
+    /// `cursorCompacted`: records after `cursor` of `pool` were compacted into checkpoint `checkpoint`.
+    public static func cursorCompacted(_ pool: PoolID, cursor: Seq, compactedThrough: Seq, checkpoint: Seq) -> AgentPoolError {
+        AgentPoolError(kind: .cursorCompacted,
+                       message: "pool '\(pool)' was compacted through seq \(compactedThrough): cursor \(cursor) is gone; resync from checkpoint \(checkpoint)",
+                       checkpoint: checkpoint)
+    }
+    /// `staleClaim` for `run`'s `token` on message `id`.
+    public static func staleClaim(_ id: MessageID, run: RunID, token: Int64?) -> AgentPoolError {
+        let presented = token.map { "token \($0)" } ?? "no token"
+        return AgentPoolError(kind: .staleClaim,
+                              message: "run '\(run)' presented \(presented) for message '\(id)', which is not its live claim")
     }
     /// An error of `kind` with `message`.
     public static func make(_ kind: Kind, _ message: String) -> AgentPoolError {

@@ -29,12 +29,12 @@ public struct PoolEvent: Hashable, Sendable, Codable {
         public static func wake(_ status: WakeStatus) -> String { "wake_condition_\(status.rawValue)" }
     }
 
-    /// The event of `record`; nil for `pool_opened`.
+    /// The event of `record`; nil for `pool_opened` and `checkpoint` (neither is an event).
     public init?(_ record: PoolRecord) {
         cursor = record.seq
         targets = []
         switch record.payload {
-        case .poolOpened:
+        case .poolOpened, .checkpoint:
             return nil
         case .poolCreated:
             kind = Kind.poolCreated

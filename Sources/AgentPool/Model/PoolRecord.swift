@@ -15,6 +15,9 @@ public enum RecordKind: String, Codable, Hashable, Sendable, CaseIterable {
     case runMessage = "run_message"
     /// A wake condition's latest registration.
     case wake = "wake"
+    /// The pool's snapshot at this seq, written by compaction (SPEC §15): records before it may
+    /// be gone, and replaying from it gives the same state as replaying the full log.
+    case checkpoint = "checkpoint"
 }
 
 /// The JSON payload of a record (SPEC §4, §14), tagged by `"type"`.
@@ -31,6 +34,8 @@ public enum RecordPayload: Hashable, Sendable, Codable {
     case runMessage(StoredMessage)
     /// The latest registration of a wake condition.
     case wake(StoredWake)
+    /// The pool's whole state at this record's seq (its `cursor` is that seq); written by compaction.
+    case checkpoint(Snapshot)
 
     /// The kind, derived from the case.
     public var kind: RecordKind {
@@ -41,10 +46,11 @@ public enum RecordPayload: Hashable, Sendable, Codable {
         case .memberLeft: .memberLeft
         case .runMessage: .runMessage
         case .wake: .wake
+        case .checkpoint: .checkpoint
         }
     }
 
-    enum CodingKeys: String, CodingKey { case type, config, member, reason, stored }
+    enum CodingKeys: String, CodingKey { case type, config, member, reason, stored, snapshot }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -61,6 +67,7 @@ public enum RecordPayload: Hashable, Sendable, Codable {
                                reason: try container.decodeIfPresent(String.self, forKey: .reason))
         case .runMessage: self = .runMessage(try container.decode(StoredMessage.self, forKey: .stored))
         case .wake: self = .wake(try container.decode(StoredWake.self, forKey: .stored))
+        case .checkpoint: self = .checkpoint(try container.decode(Snapshot.self, forKey: .snapshot))
         }
     }
 
@@ -76,6 +83,7 @@ public enum RecordPayload: Hashable, Sendable, Codable {
             try container.encodeIfPresent(reason, forKey: .reason)
         case .runMessage(let stored): try container.encode(stored, forKey: .stored)
         case .wake(let stored): try container.encode(stored, forKey: .stored)
+        case .checkpoint(let snapshot): try container.encode(snapshot, forKey: .snapshot)
         }
     }
 }

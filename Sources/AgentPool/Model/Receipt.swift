@@ -6,7 +6,8 @@ public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
     case delivered
     /// Final: enough distinct recipients replied.
     case responded
-    /// Final: no recipient, or a required policy ref was missing.
+    /// Final: no recipient, a required policy ref was missing, or too many claims of it ran out
+    /// (`max_attempts`, a dead letter).
     case failed
     /// Final: the response deadline passed.
     case timedOut = "timed_out"
@@ -35,7 +36,8 @@ public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
     public func canTransition(to next: MessageStatus) -> Bool {
         switch self {
         case .accepted: [.delivered, .failed, .expired, .cancelled, .timedOut].contains(next)
-        case .delivered: [.responded, .timedOut, .cancelled].contains(next)
+        // delivered → failed: a claimed message dead-lettered after max_attempts (SPEC §15).
+        case .delivered: [.responded, .timedOut, .cancelled, .failed].contains(next)
         default: false
         }
     }

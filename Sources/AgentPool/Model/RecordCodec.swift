@@ -55,6 +55,7 @@ public enum RecordCodec {
             innerKey = "stored"
             if let fast = MessageJSONWriter.json(stored) { inner = fast } else { inner = try encodeJSON(stored) }
         case .wake(let stored): innerKey = "stored"; inner = try encodeJSON(stored)
+        case .checkpoint(let snapshot): innerKey = "snapshot"; inner = try encodeJSON(snapshot)
         }
         // Every inner key sorts before "type", so this is what a sorted-keys encoder writes.
         return Encoded(kind: kind, payload: #"{"\#(innerKey)":\#(inner),"type":"\#(kind.rawValue)"}"#, inner: inner)

@@ -25,7 +25,8 @@ public struct PoolState: Hashable, Sendable {
     /// The state of a pool with no record.
     public init(poolID: PoolID) { self.poolID = poolID }
 
-    /// Replays `records` (in seq order, starting at 1) from the empty state.
+    /// Replays `records` (in seq order, starting at 1, or at a `checkpoint` for a compacted log)
+    /// from the empty state.
     ///
     /// - Throws: `corruptRecord` when the records are not a well-formed log of `poolID`.
     public static func replay(poolID: PoolID, records: some Sequence<PoolRecord>) throws(AgentPoolError) -> PoolState {
@@ -50,6 +51,14 @@ public struct PoolState: Hashable, Sendable {
             throw .corruptRecord("record of pool '\(record.poolID)' applied to pool '\(poolID)'")
         }
         let expected = (cursor ?? 0) + 1
+        if case .checkpoint(let snapshot) = record.payload {
+            // A compacted log starts at its checkpoint; a full log holds it at its place.
+            guard record.seq == expected || cursor == nil else {
+                throw .corruptRecord("pool '\(poolID)': expected seq \(expected), got \(record.seq)")
+            }
+            try restore(snapshot, at: record.seq)
+            return
+        }
         guard record.seq == expected else {
             throw .corruptRecord("pool '\(poolID)': expected seq \(expected), got \(record.seq)")
         }
@@ -71,8 +80,31 @@ public struct PoolState: Hashable, Sendable {
         case .wake(let stored):
             wakes[stored.condition.conditionID] = stored
             conditionIDsByKey[stored.condition.idempotencyKey] = stored.condition.conditionID
+        case .checkpoint:
+            break  // handled above
         }
         cursor = record.seq
+    }
+
+    /// Replaces the state with a checkpoint's snapshot taken at `seq`.
+    private mutating func restore(_ snapshot: Snapshot, at seq: Seq) throws(AgentPoolError) {
+        guard snapshot.poolID == poolID, snapshot.cursor == seq else {
+            throw .corruptRecord("pool '\(poolID)': checkpoint at seq \(seq) holds the snapshot of pool '\(snapshot.poolID)' at \(snapshot.cursor.map(String.init) ?? "nil")")
+        }
+        var state = PoolState(poolID: poolID)
+        state.config = snapshot.config
+        state.created = snapshot.created
+        for member in snapshot.members { state.members[member.runID] = member }
+        for stored in snapshot.messages {
+            state.messages[stored.message.messageID] = stored
+            state.messageIDsByKey[stored.message.idempotencyKey] = stored.message.messageID
+        }
+        for stored in snapshot.wakes {
+            state.wakes[stored.condition.conditionID] = stored
+            state.conditionIDsByKey[stored.condition.idempotencyKey] = stored.condition.conditionID
+        }
+        state.cursor = seq
+        self = state
     }
 
     /// The snapshot of this state (SPEC §5).

@@ -38,16 +38,29 @@ public protocol PoolReader {
     func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage]
     /// Registered wakes whose deadline is at or before `now`, by deadline (an index).
     func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake]
-    /// Whether any message, wake or lease is due at `now` (one cheap probe before sweeping).
+    /// Whether any message, wake, lease or claim is due at `now` (one cheap probe before sweeping).
     func hasDue(at now: Millis) throws -> Bool
     /// Member `run`'s lease, if it joined with one.
     func lease(_ run: RunID) throws -> MemberLease?
     /// Leases that ran out at or before `now`, by expiry (an index).
     func dueLeases(at now: Millis, limit: Int) throws -> [MemberLease]
     /// Up to `limit` records with seq > `after`, in seq order.
+    ///
+    /// - Throws: `cursorCompacted` when `after` is below the pool's compaction point (records
+    ///   after it are gone).
     func records(after: Seq, limit: Int) throws -> [PoolRecord]
     /// Up to `limit` deliveries to `run` with seq > `after`, in seq order (an index, not a scan).
     func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry]
+    /// Message `id`'s claim record, if it was ever claimed.
+    func claim(_ id: MessageID) throws -> MessageClaim?
+    /// The claim queue: up to `limit` delivered messages with no live claim at `now` (never
+    /// claimed, `open`, or `held` but run out), whose latest record's seq is > `after`, in that
+    /// seq order (an index over open messages, not a scan of the log).
+    func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate]
+    /// `held` claims that ran out at or before `now`, by expiry (an index).
+    func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim]
+    /// Claims with `status` (held by `run` when given), sorted by message id.
+    func claims(status: ClaimStatus, run: RunID?) throws -> [MessageClaim]
     /// Durable consumer `name`'s stored cursor, if it ever acked.
     func consumer(_ name: String) throws -> ConsumerCursor?
     /// Every durable consumer of the pool, sorted by name.
@@ -73,7 +86,7 @@ public struct ConsumerCursor: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey { case name, cursor, updatedAt = "updated_at" }
 }
 
-/// A pool's config, created flag and cursor.
+/// A pool's config, created flag, cursor and compaction point.
 public struct PoolInfo: Hashable, Sendable {
     /// The config from `pool_opened`.
     public var config: PoolConfig
@@ -81,12 +94,44 @@ public struct PoolInfo: Hashable, Sendable {
     public var created: Bool
     /// The last seq (at least 1 once the pool exists).
     public var cursor: Seq
+    /// Records with seq ≤ this were deleted by compaction (0: none).
+    public var compactedThrough: Seq
+    /// The seq of the latest `checkpoint` record, if any.
+    public var checkpoint: Seq?
 
     /// Creates pool info.
-    public init(config: PoolConfig, created: Bool, cursor: Seq) {
+    public init(config: PoolConfig, created: Bool, cursor: Seq, compactedThrough: Seq = 0, checkpoint: Seq? = nil) {
         self.config = config
         self.created = created
         self.cursor = cursor
+        self.compactedThrough = compactedThrough
+        self.checkpoint = checkpoint
+    }
+
+    /// Throws `cursorCompacted` when the records after `cursor` are no longer all there.
+    public func checkNotCompacted(after cursor: Seq, pool: PoolID) throws {
+        if cursor < compactedThrough {
+            throw AgentPoolError.cursorCompacted(pool, cursor: cursor, compactedThrough: compactedThrough,
+                                                 checkpoint: checkpoint ?? compactedThrough + 1)
+        }
+    }
+}
+
+/// An entry of the claim queue: a delivered message, the seq of its latest record, and its claim
+/// record if it was ever claimed.
+public struct ClaimCandidate: Hashable, Sendable {
+    /// The seq of the message's latest record (the queue's order).
+    public var seq: Seq
+    /// The message and its receipt.
+    public var stored: StoredMessage
+    /// Its claim record, if any.
+    public var claim: MessageClaim?
+
+    /// Creates a candidate.
+    public init(seq: Seq, stored: StoredMessage, claim: MessageClaim?) {
+        self.seq = seq
+        self.stored = stored
+        self.claim = claim
     }
 }
 
@@ -135,7 +180,7 @@ extension PoolReader {
     /// Backends may answer with one query.
     public func hasDue(at now: Millis) throws -> Bool {
         try !dueWakes(at: now, limit: 1).isEmpty || !dueMessages(at: now, limit: 1).isEmpty
-            || !dueLeases(at: now, limit: 1).isEmpty
+            || !dueLeases(at: now, limit: 1).isEmpty || !dueClaims(at: now, limit: 1).isEmpty
     }
 
     /// Whether `run` is a member: ``member(_:)`` is not nil. Backends may answer more cheaply.

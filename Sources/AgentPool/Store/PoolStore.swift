@@ -22,6 +22,9 @@ public protocol PoolStore: Sendable {
     /// watchers and waiters (one notifier per opened store).
     var changes: ChangeSignal { get }
 
+    /// Where the store and the coordinator report their metrics.
+    var metrics: AgentPoolMetrics { get }
+
     /// Every pool with its cursor and counts, sorted by pool id.
     func pools() async throws -> [PoolSummary]
 

@@ -23,6 +23,17 @@ public protocol PoolWriter: PoolReader {
 
     /// Removes member `run`'s lease, if any: the member no longer expires.
     func removeLease(_ run: RunID) throws
+
+    /// Stores a message's claim record (a side table: claims do not grow the log).
+    func saveClaim(_ claim: MessageClaim) throws
+
+    /// Deletes the records with seq ≤ `through` and remembers it as the pool's compaction point
+    /// (reads from below it then throw `cursorCompacted`). Projections, consumers, leases and
+    /// claims are untouched. The caller appends the `checkpoint` record first.
+    func discardRecords(through: Seq) throws
+
+    /// Deletes the pool entirely: its log, projections, consumers, leases and claims.
+    func dropPool() throws
 }
 
 extension PoolWriter {

@@ -224,11 +224,12 @@ extension PoolStore {
         return try await read(pool) { try $0.records(after: after, limit: limit) }
     }
 
-    /// Every record of `pool`, read page by page.
+    /// Every record `pool` still holds (from its latest compaction point on), read page by page.
     public func allRecords(_ pool: PoolID, pageSize: Int = 1000) async throws -> [PoolRecord] {
+        let start = try await read(pool) { try $0.info()?.compactedThrough ?? 0 }
         var result: [PoolRecord] = []
         while true {
-            let page = try await records(pool, after: result.last?.seq ?? 0, limit: pageSize)
+            let page = try await records(pool, after: result.last?.seq ?? start, limit: pageSize)
             result += page
             if page.count < pageSize { return result }
         }

@@ -62,6 +62,7 @@ public struct RecordWatch: AsyncSequence, Sendable {
                 index = 0
             }
             cursor = record.seq
+            store.metrics.watchLag(store.clock.nowMillis() - record.recordedAt)
             return record
         }
     }

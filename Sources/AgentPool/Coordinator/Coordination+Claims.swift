@@ -1,0 +1,175 @@
+/// Claims (SPEC §15): competing consumers take delivered messages one at a time, fenced by a
+/// strictly increasing token per message, inside the same atomic write as everything else.
+extension Coordination {
+    /// Claims scanned per page of the claim queue.
+    static let claimPage = 32
+
+    /// Claims the oldest delivered message delivered to `run` that no live claim holds (addressed
+    /// to `queue` when given), for `leaseMillis`; nil when there is none.
+    func claimNext(_ run: RunID, from queue: AddressTarget?, leaseMillis: Millis, maxAttempts: Int) throws -> ClaimedMessage? {
+        guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
+        var after: Seq = 0
+        while true {
+            let page = try tx.claimCandidates(at: now, after: after, limit: Self.claimPage)
+            for candidate in page {
+                after = candidate.seq
+                let stored = candidate.stored
+                guard stored.receipt.deliveredTo.contains(run) else { continue }
+                if let queue, stored.message.to.target != queue { continue }
+                var previous = candidate.claim
+                if let held = previous, held.status == .held {
+                    // Ran out, but no sweep has recorded it yet: count it first (it may dead-letter).
+                    guard held.expiresAt <= now else { continue }
+                    previous = try expire(claim: held)
+                    guard previous?.status == .open else { continue }
+                }
+                let claim = MessageClaim(
+                    messageID: stored.message.messageID, status: .held, runID: run, token: (previous?.token ?? 0) + 1,
+                    leaseMillis: leaseMillis, expiresAt: now + leaseMillis, expiredCount: previous?.expiredCount ?? 0,
+                    maxAttempts: maxAttempts)
+                try tx.saveClaim(claim)
+                return ClaimedMessage(claim: claim, message: stored.message, receipt: stored.receipt)
+            }
+            if page.count < Self.claimPage { return nil }
+        }
+    }
+
+    /// The live claim `run` holds on `id` under `token`; nil when the message was never claimed
+    /// and no token was presented.
+    ///
+    /// - Throws: `staleClaim` when a token is presented for a message never claimed, or when the
+    ///   message was claimed and `token` is not its live claim's current token held by `run`.
+    func liveClaim(_ id: MessageID, run: RunID, token: Int64?) throws -> MessageClaim? {
+        guard let claim = try tx.claim(id) else {
+            if token != nil { throw AgentPoolError.staleClaim(id, run: run, token: token) }
+            return nil
+        }
+        guard let token, claim.accepts(run: run, token: token, at: now) else {
+            throw AgentPoolError.staleClaim(id, run: run, token: token)
+        }
+        return claim
+    }
+
+    /// The claim record of `id`, or `notFound`.
+    private func existingClaim(_ id: MessageID) throws -> MessageClaim {
+        guard let claim = try tx.claim(id) else {
+            throw AgentPoolError.make(.notFound, "message '\(id)' in pool '\(poolID)' was never claimed")
+        }
+        return claim
+    }
+
+    /// The message `id`, or `notFound`.
+    private func existingMessage(_ id: MessageID) throws -> StoredMessage {
+        guard let stored = try tx.message(id) else {
+            throw AgentPoolError.make(.notFound, "message '\(id)' does not exist in pool '\(poolID)'")
+        }
+        return stored
+    }
+
+    /// Completes a claimed message: `responded` with reason `completed` (the worker counted among
+    /// `responded_by`), and the claim closed. The same call again returns the same receipt.
+    func complete(_ id: MessageID, run: RunID, token: Int64) throws -> Receipt {
+        let stored = try existingMessage(id)
+        let current = try existingClaim(id)
+        if current.status == .done, current.runID == run, current.token == token, stored.receipt.reason == "completed" {
+            return stored.receipt  // a retry of a completion that committed
+        }
+        guard var claim = try liveClaim(id, run: run, token: token) else {
+            throw AgentPoolError.staleClaim(id, run: run, token: token)
+        }
+        guard stored.receipt.status == .delivered else {
+            throw AgentPoolError.make(.invalidStateTransition, "message '\(id)' is \(stored.receipt.status.rawValue); it cannot be completed")
+        }
+        var receipt = stored.receipt
+        receipt.status = .responded
+        receipt.respondedBy = (receipt.respondedBy + [run]).normalizedIDs()
+        receipt.reason = "completed"
+        let completed = try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored)
+        claim.status = .done
+        try tx.saveClaim(claim)
+        return completed.receipt
+    }
+
+    /// Gives a claimed message back: claimable again at once, not counted as an expired claim.
+    /// The same call again returns the claim as it is.
+    func release(_ id: MessageID, run: RunID, token: Int64) throws -> MessageClaim {
+        let current = try existingClaim(id)
+        if current.status == .open, current.runID == run, current.token == token { return current }
+        guard var claim = try liveClaim(id, run: run, token: token) else {
+            throw AgentPoolError.staleClaim(id, run: run, token: token)
+        }
+        claim.status = .open
+        try tx.saveClaim(claim)
+        return claim
+    }
+
+    /// Extends a live claim by `leaseMillis` (its own lease when nil) from now.
+    func extendClaim(_ id: MessageID, run: RunID, token: Int64, leaseMillis: Millis?) throws -> MessageClaim {
+        guard var claim = try liveClaim(id, run: run, token: token) else {
+            throw AgentPoolError.staleClaim(id, run: run, token: token)
+        }
+        if let leaseMillis { claim.leaseMillis = leaseMillis }
+        claim.expiresAt = now + claim.leaseMillis
+        try tx.saveClaim(claim)
+        return claim
+    }
+
+    /// A `held` claim ran out (or its holder's member lease did): it is counted, and the message
+    /// fails with reason `max_attempts` once ``MessageClaim/maxAttempts`` claims ran out; else it
+    /// is claimable again. A message that is no longer `delivered` just closes its claim.
+    @discardableResult
+    func expire(claim: MessageClaim) throws -> MessageClaim {
+        var claim = claim
+        guard claim.status == .held else { return claim }
+        guard let stored = try tx.message(claim.messageID), stored.receipt.status == .delivered else {
+            claim.status = .done
+            try tx.saveClaim(claim)
+            return claim
+        }
+        claim.expiredCount += 1
+        tally.claimsExpired += 1
+        if claim.expiredCount >= claim.maxAttempts {
+            claim.status = .deadLetter
+            var receipt = stored.receipt
+            receipt.status = .failed
+            receipt.reason = "max_attempts"
+            try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored)
+            tally.deadLetters += 1
+        } else {
+            claim.status = .open
+        }
+        try tx.saveClaim(claim)
+        return claim
+    }
+
+    /// Dead letters: messages failed with reason `max_attempts` and not yet re-sent, by id.
+    static func deadLetters(_ reader: any PoolReader) throws -> [ClaimedMessage] {
+        try reader.claims(status: .deadLetter, run: nil).compactMap { claim in
+            try reader.message(claim.messageID).map { ClaimedMessage(claim: claim, message: $0.message, receipt: $0.receipt) }
+        }
+    }
+
+    /// Re-sends dead letter `id` as a new message — id `<id>-resent`, idempotency key
+    /// `<key>-resent`, otherwise the same — and marks the dead letter `resent`. Sending it again
+    /// returns the new message's receipt and writes nothing.
+    func resend(_ id: MessageID) throws -> Receipt {
+        let stored = try existingMessage(id)
+        var claim = try existingClaim(id)
+        if claim.status == .resent, let replacement = claim.resentAs, let copy = try tx.message(replacement) {
+            return copy.receipt
+        }
+        guard claim.status == .deadLetter else {
+            throw AgentPoolError.make(.invalidStateTransition, "message '\(id)' is not a dead letter (its claim is \(claim.status.rawValue))")
+        }
+        var copy = stored.message
+        copy.messageID = "\(id)-resent"
+        copy.idempotencyKey = "\(stored.message.idempotencyKey)-resent"
+        try IDValidation.check(copy.messageID, field: "message_id")
+        try IDValidation.check(copy.idempotencyKey, field: "idempotency_key")
+        let receipt = try send(copy)
+        claim.status = .resent
+        claim.resentAs = copy.messageID
+        try tx.saveClaim(claim)
+        return receipt
+    }
+}
