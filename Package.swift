@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(
             name: "AgentPoolCoordinatorTests",
             dependencies: [
-                "AgentPool", "AgentPoolTestSupport",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

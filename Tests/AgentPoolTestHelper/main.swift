@@ -14,6 +14,15 @@
 //                                       "error: <kind> <code>"
 //   leased   DB POOL RUN LEASE_MS        joins RUN with a lease, registers wake "wake-RUN",
 //                                       prints "ready", then heartbeats every LEASE_MS/4 forever
+//   worker   DB POOL RUN LEASE_MS        joins RUN (topic "tasks") with a member lease, heartbeats
+//                                       every LEASE_MS/4, prints "ready"; after a line on stdin
+//                                       claims the next task for 60 s and prints "claimed <id>
+//                                       <token>" (or "none"), then goes on heartbeating forever
+//   claimall DB POOL RUN                 joins RUN (topic "tasks"), prints "ready"; after a line on
+//                                       stdin claims tasks until none is left, printing
+//                                       "claimed <id> <token>" for each
+//   complete DB POOL RUN ID TOKEN        completes claimed message ID with TOKEN; prints the
+//                                       receipt as JSON, or "error: <kind>" and exits 1
 //   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
 //                                       and holds it until its stdin closes
 //   consume  DB POOL NAME LAST [PAUSE]   durable consumer NAME: for each record prints
@@ -120,6 +129,39 @@ do {
         while true {
             try await Task.sleep(for: .milliseconds(lease / 4))  // the heartbeat cadence
             try await pool.heartbeat(run)
+        }
+    case ("worker", 5):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let (run, lease) = (arguments[3], Millis(arguments[4]) ?? 1_000)
+        try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]), leaseMillis: lease)
+        let heartbeats = Task {
+            while true {
+                try await Task.sleep(for: .milliseconds(lease / 4))  // the heartbeat cadence of a live member
+                try await pool.heartbeat(run)
+            }
+        }
+        say("ready")
+        _ = readLine()  // the test sends the task, then lets it claim
+        let claimed = try await pool.claimNext(run, from: .topic("tasks"), leaseMillis: 60_000)
+        say(claimed.map { "claimed \($0.message.messageID) \($0.token)" } ?? "none")
+        try await heartbeats.value  // "works" until killed
+    case ("claimall", 4):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let run = arguments[3]
+        try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]))
+        say("ready")
+        _ = readLine()  // the barrier: every claimer starts at the same moment
+        while let claimed = try await pool.claimNext(run, from: .topic("tasks"), leaseMillis: 600_000) {
+            say("claimed \(claimed.message.messageID) \(claimed.token)")
+        }
+    case ("complete", 6):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        do {
+            let receipt = try await pool.complete(arguments[4], run: arguments[3], token: Int64(arguments[5]) ?? -1)
+            say(try RecordCodec.encodeJSON(receipt))
+        } catch let error as AgentPoolError {
+            say("error: \(error.kind.rawValue)")
+            exit(1)
         }
     case ("hold", 2):
         var configuration = Configuration()
