@@ -1,14 +1,15 @@
-// A supervisor and K worker processes sharing one SQLite file.
+// A supervisor and K worker processes sharing one SQLite file: a work queue on claims.
 //
 //   swift run agentpool-workers [DB]
 //
-// The supervisor posts tasks to the topic "tasks"; every worker subscribed to it receives each
-// task, and exactly one of them — the one the task's number designates among its recipients —
-// does the work and replies. The supervisor waits on one wake per task (responded or timed out).
-// Midway it kills a worker with SIGKILL while that worker is busy: its task times out, the
-// supervisor removes the dead worker from the pool and posts the task again, and a surviving
-// worker completes it. Every result is a reply whose idempotency key names the work item, so
-// no work item is ever completed twice. Exit status 0 means every task completed exactly once.
+// The supervisor posts tasks to the topic "tasks". Each worker (a member with a lease it renews
+// by heartbeats) takes tasks one at a time with `claimNext` — an exclusive claim with a fencing
+// token — does the work and replies with that token. Midway the supervisor kills a worker with
+// SIGKILL while it holds a claim: the worker stops heartbeating, its member lease runs out, the
+// pool removes it and frees its claim, and another worker claims the task with a higher token
+// and completes it. The killed worker's late reply, replayed with its old token, is refused
+// (`staleClaim`): a worker that lost its claim can never overwrite its successor's work. Exit
+// status 0 means every task completed exactly once and the stale reply was refused.
 import AgentPool
 import AgentPoolSQLite
 import Foundation
@@ -16,7 +17,10 @@ import Foundation
 let poolID = "workers"
 let workerCount = 3
 let taskCount = 9
-let responseTimeoutMillis: Millis = 2_000
+/// A worker that misses heartbeats for this long is removed and its claims freed.
+let memberLeaseMillis: Millis = 1_500
+/// A claim's own lease: longer than the member lease, so a crash is noticed through the member.
+let claimLeaseMillis: Millis = 10_000
 
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
@@ -26,63 +30,50 @@ func openPool(_ path: String) async throws -> PoolHandle {
     return try await PoolHandle.open(poolID, store: try SQLiteStore(path: path, options: options))
 }
 
-/// The work item a task message carries, e.g. "work-4" (a retry keeps the same item).
-func workItem(of message: Message) -> String { message.contentRef }
-
-/// A worker: waits for tasks delivered to it, does those it is designated for, replies once.
+/// A worker: claims what is delivered to it, works, replies with its claim token; sleeps on a
+/// wake while there is nothing to claim.
 func runWorker(name: String, path: String) async throws {
     let pool = try await openPool(path)
-    try await pool.join(Member(runID: name, agentID: "worker", topics: ["tasks"]))
+    try await pool.join(Member(runID: name, agentID: "worker", topics: ["tasks"]), leaseMillis: memberLeaseMillis)
+    let heartbeats = Task {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(memberLeaseMillis / 4))  // the heartbeat cadence
+            try await pool.heartbeat(name)
+        }
+    }
+    defer { heartbeats.cancel() }
     say("[\(name) pid \(getpid())] ready")
-    var cursor: Seq = 0
-    var round = 0
-    while true {
-        round += 1
-        let wakeID = "\(name)-\(round)"
+    for round in 1... {
+        let cursor = try await pool.sweep()
+        while let claimed = try await pool.claimNext(name, leaseMillis: claimLeaseMillis) {
+            let id = claimed.message.messageID
+            if claimed.message.contentRef == "stop" {
+                try await pool.complete(id, run: name, token: claimed.token)
+                try await pool.leave(name)
+                return
+            }
+            let work = claimed.message.contentRef
+            say("[\(name) pid \(getpid())] working on \(work) (message \(id), token \(claimed.token))")
+            try await Task.sleep(for: .milliseconds(300))  // the "work"
+            let result = Message(messageID: "result-\(work)-\(name)", from: name, to: .run("supervisor"),
+                                 contentRef: "\(work) done by \(name)", idempotencyKey: "result-\(work)-\(name)")
+            try await pool.reply(to: id, with: result, claimToken: claimed.token)
+        }
+        // Nothing claimable: sleep until a delivery or a departure (a dead worker's claims come
+        // free). The wait itself records lease expiries when they fall due.
+        let wakeID = "\(name)-idle-\(round)"
         try await pool.suspendUntil(WakeCondition(
             conditionID: wakeID, runID: name,
-            filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.delivered)]), targets: .oneOf([name])),
-            idempotencyKey: wakeID), since: cursor)
+            filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.delivered), PoolEvent.Kind.runLeft])),
+            idempotencyKey: wakeID, timeoutMillis: claimLeaseMillis), since: cursor)
         _ = try await pool.wait(wakeID)
-        for item in try await pool.inbox(name, after: cursor) {
-            cursor = item.cursor
-            if item.message.contentRef == "stop" { return }
-            let recipients = item.receipt.deliveredTo
-            let number = Int(workItem(of: item.message).split(separator: "-").last ?? "") ?? 0
-            guard recipients[number % recipients.count] == name else { continue }
-            say("[\(name) pid \(getpid())] working on \(workItem(of: item.message)) (message \(item.message.messageID))")
-            try await Task.sleep(for: .milliseconds(150))  // the "work"
-            let result = Message(messageID: "result-\(workItem(of: item.message))", from: name, to: .run("supervisor"),
-                                 contentRef: "done by \(name)", idempotencyKey: "result-\(workItem(of: item.message))")
-            do {
-                try await pool.reply(to: item.message.messageID, with: result)
-            } catch let error as AgentPoolError where error.kind == .idempotencyConflict {
-                say("[\(name) pid \(getpid())] \(workItem(of: item.message)) was already completed by another worker")
-            }
-        }
     }
 }
 
-/// Posts a task and registers the supervisor's wake for its outcome.
-func post(_ pool: PoolHandle, work: String, attempt: Int) async throws -> MessageID {
-    let id = attempt == 0 ? "task-\(work)" : "task-\(work)-retry\(attempt)"
-    let receipt = try await pool.send(Message(
-        messageID: id, from: "supervisor", to: .topic("tasks"), contentRef: work, idempotencyKey: id,
-        responseContract: ResponseContract(expectedResponses: 1, timeoutMillis: responseTimeoutMillis)))
-    try await pool.suspendUntil(WakeCondition(
-        conditionID: "outcome-\(id)", runID: "supervisor",
-        filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.responded), PoolEvent.Kind.message(.timedOut)]), messageIDs: .oneOf([id])),
-        idempotencyKey: "outcome-\(id)", timeoutMillis: 4 * responseTimeoutMillis), since: receipt.cursor)
-    return id
-}
-
-func runSupervisor(path: String) async throws -> Bool {
-    let pool = try await openPool(path)
-    try await pool.join(Member(runID: "supervisor", agentID: "supervisor"))
-    say("database: \(path)")
+/// Starts the worker processes; returns them by name and a stream of their output lines.
+func startWorkers(path: String) throws -> ([String: Process], AsyncStream<String>) {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var workers: [String: Process] = [:]
-    // Relay the workers' lines, and learn from them when each is ready and who is busy.
     let (lines, sink) = AsyncStream<String>.makeStream()
     for index in 1...workerCount {
         let process = Process()
@@ -97,6 +88,14 @@ func runSupervisor(path: String) async throws -> Bool {
         try process.run()
         workers["worker-\(index)"] = process
     }
+    return (workers, lines)
+}
+
+func runSupervisor(path: String) async throws -> Bool {
+    let pool = try await openPool(path)
+    try await pool.join(Member(runID: "supervisor", agentID: "supervisor"))
+    say("database: \(path)")
+    let (workers, lines) = try startWorkers(path: path)
     var lineIterator = lines.makeAsyncIterator()
     var ready = 0
     while ready < workerCount, let line = await lineIterator.next() {
@@ -104,53 +103,63 @@ func runSupervisor(path: String) async throws -> Bool {
         if line.hasSuffix("ready") { ready += 1 }
     }
 
-    var pending: [String: MessageID] = [:]
     for number in 1...taskCount {
-        let work = "work-\(number)"
-        pending[work] = try await post(pool, work: work, attempt: 0)
+        let id = "task-\(number)"
+        let receipt = try await pool.send(Message(messageID: id, from: "supervisor", to: .topic("tasks"),
+                                                  contentRef: "work-\(number)", idempotencyKey: id))
+        try await pool.suspendUntil(WakeCondition(
+            conditionID: "done-\(id)", runID: "supervisor",
+            filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.responded), PoolEvent.Kind.message(.failed)]), messageIDs: .oneOf([id])),
+            idempotencyKey: "done-\(id)", timeoutMillis: 60_000), since: receipt.cursor)
     }
-    // Kill the first worker that starts working, mid-task.
-    var victim: String?
+    // Kill the first worker that starts working, mid-task, holding its claim.
+    var victim: (name: String, message: MessageID, token: Int64)?
     while victim == nil, let line = await lineIterator.next() {
         say(line)
-        if line.contains("working on"), let name = line.split(separator: " ").first?.dropFirst() {
-            victim = String(name)
+        let words = line.split(separator: " ")
+        if line.contains("working on"), let name = words.first?.dropFirst(), let token = Int64(words.last?.dropLast() ?? "") {
+            victim = (String(name), String(words[words.count - 3].dropLast()), token)
         }
     }
-    if let victim, let process = workers[victim] {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        say("[supervisor] killed \(victim) with SIGKILL while it was working")
-    }
+    guard let victim, let process = workers[victim.name] else { return false }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    say("[supervisor] killed \(victim.name) with SIGKILL while it held \(victim.message) (token \(victim.token))")
     Task { while let line = await lineIterator.next() { say(line) } }
 
-    var attempts: [String: Int] = [:]
-    while let (work, id) = pending.min(by: { $0.key < $1.key }) {
-        let outcome = try await pool.wait("outcome-\(id)")
-        let receipt = try await pool.receipt(id)
-        if receipt.status == .responded {
-            pending[work] = nil
-            say("[supervisor] \(work) completed (\(id))")
-            continue
-        }
-        say("[supervisor] \(work) \(receipt.status.rawValue) (wake \(outcome.status.rawValue)); posting it again")
-        // A dead worker must not be designated again: remove members whose process is gone.
-        for (name, process) in workers where !process.isRunning {
-            if (try await pool.members()).contains(where: { $0.runID == name }) { try await pool.leave(name) }
-        }
-        attempts[work, default: 0] += 1
-        pending[work] = try await post(pool, work: work, attempt: attempts[work]!)
+    for number in 1...taskCount {
+        let outcome = try await pool.wait("done-task-\(number)")
+        let receipt = try await pool.receipt("task-\(number)")
+        say("[supervisor] task-\(number) \(receipt.status.rawValue) by \(receipt.respondedBy.joined(separator: ",")) (wake \(outcome.status.rawValue))")
     }
+    // The killed worker's late reply, replayed with its old token: refused, nothing written.
+    let late = Message(messageID: "late-\(victim.message)", from: victim.name, to: .run("supervisor"),
+                       contentRef: "late", idempotencyKey: "late-\(victim.message)")
+    var staleRefused = false
+    do {
+        try await pool.reply(to: victim.message, with: late, claimToken: victim.token)
+    } catch let error as AgentPoolError where error.kind == .staleClaim {
+        staleRefused = true
+        say("[supervisor] the killed worker's late reply was refused: \(error.kind.rawValue)")
+    }
+    let reclaimed = try await pool.claim(victim.message)
+    say("[supervisor] \(victim.message) was claimed again by \(reclaimed?.runID ?? "nobody") with token \(reclaimed?.token ?? 0)")
 
-    try await pool.send(Message(messageID: "stop", from: "supervisor", to: .topic("tasks"), contentRef: "stop", idempotencyKey: "stop"))
+    for (name, process) in workers where process.isRunning {
+        try await pool.send(Message(messageID: "stop-\(name)", from: "supervisor", to: .run(name), contentRef: "stop", idempotencyKey: "stop-\(name)"))
+    }
     for process in workers.values where process.isRunning { process.waitUntilExit() }
 
     let snapshot = try await pool.snapshot()
     let results = snapshot.messages.filter { $0.message.messageID.hasPrefix("result-") }
-    let completedOnce = (1...taskCount).allSatisfy { number in results.filter { $0.message.messageID == "result-work-\(number)" }.count == 1 }
-    say("pool '\(poolID)': \(snapshot.members.count) members left, \(snapshot.messages.count) messages, \(results.count) results for \(taskCount) tasks, \(attempts.values.reduce(0, +)) re-posted")
-    say("checks: every task completed exactly once: \(completedOnce && results.count == taskCount); a worker was killed: \(victim != nil)")
-    return completedOnce && results.count == taskCount && victim != nil
+    let completedOnce = (1...taskCount).allSatisfy { number in
+        snapshot.messages.first { $0.message.messageID == "task-\(number)" }?.receipt.status == .responded
+            && results.filter { $0.message.replyTo == "task-\(number)" }.count == 1
+    }
+    let takenOver = reclaimed.map { $0.token > victim.token && $0.runID != victim.name } ?? false
+    say("pool '\(poolID)': \(snapshot.members.map(\.runID)) members, \(results.count) results for \(taskCount) tasks, \(try await pool.deadLetters().count) dead letters")
+    say("checks: every task completed exactly once: \(completedOnce); the killed worker's task was taken over with a higher token: \(takenOver); its stale reply was refused: \(staleRefused)")
+    return completedOnce && takenOver && staleRefused
 }
 
 let arguments = CommandLine.arguments
