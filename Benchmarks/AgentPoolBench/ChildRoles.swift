@@ -75,6 +75,18 @@ enum ChildRoles {
             }
             FileHandle.standardOutput.write(Data(output.utf8))
 
+        case ("claim-worker", 3):
+            let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
+            let run = arguments[2]
+            say("ready")
+            _ = readLine()
+            var output = ""
+            while let claimed = try await pool.claimNext(run, from: .topic("tasks"), leaseMillis: 60_000) {
+                try await pool.complete(claimed.message.messageID, run: run, token: claimed.token)
+                output += "done \(claimed.message.messageID)\n"
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+
         case ("memory-watcher", 3):
             let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
             let last = Seq(arguments[2]) ?? 0

@@ -1,6 +1,7 @@
 // agentpool-bench: the store's speed beside a raw SQLite baseline measured in the same run.
 //
 //   swift run -c release agentpool-bench [--quick] [--json]
+//   swift run -c release agentpool-bench --claims [--quick] [--json]   (claimNext, 4 worker processes)
 //
 // Human-readable results go to stderr; with --json, stdout gets ONE JSON object with the
 // figures of the benchmark issue (numbers) and "quick". --quick uses smaller counts where the
@@ -21,6 +22,8 @@ if arguments.first == "--child", arguments.count >= 2 {
 
 let quick = arguments.contains("--quick")
 let json = arguments.contains("--json")
+/// `--claims`: only the claim scenario (4 worker processes) beside the raw baseline.
+let claimsOnly = arguments.contains("--claims")
 let directory = NSTemporaryDirectory() + "agentpool-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -40,6 +43,27 @@ report("sizes: \(throughputCount) txns per throughput figure, \(latencyCount) ti
        + "\(memoryRecords) records for the watcher's memory")
 
 var results: [String: Double] = [:]
+
+if claimsOnly {
+    let tasks = quick ? 2_000 : 8_000
+    report("claims: 4 worker processes draining \(tasks) tasks with claimNext + complete, beside raw sqlite3 …")
+    let rawBefore = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
+    let outcome = try await ClaimScenario.run(fixtures, workers: 4, tasks: tasks)
+    let rawAfter = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
+    let raw = (rawBefore + rawAfter) / 2
+    report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s; \(Int(outcome.claimsPerSecond)) claims completed/s "
+           + "(ratio \(String(format: "%.3f", outcome.claimsPerSecond / raw))); completed \(outcome.completed), "
+           + "duplicated \(outcome.duplicated), lost \(outcome.lost)")
+    if json {
+        let object: [String: Any] = [
+            "raw_sqlite_txn_per_s": raw, "claim_complete_per_s_4": outcome.claimsPerSecond,
+            "claim_ratio_to_raw": outcome.claimsPerSecond / raw, "claims_completed": outcome.completed,
+            "claims_duplicated": outcome.duplicated, "claims_lost": outcome.lost, "quick": quick,
+        ]
+        FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
+    }
+    exit(outcome.duplicated == 0 && outcome.lost == 0 ? 0 : 1)
+}
 
 report("1. raw sqlite3 single-row transactions …")
 let rawBefore = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
