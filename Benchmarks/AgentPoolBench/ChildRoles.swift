@@ -87,6 +87,25 @@ enum ChildRoles {
             }
             FileHandle.standardOutput.write(Data(output.utf8))
 
+        case ("claim-solo", 2):
+            // claimNext + complete in one process, for profiling: `--child claim-solo DIR COUNT`.
+            let store = try open("\(arguments[0])/claim-solo.sqlite")
+            let pool = try await PoolHandle.open("p", store: store)
+            let count = Int(arguments[1]) ?? 1000
+            try await pool.join(Member(runID: "d", agentID: "d"))
+            try await pool.join(Member(runID: "w", agentID: "w", topics: ["tasks"]))
+            for index in 0..<count {
+                try await pool.send(Message(messageID: "t\(index)", from: "d", to: .topic("tasks"), contentRef: "c", idempotencyKey: "t\(index)"))
+            }
+            var start = monotonicNanos()
+            var claims: [ClaimedMessage] = []
+            while let claimed = try await pool.claimNext("w", from: .topic("tasks"), leaseMillis: 60_000) { claims.append(claimed) }
+            let claimTime = Double(monotonicNanos() - start) / Double(count) / 1000
+            start = monotonicNanos()
+            for claimed in claims { try await pool.complete(claimed.message.messageID, run: "w", token: claimed.token) }
+            let completeTime = Double(monotonicNanos() - start) / Double(count) / 1000
+            say("claimNext \(Int(claimTime)) µs, complete \(Int(completeTime)) µs")
+
         case ("memory-watcher", 3):
             let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
             let last = Seq(arguments[2]) ?? 0

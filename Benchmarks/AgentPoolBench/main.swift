@@ -1,7 +1,7 @@
 // agentpool-bench: the store's speed beside a raw SQLite baseline measured in the same run.
 //
 //   swift run -c release agentpool-bench [--quick] [--json]
-//   swift run -c release agentpool-bench --claims [--quick] [--json]   (claimNext, 4 worker processes)
+//   swift run -c release agentpool-bench --claims [--workers N] [--quick] [--json]   (claimNext, N=4 worker processes)
 //
 // Human-readable results go to stderr; with --json, stdout gets ONE JSON object with the
 // figures of the benchmark issue (numbers) and "quick". --quick uses smaller counts where the
@@ -46,9 +46,10 @@ var results: [String: Double] = [:]
 
 if claimsOnly {
     let tasks = quick ? 2_000 : 8_000
-    report("claims: 4 worker processes draining \(tasks) tasks with claimNext + complete, beside raw sqlite3 …")
+    let workers = arguments.firstIndex(of: "--workers").flatMap { Int(arguments[$0 + 1]) } ?? 4
+    report("claims: \(workers) worker processes draining \(tasks) tasks with claimNext + complete, beside raw sqlite3 …")
     let rawBefore = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
-    let outcome = try await ClaimScenario.run(fixtures, workers: 4, tasks: tasks)
+    let outcome = try await ClaimScenario.run(fixtures, workers: workers, tasks: tasks)
     let rawAfter = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
     let raw = (rawBefore + rawAfter) / 2
     report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s; \(Int(outcome.claimsPerSecond)) claims completed/s "
@@ -56,7 +57,7 @@ if claimsOnly {
            + "duplicated \(outcome.duplicated), lost \(outcome.lost)")
     if json {
         let object: [String: Any] = [
-            "raw_sqlite_txn_per_s": raw, "claim_complete_per_s_4": outcome.claimsPerSecond,
+            "raw_sqlite_txn_per_s": raw, "claim_complete_per_s_\(workers)": outcome.claimsPerSecond,
             "claim_ratio_to_raw": outcome.claimsPerSecond / raw, "claims_completed": outcome.completed,
             "claims_duplicated": outcome.duplicated, "claims_lost": outcome.lost, "quick": quick,
         ]

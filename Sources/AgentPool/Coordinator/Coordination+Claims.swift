@@ -1,16 +1,18 @@
 /// Claims (SPEC §15): competing consumers take delivered messages one at a time, fenced by a
 /// strictly increasing token per message, inside the same atomic write as everything else.
 extension Coordination {
-    /// Claims scanned per page of the claim queue.
-    static let claimPage = 32
+    /// The largest page of the claim queue read at once. Pages start at one message and grow:
+    /// usually the first open message is the one to claim, and each candidate is decoded.
+    static let claimPage = 64
 
     /// Claims the oldest delivered message delivered to `run` that no live claim holds (addressed
     /// to `queue` when given), for `leaseMillis`; nil when there is none.
     func claimNext(_ run: RunID, from queue: AddressTarget?, leaseMillis: Millis, maxAttempts: Int) throws -> ClaimedMessage? {
         guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
         var after: Seq = 0
+        var limit = 1
         while true {
-            let page = try tx.claimCandidates(at: now, after: after, limit: Self.claimPage)
+            let page = try tx.claimCandidates(at: now, after: after, limit: limit)
             for candidate in page {
                 after = candidate.seq
                 let stored = candidate.stored
@@ -30,7 +32,8 @@ extension Coordination {
                 try tx.saveClaim(claim)
                 return ClaimedMessage(claim: claim, message: stored.message, receipt: stored.receipt)
             }
-            if page.count < Self.claimPage { return nil }
+            if page.count < limit { return nil }
+            limit = min(limit * 4, Self.claimPage)
         }
     }
 
