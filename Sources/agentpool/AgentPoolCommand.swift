@@ -26,6 +26,8 @@ struct AgentPoolCommand: AsyncParsableCommand {
             SendCommand.self, SnapshotCommand.self, TailCommand.self, WakeCommand.self,
             InboxCommand.self, ConsumersCommand.self, DoctorCommand.self, ExportCommand.self,
             ImportCommand.self, BackupCommand.self, HeartbeatCommand.self, SweepCommand.self,
+            ClaimCommand.self, CompleteCommand.self, ReleaseCommand.self, DeadCommand.self,
+            ResendCommand.self, CompactCommand.self, DropCommand.self,
         ])
 
     /// The global options, when given before the verb.

@@ -15,8 +15,9 @@ struct TailCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     /// The pool id.
     @Argument(help: "The pool id.") var pool: String
-    /// Only records after this seq.
-    @Option(help: ArgumentHelp("Only records after this seq.", valueName: "seq")) var after: Int64 = 0
+    /// Only records after this seq; by default every record the pool holds.
+    @Option(help: ArgumentHelp("Only records after this seq (default: every record the pool still holds).", valueName: "seq"))
+    var after: Int64?
     /// At most this many records (then stop, even with `--follow`).
     @Option(help: ArgumentHelp("At most this many records.", valueName: "n")) var limit: Int?
     /// Keep following until interrupted.
@@ -24,13 +25,15 @@ struct TailCommand: AsyncParsableCommand {
 
     /// Rejects a negative cursor or a limit below 1 as a usage error.
     func validate() throws {
-        guard after >= 0 else { throw ValidationError("--after must not be negative") }
+        if let after, after < 0 { throw ValidationError("--after must not be negative") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
-    /// Prints one record per line, in seq order, each flushed as it is written. With `--follow`,
+    /// Prints one record per line, in seq order, each flushed as it is written: after `--after`,
+    /// else from the start of what the pool holds (after its compaction point). With `--follow`,
     /// SIGINT and SIGTERM stop it cleanly (exit 0). Never creates the database.
-    /// - Throws: `poolNotFound`; `corruptRecord` for a record that cannot be decoded.
+    /// - Throws: `poolNotFound`; `cursorCompacted` for an `--after` below the compaction point;
+    ///   `corruptRecord` for a record that cannot be decoded.
     func run() async throws {
         let format = global.format
         let pool = self.pool, after = self.after, limit = self.limit
@@ -38,7 +41,8 @@ struct TailCommand: AsyncParsableCommand {
         let stopper = follow ? SignalStopper(signals: [SIGINT, SIGTERM]) : nil
         defer { stopper?.stop() }
         try await global.withStore(.existing) { store in
-            _ = try await store.read(pool) { try $0.requireInfo() }
+            let info = try await store.read(pool) { try $0.requireInfo() }
+            let after = after ?? info.compactedThrough
             if format == .table { Output.line(TailRow.header) }
             if !follow {
                 var cursor = after

@@ -3,26 +3,30 @@ import AgentPoolSQLite
 import ArgumentParser
 import Foundation
 
-/// `agentpool export POOL`: the pool's whole log as JSON Lines, for `import`.
+/// `agentpool export POOL`: the records the pool holds as JSON Lines, for `import` (a whole log)
+/// or for reading (a compacted pool's log, from its compaction point on).
 struct ExportCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a pool's records as JSON Lines (seqs and recorded_at included); --format is ignored.")
+        abstract: "Write a pool's records as JSON Lines (seqs and recorded_at included; a compacted pool from its compaction point on); --format is ignored.")
 
     /// The global options.
     @OptionGroup var global: GlobalOptions
     /// The pool id.
     @Argument(help: "The pool id.") var pool: String
 
-    /// Prints every record up to the pool's cursor at the start, one JSON object per line; the
-    /// same log always gives the same bytes. Never creates the database.
-    /// - Throws: `poolNotFound`; `corruptRecord`.
+    /// Prints every record the pool holds up to its cursor at the start — from seq 1, or, once
+    /// compacted, after the compaction point — one JSON object per line; the same log always
+    /// gives the same bytes. Never creates the database.
+    /// - Throws: `poolNotFound`; `corruptRecord`; `cursorCompacted` when another process compacts
+    ///   the pool while it is being exported.
     func run() async throws {
         let pool = self.pool
         try await global.withStore(.existing) { store in
-            let head = try await store.read(pool) { try $0.requireInfo().cursor }
-            var cursor: Seq = 0
+            let info = try await store.read(pool) { try $0.requireInfo() }
+            let head = info.cursor
+            var cursor = info.compactedThrough
             while cursor < head {
                 let page = try await store.records(pool, after: cursor, limit: Int(min(1000, head - cursor)))
                 guard let last = page.last else { break }
@@ -75,7 +79,8 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    /// The records of `path`, checked to be one pool's well-formed log (seqs 1…N, `pool_opened` first).
+    /// The records of `path`, checked to be one pool's whole, well-formed log (seqs 1…N,
+    /// `pool_opened` first; a compacted export is refused).
     /// - Throws: ``CLIError/input(_:)`` saying what is wrong and where.
     static func readRecords(_ path: String) throws -> [PoolRecord] {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -105,7 +110,9 @@ struct ImportCommand: AsyncParsableCommand {
         }
         do {
             try IDValidation.check(pool, field: "pool_id")
-            _ = try PoolState.replay(poolID: pool, records: records)
+            try PoolImport.check(records)
+        } catch where error.kind == .invalidInput && error.field == "records" {
+            throw CLIError.input("\(path) cannot be imported: \(error.description)")
         } catch {
             throw CLIError.input("\(path) is not a well-formed log of pool '\(pool)': \(error.message)")
         }
@@ -238,7 +245,10 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             let records = try await store.allRecords(summary.poolID)
             check.records = records.count
-            let replayed = try PoolState.replay(poolID: summary.poolID, records: records).snapshot()
+            // why: a compacted log keeps the records between its compaction point and its latest
+            // checkpoint, but the checkpoint alone holds the state before them: replay from it.
+            let replayable = records.first?.seq == 1 ? records[...] : records.drop { $0.kind != .checkpoint }
+            let replayed = try PoolState.replay(poolID: summary.poolID, records: replayable).snapshot()
             let projected = try await store.snapshot(summary.poolID)
             if replayed.cursor != summary.lastSeq {
                 check.problems.append("the log ends at seq \(Cell.number(replayed.cursor)) but the pools table says \(summary.lastSeq)")

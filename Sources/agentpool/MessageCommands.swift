@@ -67,10 +67,18 @@ struct SendCommand: AsyncParsableCommand {
     /// Absolute expiry, UTC milliseconds.
     @Option(name: .customLong("expires-at"), help: ArgumentHelp("Absolute expiry in UTC milliseconds.", valueName: "ms"))
     var expiresAt: Int64?
+    /// The sender's claim token on the message it answers.
+    @Option(help: ArgumentHelp("With --reply-to: the claim token of the answered message, required once it was claimed.", valueName: "token"))
+    var token: Int64?
+
+    /// Rejects a token without `--reply-to` as a usage error.
+    func validate() throws {
+        if token != nil, replyTo == nil { throw ValidationError("--token is only meaningful with --reply-to") }
+    }
 
     /// Prints the receipt. With `--reply-to` the message is sent through `PoolHandle.reply`.
     /// - Throws: `notMember`, `idempotencyConflict`, `notFound`, `invalidStateTransition`,
-    ///   `invalidInput`, `poolNotFound`; nothing is written. No database is created.
+    ///   `staleClaim`, `invalidInput`, `poolNotFound`; nothing is written. No database is created.
     func run() async throws {
         let message = Message(
             messageID: messageID, from: from, to: to.address(in: pool), contentRef: content,
@@ -78,7 +86,7 @@ struct SendCommand: AsyncParsableCommand {
         let receipt = try await global.withStore(.existing) { store in
             let handle = try PoolHandle(pool, store: store)
             if let replyTo {
-                return try await handle.reply(to: replyTo, with: message)
+                return try await handle.reply(to: replyTo, with: message, claimToken: token)
             }
             return try await handle.send(message)
         }

@@ -40,6 +40,11 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(2, "yaml", ["pools", "--format", "yaml"]),
         FailingCall(2, "--timeout-ms", ["wake", "p", "--id", "w", "--run", "a", "--key", "k", "--timeout-ms=-5"]),
         FailingCall(2, "<file>", ["import"]),
+        FailingCall(2, "--lease-ms", ["claim", "p", "--run", "b", "--lease-ms", "0"]),
+        FailingCall(2, "--max-attempts", ["claim", "p", "--run", "b", "--lease-ms", "10", "--max-attempts", "0"]),
+        FailingCall(2, "nowhere", ["claim", "p", "--run", "b", "--lease-ms", "10", "--from", "nowhere"]),
+        FailingCall(2, "--token", ["complete", "p", "--id", "m1", "--run", "b"]),
+        FailingCall(2, "--through", ["compact", "p", "--through", "0"]),
         // Input, not-found and conflict errors (exit 1).
         FailingCall(1, "poolNotFound", ["join", "nope", "--run", "x", "--agent", "y"]),
         FailingCall(1, "notMember", ["leave", "p", "--run", "ghost"]),
@@ -59,6 +64,16 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(1, "poolNotFound", ["inbox", "nope", "--run", "a"]),
         FailingCall(1, "poolNotFound", ["consumers", "nope"]),
         FailingCall(1, "cannot read", ["import", "/nonexistent/agentpool-export.jsonl"]),
+        FailingCall(1, "notMember", ["claim", "p", "--run", "ghost", "--lease-ms", "10"]),
+        // The library reports notMember here, not poolNotFound (see claimNext); either way exit 1.
+        FailingCall(1, "pool 'nope'", ["claim", "nope", "--run", "b", "--lease-ms", "10"]),
+        FailingCall(1, "notFound", ["complete", "p", "--id", "m1", "--run", "b", "--token", "1"]),
+        FailingCall(1, "notFound", ["release", "p", "--id", "m1", "--run", "b", "--token", "1"]),
+        FailingCall(1, "notFound", ["resend", "p", "--id", "missing"]),
+        FailingCall(1, "poolNotFound", ["dead", "nope"]),
+        FailingCall(1, "invalidInput", ["compact", "p", "--through", "99"]),
+        FailingCall(1, "poolNotFound", ["compact", "nope", "--through", "1"]),
+        FailingCall(1, "poolNotFound", ["drop", "nope"]),
     ]
 
     @Test(arguments: calls)
@@ -86,6 +101,9 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         ["join", "p", "--run", "a", "--agent", "w"], ["leave", "p", "--run", "a"],
         ["send", "p", "--id", "m", "--from", "a", "--to", "pool", "--content", "c", "--key", "k"],
         ["wake", "p", "--id", "w", "--run", "a", "--key", "k"],
+        ["claim", "p", "--run", "a", "--lease-ms", "10"], ["complete", "p", "--id", "m", "--run", "a", "--token", "1"],
+        ["release", "p", "--id", "m", "--run", "a", "--token", "1"], ["dead", "p"], ["resend", "p", "--id", "m"],
+        ["compact", "p", "--through", "1"], ["drop", "p"],
     ]
 
     @Test(arguments: readVerbs)

@@ -32,7 +32,8 @@ import Testing
         let claimedLine = await doomed.line { $0.hasPrefix("claimed") || $0 == "none" }
         guard claimedLine == "claimed task 1" else {
             let exit = await doomed.wait()
-            Issue.record("the worker did not claim the task: status \(exit.status), stdout \(exit.stdout), stderr \(exit.stderr)")
+            let log = try await pool.store.allRecords("p").map { "\($0.seq) \($0.kind.rawValue) \($0.recordedAt)" }
+            Issue.record("the worker did not claim the task: status \(exit.status), stdout \(exit.stdout), stderr \(exit.stderr), log \(log)")
             return
         }
 

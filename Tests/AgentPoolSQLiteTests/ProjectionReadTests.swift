@@ -98,10 +98,14 @@ import Testing
         let reads = log.stop().filter { $0.contains("FROM records") }
         let seconds = Double((ContinuousClock.now - started).components.seconds) + 1
         #expect(Double(reads.count) < 5 + 3 * seconds, "\(reads.count) reads of the log in \(seconds) s while idle")
+        // The notification was re-armed on a recreated sidecar: another process's commit still wakes it.
+        // (The notifier thread does that when the waiter arrives; on a loaded machine it may not
+        // have run yet, so the check waits for it, boundedly.)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !FileManager.default.fileExists(atPath: path + "-notify"), ContinuousClock.now < deadline { await Task.yield() }
+        #expect(FileManager.default.fileExists(atPath: path + "-notify"))
         watcher.cancel()
         _ = await watcher.result
-        // The notification was re-armed on a recreated sidecar: another process's commit still wakes it.
-        #expect(FileManager.default.fileExists(atPath: path + "-notify"))
         try await store.close()
     }
 }

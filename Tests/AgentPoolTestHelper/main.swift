@@ -134,7 +134,8 @@ do {
         let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
         let (run, lease) = (arguments[3], Millis(arguments[4]) ?? 1_000)
         try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]), leaseMillis: lease)
-        let heartbeats = Task {
+        // Detached: top-level code runs on the main actor, which the blocking readLine below holds.
+        let heartbeats = Task.detached {
             while true {
                 try await Task.sleep(for: .milliseconds(lease / 4))  // the heartbeat cadence of a live member
                 try await pool.heartbeat(run)

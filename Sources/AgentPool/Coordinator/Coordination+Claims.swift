@@ -8,6 +8,7 @@ extension Coordination {
     /// Claims the oldest delivered message delivered to `run` that no live claim holds (addressed
     /// to `queue` when given), for `leaseMillis`; nil when there is none.
     func claimNext(_ run: RunID, from queue: AddressTarget?, leaseMillis: Millis, maxAttempts: Int) throws -> ClaimedMessage? {
+        _ = try tx.requireInfo()
         guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
         var after: Seq = 0
         var limit = 1
@@ -53,16 +54,18 @@ extension Coordination {
         return claim
     }
 
-    /// The claim record of `id`, or `notFound`.
+    /// The claim record of `id`, or `notFound` (`poolNotFound` when the pool does not exist).
     private func existingClaim(_ id: MessageID) throws -> MessageClaim {
+        _ = try tx.requireInfo()
         guard let claim = try tx.claim(id) else {
             throw AgentPoolError.make(.notFound, "message '\(id)' in pool '\(poolID)' was never claimed")
         }
         return claim
     }
 
-    /// The message `id`, or `notFound`.
+    /// The message `id`, or `notFound` (`poolNotFound` when the pool does not exist).
     private func existingMessage(_ id: MessageID) throws -> StoredMessage {
+        _ = try tx.requireInfo()
         guard let stored = try tx.message(id) else {
             throw AgentPoolError.make(.notFound, "message '\(id)' does not exist in pool '\(poolID)'")
         }
@@ -108,6 +111,7 @@ extension Coordination {
 
     /// Extends a live claim by `leaseMillis` (its own lease when nil) from now.
     func extendClaim(_ id: MessageID, run: RunID, token: Int64, leaseMillis: Millis?) throws -> MessageClaim {
+        _ = try tx.requireInfo()
         guard var claim = try liveClaim(id, run: run, token: token) else {
             throw AgentPoolError.staleClaim(id, run: run, token: token)
         }

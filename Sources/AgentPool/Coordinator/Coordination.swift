@@ -122,6 +122,7 @@ final class Coordination {
 
     /// Renews `run`'s lease; nil when it joined without one (nothing to renew, nothing written).
     func heartbeat(_ run: RunID) throws -> Millis? {
+        _ = try tx.requireInfo()
         guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
         guard var lease = try tx.lease(run) else { return nil }
         lease.expiresAt = now + lease.leaseMillis

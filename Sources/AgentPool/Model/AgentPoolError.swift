@@ -95,7 +95,7 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
     }
     /// `poolNotFound` for `pool`.
     public static func poolNotFound(_ pool: PoolID) -> AgentPoolError {
-        AgentPoolError(kind: .poolNotFound, message: "pool '\(pool)' was never opened")
+        AgentPoolError(kind: .poolNotFound, message: "pool '\(pool)' does not exist (never opened, or dropped)")
     }
     /// `corruptRecord` with `message`.
     public static func corruptRecord(_ message: String) -> AgentPoolError {

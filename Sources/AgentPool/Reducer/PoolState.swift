@@ -29,9 +29,23 @@ public struct PoolState: Hashable, Sendable {
     /// from the empty state.
     ///
     /// - Throws: `corruptRecord` when the records are not a well-formed log of `poolID`.
+    ///
+    /// A compacted log — what a pool holds after `compact`, starting after seq 1 — is replayed
+    /// from its first `checkpoint`: the records before it are already part of that checkpoint.
     public static func replay(poolID: PoolID, records: some Sequence<PoolRecord>) throws(AgentPoolError) -> PoolState {
         var state = PoolState(poolID: poolID)
-        for record in records { try state.apply(record) }
+        var skipping: Bool?
+        for record in records {
+            if skipping == nil { skipping = record.seq > 1 }
+            if skipping == true {
+                guard record.kind == .checkpoint else { continue }
+                skipping = false
+            }
+            try state.apply(record)
+        }
+        if skipping == true {
+            throw .corruptRecord("pool '\(poolID)': the log starts after seq 1 and holds no checkpoint")
+        }
         return state
     }
 

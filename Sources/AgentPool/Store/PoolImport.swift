@@ -1,19 +1,42 @@
+/// The checks a log must pass before ``PoolStore/importPool(_:)`` writes it.
+public enum PoolImport {
+    /// Checks, without touching any store, that `records` are one pool's whole log — one pool,
+    /// `pool_opened` at seq 1, seqs 1…N, well formed — and returns the pool's id.
+    ///
+    /// A compacted log (an export of a pool compacted with `compact`) starts after its compaction
+    /// point, without the records its checkpoint replaced; it is refused: copy a compacted pool
+    /// with a backup of the database instead.
+    /// - Throws: `invalidInput` (field `records`) for an empty list, records of several pools, or
+    ///   a log that does not start with `pool_opened` at seq 1; `corruptRecord` for a malformed log.
+    @discardableResult
+    public static func check(_ records: [PoolRecord]) throws(AgentPoolError) -> PoolID {
+        guard let first = records.first else {
+            throw .invalidInput(field: "records", "nothing to import")
+        }
+        let pool = first.poolID
+        guard records.allSatisfy({ $0.poolID == pool }) else {
+            throw .invalidInput(field: "records", "records of several pools; import one pool at a time")
+        }
+        guard first.seq == 1, first.kind == .poolOpened else {
+            let what = records.contains { $0.kind == .checkpoint } ? "is compacted" : "is incomplete"
+            throw .invalidInput(field: "records",
+                "the log of pool '\(pool)' \(what): it starts at seq \(first.seq) with \(first.kind.rawValue), not with pool_opened at seq 1; only a whole log can be imported (copy a compacted pool with backup); nothing was imported")
+        }
+        _ = try PoolState.replay(poolID: pool, records: records)
+        return pool
+    }
+}
+
 extension PoolStore {
     /// Writes a whole pool's records exactly as given — seqs and `recorded_at` preserved — in ONE
     /// transaction: all of them or none. For imports, copies between backends, and restores.
     ///
-    /// The records are checked first with the pure reducer (one pool, seqs 1…N, `pool_opened`
-    /// first), so a malformed log is refused before anything is written.
+    /// The records are checked first (``PoolImport/check(_:)``: one pool, `pool_opened` at seq 1,
+    /// seqs 1…N), so a malformed or compacted log is refused before anything is written.
     /// - Throws: `poolExists` when the pool already exists; `invalidInput` for an empty or mixed
-    ///   list; `corruptRecord` for a malformed log.
+    ///   list or a compacted log; `corruptRecord` for a malformed log.
     public func importPool(_ records: [PoolRecord]) async throws {
-        guard let pool = records.first?.poolID else {
-            throw AgentPoolError.invalidInput(field: "records", "nothing to import")
-        }
-        guard records.allSatisfy({ $0.poolID == pool }) else {
-            throw AgentPoolError.invalidInput(field: "records", "records of several pools; import one pool at a time")
-        }
-        _ = try PoolState.replay(poolID: pool, records: records)
+        let pool = try PoolImport.check(records)
         try await write(pool) { tx in
             guard try tx.info() == nil else {
                 throw AgentPoolError.make(.poolExists, "pool '\(pool)' already exists; nothing was imported")

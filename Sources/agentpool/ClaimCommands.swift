@@ -1,0 +1,205 @@
+import AgentPool
+import ArgumentParser
+import Foundation
+
+/// `agentpool claim POOL --run R --lease-ms N`: takes the oldest claimable message delivered to a
+/// run, for a lease, and prints it with its claim (`null` when there is none).
+struct ClaimCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "claim",
+        abstract: "Claim the oldest delivered message no live claim holds, for a lease; print it with its claim and fencing token.",
+        discussion: """
+            When nothing is claimable, prints null (json) or a line saying so (table) and exits 0. \
+            Present the printed token to complete or release it; after --max-attempts claims \
+            ran out, the message becomes a dead letter (see dead and resend).
+            """)
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The claiming run.
+    @Option(name: .customLong("run"), help: ArgumentHelp("The claiming run id (a member the message was delivered to).", valueName: "run"))
+    var runID: String
+    /// Only messages sent to this address.
+    @Option(help: ArgumentHelp("Only messages sent to run:R, agent:A, topic:T or pool.", valueName: "address"))
+    var from: AddressArgument?
+    /// How long the claim lasts.
+    @Option(name: .customLong("lease-ms"), help: ArgumentHelp("The claim lasts this many milliseconds.", valueName: "ms"))
+    var leaseMillis: Int64
+    /// Expired claims before the message becomes a dead letter.
+    @Option(name: .customLong("max-attempts"), help: ArgumentHelp("After this many expired claims the message fails (dead letter).", valueName: "n"))
+    var maxAttempts: Int = 3
+
+    /// Rejects a lease or attempt count below 1 as a usage error.
+    func validate() throws {
+        guard leaseMillis >= 1 else { throw ValidationError("--lease-ms must be at least 1") }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+    }
+
+    /// Prints the claimed message (`claim`, `message`, `receipt`), or `null` when nothing is
+    /// claimable (exit 0 either way). Atomic across processes: two claimers never hold the same
+    /// message at once. No database is created.
+    /// - Throws: `notMember`, `poolNotFound`, `invalidInput`; nothing is written.
+    func run() async throws {
+        let run = runID, queue = from?.address(in: pool).target
+        let claimed = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).claimNext(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts)
+        }
+        guard let claimed else {
+            switch global.format {
+            case .json: Output.line("null")
+            case .table: Output.line("nothing to claim for run '\(run)' in pool '\(pool)'")
+            }
+            return
+        }
+        try global.print(claimed) { claimed in
+            Table.fields([
+                ("message", claimed.message.messageID),
+                ("from", claimed.message.from),
+                ("to", Cell.address(claimed.message.to)),
+                ("content", claimed.message.contentRef),
+                ("status", claimed.receipt.status.rawValue),
+            ] + ClaimTable.fields(claimed.claim))
+        }
+    }
+}
+
+/// `agentpool complete POOL --id M --run R --token T`: completes a claimed message.
+struct CompleteCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "complete",
+        abstract: "Complete a claimed message (it becomes responded, reason completed) and print its receipt.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The claim being presented.
+    @OptionGroup var claim: ClaimOptions
+
+    /// Prints the receipt; repeating a completion that committed prints the same receipt.
+    /// - Throws: `staleClaim` unless the token is the run's live claim on the message;
+    ///   `notFound`, `invalidStateTransition`, `poolNotFound`; nothing is written.
+    func run() async throws {
+        let claim = self.claim
+        let receipt = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).complete(claim.messageID, run: claim.runID, token: claim.token)
+        }
+        try global.print(receipt, table: ReceiptTable.table)
+    }
+}
+
+/// `agentpool release POOL --id M --run R --token T`: gives a claimed message back.
+struct ReleaseCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Give a claimed message back (claimable again at once, not counted as an attempt) and print the claim.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The claim being presented.
+    @OptionGroup var claim: ClaimOptions
+
+    /// Prints the claim, now `open`; repeating a release that committed prints it again.
+    /// - Throws: `staleClaim` unless the token is the run's live claim on the message;
+    ///   `notFound`, `poolNotFound`; nothing is written.
+    func run() async throws {
+        let claim = self.claim
+        let released = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).release(claim.messageID, run: claim.runID, token: claim.token)
+        }
+        try global.print(released) { Table.fields([("message", $0.messageID)] + ClaimTable.fields($0)) }
+    }
+}
+
+/// `agentpool dead POOL`: the pool's dead letters.
+struct DeadCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "dead",
+        abstract: "List dead letters: messages failed with reason max_attempts and not re-sent yet.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+
+    /// Prints the dead letters by message id (a JSON array of `claim`, `message`, `receipt`);
+    /// only reads, never creates the database.
+    /// - Throws: `poolNotFound`.
+    func run() async throws {
+        let letters = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).deadLetters()
+        }
+        try global.print(letters) { letters in
+            Table(headers: ["MESSAGE", "FROM", "TO", "EXPIRED", "MAX_ATTEMPTS", "LAST_RUN", "CONTENT"],
+                  rows: letters.map {
+                      [$0.message.messageID, $0.message.from, Cell.address($0.message.to), "\($0.claim.expiredCount)",
+                       "\($0.claim.maxAttempts)", $0.claim.runID, $0.message.contentRef]
+                  })
+        }
+    }
+}
+
+/// `agentpool resend POOL --id M`: re-sends a dead letter as a new message.
+struct ResendCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "resend",
+        abstract: "Re-send a dead letter as a new message (id M-resent, key K-resent) and print the new message's receipt.")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The dead letter.
+    @Option(name: .customLong("id"), help: ArgumentHelp("The dead letter's message id.", valueName: "message"))
+    var messageID: String
+
+    /// Prints the new message's receipt; repeating it prints the same receipt and writes nothing.
+    /// - Throws: `notFound`; `invalidStateTransition` when the message is not a dead letter;
+    ///   `notMember` when its sender left; `poolNotFound`; nothing is written.
+    func run() async throws {
+        let id = messageID
+        let receipt = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).resend(id)
+        }
+        try global.print(receipt, table: ReceiptTable.table)
+    }
+}
+
+/// The claim a worker presents: the message, the run holding it and the fencing token.
+struct ClaimOptions: ParsableArguments {
+    /// The claimed message.
+    @Option(name: .customLong("id"), help: ArgumentHelp("The claimed message id.", valueName: "message"))
+    var messageID: String
+    /// The run holding the claim.
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run holding the claim.", valueName: "run"))
+    var runID: String
+    /// The fencing token `claim` printed.
+    @Option(help: ArgumentHelp("The claim's fencing token, as printed by claim.", valueName: "token"))
+    var token: Int64
+}
+
+/// The table rendering of a claim record.
+enum ClaimTable {
+    /// One field per line (after the message's own): status, run, token, expiry, lease, attempts.
+    static func fields(_ claim: MessageClaim) -> [(String, String)] {
+        [
+            ("claim_status", claim.status.rawValue),
+            ("run", claim.runID),
+            ("token", "\(claim.token)"),
+            ("expires_at", Cell.time(claim.expiresAt)),
+            ("lease_ms", "\(claim.leaseMillis)"),
+            ("expired_count", "\(claim.expiredCount)"),
+            ("max_attempts", "\(claim.maxAttempts)"),
+            ("resent_as", claim.resentAs ?? "-"),
+        ]
+    }
+}

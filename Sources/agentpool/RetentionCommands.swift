@@ -1,0 +1,83 @@
+import AgentPool
+import ArgumentParser
+import Foundation
+
+/// `agentpool compact POOL --through N`: replaces a pool's older records with a checkpoint.
+struct CompactCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "compact",
+        abstract: "Append a checkpoint holding the pool's snapshot and delete the records up to --through, in one transaction.",
+        discussion: """
+            Never past the slowest durable consumer unless --force. Afterwards tail and export start \
+            after the compaction point; reading from below it is cursorCompacted (exit 1). A \
+            compacted pool cannot be exported and imported again: copy it with backup.
+            """)
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+    /// The last seq to delete.
+    @Option(help: ArgumentHelp("Delete the records with seq up to this one (1…the pool's last seq).", valueName: "seq"))
+    var through: Int64
+    /// Compact past durable consumers.
+    @Flag(help: "Compact past the slowest durable consumer (it loses the records it has not read).")
+    var force = false
+
+    /// Rejects a seq below 1 as a usage error.
+    func validate() throws {
+        guard through >= 1 else { throw ValidationError("--through must be at least 1") }
+    }
+
+    /// Prints the checkpoint's seq, the compaction point and how many records were deleted; at or
+    /// below the current compaction point nothing is written (`deleted` 0). No database is created.
+    /// - Throws: `invalidInput` for a seq past the pool's cursor or (without `--force`) past the
+    ///   slowest durable consumer; `poolNotFound`; nothing is written.
+    func run() async throws {
+        let through = self.through, force = self.force
+        let result = try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).compact(through: through, force: force)
+        }
+        try global.print(result) { result in
+            Table(headers: ["CHECKPOINT", "COMPACTED_THROUGH", "DELETED"],
+                  rows: [[Cell.number(result.checkpoint), "\(result.compactedThrough)", "\(result.deleted)"]])
+        }
+    }
+}
+
+/// `agentpool drop POOL`: removes a finished pool entirely.
+struct DropCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "drop",
+        abstract: "Remove a pool entirely: its log, state, consumers, leases and claims (irreversible).")
+
+    /// The global options.
+    @OptionGroup var global: GlobalOptions
+    /// The pool id.
+    @Argument(help: "The pool id.") var pool: String
+
+    /// What `drop` prints.
+    struct Result: Codable {
+        /// The removed pool.
+        var poolID: PoolID
+        /// Always true: a pool that could not be dropped is an error.
+        var dropped: Bool
+
+        /// The JSON keys, in snake_case.
+        enum CodingKeys: String, CodingKey { case poolID = "pool_id", dropped }
+    }
+
+    /// Removes the pool in one transaction and prints `{"dropped":true,"pool_id":…}`; the id may
+    /// be opened again afterwards, as a new pool. No database is created.
+    /// - Throws: `poolNotFound`; nothing is written.
+    func run() async throws {
+        try await global.withStore(.existing) { store in
+            try await PoolHandle(pool, store: store).drop()
+        }
+        try global.print(Result(poolID: pool, dropped: true)) { result in
+            Table(headers: ["POOL", "DROPPED"], rows: [[result.poolID, "\(result.dropped)"]])
+        }
+    }
+}
