@@ -14,15 +14,17 @@ import Testing
         try await pool.suspendUntil(WakeCondition(
             conditionID: "observer-wake", runID: "observer", filter: EventFilter(kinds: .oneOf(["never"])), idempotencyKey: "ow"))
         let helper = try ChildProcess.helperURL
-        let survivor = try ChildProcess(helper, ["leased", path, "p", "alive", "1500"])
-        let victim = try ChildProcess(helper, ["leased", path, "p", "doomed", "1500"])
+        // Leases long enough that a loaded machine (the suite and builds in parallel) never makes a
+        // live member miss its heartbeats; the test waits for one expiry only.
+        let survivor = try ChildProcess(helper, ["leased", path, "p", "alive", "4000"])
+        let victim = try ChildProcess(helper, ["leased", path, "p", "doomed", "4000"])
         #expect(await survivor.line { $0 == "ready" } != nil)
         #expect(await victim.line { $0 == "ready" } != nil)
 
         try await pool.suspendUntil(WakeCondition(
             conditionID: "departure", runID: "observer",
             filter: EventFilter(sourceRuns: .oneOf(["doomed"]), kinds: .oneOf([PoolEvent.Kind.runLeft])), idempotencyKey: "departure",
-            timeoutMillis: 10_000))
+            timeoutMillis: 30_000), since: 0)
         victim.kill()
         _ = await victim.wait()
         // This waiter itself records the expiry when the lease runs out (no other write is needed).
