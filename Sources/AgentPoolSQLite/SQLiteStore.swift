@@ -81,7 +81,10 @@ public final class SQLiteStore: PoolStore {
         let database = self.database
         notifier = try FileChangeNotifier(databasePath: path, signal: changes) {
             try? database.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, last_seq FROM pools ORDER BY id").flatMap { [$0[0], $0[1]] as [Int64] }
+                try Row.fetchAll(db, sql: """
+                    SELECT id, (SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1), compacted_through
+                    FROM pools ORDER BY id
+                    """).flatMap { [$0[0], $0[1] ?? 0, $0[2]] as [Int64] }
             }
         }
         let settings = try settings()
@@ -206,7 +209,7 @@ public final class SQLiteStore: PoolStore {
         do {
             return try await database.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT p.pool_id, p.last_seq,
+                    SELECT p.pool_id, max(p.compacted_through, coalesce((SELECT seq FROM records r WHERE r.pool = p.id ORDER BY seq DESC LIMIT 1), 0)),
                            (SELECT count(*) FROM members m WHERE m.pool = p.id),
                            (SELECT count(*) FROM messages g WHERE g.pool = p.id)
                     FROM pools p ORDER BY p.pool_id

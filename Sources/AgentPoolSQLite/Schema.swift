@@ -13,8 +13,8 @@ enum Schema {
             try db.execute(sql: """
                 PRAGMA application_id = \(applicationID);
 
-                -- One row per pool. last_seq is written once per transaction, so that snapshots
-                -- read the cursor without touching the log.
+                -- One row per pool. last_seq was the cursor up to schema v2; since v3 the cursor
+                -- is the log's last seq, read from its primary key, and last_seq is not written.
                 CREATE TABLE pools (
                     id INTEGER PRIMARY KEY,
                     pool_id TEXT NOT NULL UNIQUE,

@@ -20,6 +20,15 @@ import Testing
         return (store, log, directory)
     }
 
+    /// The one read of the log a transaction makes: the pool's cursor, the last seq of its
+    /// primary key (one index seek, never a replay).
+    static let cursorRead = "(SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)"
+
+    /// `sql` without the cursor read.
+    static func withoutCursorRead(_ sql: String) -> String {
+        sql.replacingOccurrences(of: cursorRead, with: "")
+    }
+
     /// The query plan lines of `sql`, run on a separate connection to the same file.
     func queryPlan(_ sql: String, path: String) throws -> [String] {
         let queue = try DatabaseQueue(path: path)
@@ -47,12 +56,13 @@ import Testing
         let queries = statements.filter { $0.hasPrefix("SELECT") && !$0.contains("sqlite_master") }
         #expect(queries.count >= 12)
         for sql in queries {
-            #expect(!sql.contains("records"), "reads the log: \(sql)")
+            #expect(!Self.withoutCursorRead(sql).contains("records"), "reads the log: \(sql)")
             let plan = try queryPlan(sql, path: "\(directory.path)/pool.sqlite")
             #expect(!plan.isEmpty)
             // Every table access is an index SEARCH; no SCAN of a table (a SCAN of a temp B-tree
             // would show as "USE TEMP B-TREE", which is also refused: results come in index order).
-            for line in plan {
+            // The cursor read is a correlated subquery: a SEARCH of the log's primary key.
+            for line in plan where !line.hasPrefix("CORRELATED SCALAR SUBQUERY") {
                 #expect(line.hasPrefix("SEARCH"), "\(sql) → \(line)")
             }
         }
@@ -69,7 +79,7 @@ import Testing
                 try tx.recordMessage(StoredMessage(message: message, receipt: Receipt(messageID: "fresh", status: .delivered, deliveredTo: ["reader"])))
             }
         }
-        let touchingLog = statements.filter { $0.contains("records") }
+        let touchingLog = statements.filter { Self.withoutCursorRead($0).contains("records") }
         #expect(touchingLog.count == 2)
         #expect(touchingLog.allSatisfy { $0.hasPrefix("INSERT INTO records") })
         #expect(statements.first == "BEGIN IMMEDIATE TRANSACTION")

@@ -58,6 +58,13 @@ public final class StoreContext: @unchecked Sendable {
         self.open = open
     }
 
+    /// Closes the store when the test drops its context: each open SQLite store holds a thread and
+    /// an inotify instance (128 per user by default), which a test process must not pile up.
+    deinit {
+        let store = self.store
+        Task { try? await store.close() }
+    }
+
     /// Closes the store and opens a new one on the same files.
     public func reopen() async throws {
         try await store.close()
