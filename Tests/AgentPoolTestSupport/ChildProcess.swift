@@ -51,8 +51,11 @@ public final class ChildProcess: Sendable {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        // The reader threads hold the buffers, not `self`: a child process object dropped by a
+        // test (also one that failed early) is deinitialized, which kills the child.
+        let (outText, errText, arrivals, closedStreams) = (self.outText, self.errText, self.arrivals, self.closedStreams)
         for (handle, isOut) in [(output.fileHandleForReading, true), (errors.fileHandleForReading, false)] {
-            let thread = Thread { [self] in
+            let thread = Thread {
                 while true {
                     let chunk = handle.availableData
                     if chunk.isEmpty { break }
@@ -65,6 +68,11 @@ public final class ChildProcess: Sendable {
             }
             thread.start()
         }
+    }
+
+    /// Kills the child if it is still running: no test leaves processes behind.
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 
     /// The child's process id.
