@@ -66,8 +66,8 @@ import Testing
     func compactionStopsAtTheSlowestDurableConsumerUnlessForcedAndRefusesBadBounds(_ harness: StoreHarness) async throws {
         let context = try await populated(harness)
         let store = context.store
-        try await store.write(F.pool) { try $0.ack(consumer: "slow", cursor: 3) }
-        try await store.write(F.pool) { try $0.ack(consumer: "fast", cursor: 7) }
+        _ = try await store.write(F.pool) { try $0.ack(consumer: "slow", cursor: 3) }
+        _ = try await store.write(F.pool) { try $0.ack(consumer: "fast", cursor: 7) }
         let before = try await F.log(store)
         let refused = await agentPoolError { try await store.compact(F.pool, through: 4) }
         #expect(refused?.kind == .invalidInput && refused?.field == "through")
@@ -89,7 +89,7 @@ import Testing
     func dropRemovesThePoolEntirelyAndTheIdCanBeReused(_ harness: StoreHarness) async throws {
         let context = try await populated(harness)
         try await context.store.openPool("other")
-        try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) }
+        _ = try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) }
         try await context.store.drop(F.pool)
         #expect(try await context.store.pools().map(\.poolID) == ["other"])
         #expect(await agentPoolError { _ = try await context.store.snapshot(F.pool) }?.kind == .poolNotFound)
