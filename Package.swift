@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AgentPool", targets: ["AgentPool"]),
         .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
+        .library(name: "AgentPoolPostgres", targets: ["AgentPoolPostgres"]),
         .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
         .executable(name: "agentpool", targets: ["agentpool"]),
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
@@ -35,10 +37,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The PostgreSQL backend on postgres-nio: the same protocol for pools that span machines.
+        .target(
+            name: "AgentPoolPostgres",
+            dependencies: [
+                "AgentPool",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Test support: store harnesses for every backend, random operations, child processes.
         .target(
             name: "AgentPoolTestSupport",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolSQLite", "AgentPoolPostgres"],
             path: "Tests/AgentPoolTestSupport"
         ),
         // Child process used by the multi-process tests.
