@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "AgentPool", targets: ["AgentPool"]),
         .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
         .library(name: "AgentPoolPostgres", targets: ["AgentPoolPostgres"]),
+        .library(name: "AgentPoolStores", targets: ["AgentPoolStores"]),
         .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
         .executable(name: "agentpool", targets: ["agentpool"]),
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
@@ -46,6 +47,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Opens the backend a location names (a postgres:// URL or a SQLite path): for the CLI,
+        // the examples and every program that takes "a database" from its user.
+        .target(
+            name: "AgentPoolStores",
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Test support: store harnesses for every backend, random operations, child processes.
         .target(
             name: "AgentPoolTestSupport",
@@ -55,7 +65,7 @@ let package = Package(
         // Child process used by the multi-process tests.
         .executableTarget(
             name: "AgentPoolTestHelper",
-            dependencies: ["AgentPool", "AgentPoolSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["AgentPool", "AgentPoolSQLite", "AgentPoolStores", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/AgentPoolTestHelper"
         ),
         // The README's main job: two agent processes coordinating through one file.
@@ -119,6 +129,14 @@ let package = Package(
             dependencies: [
                 "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper", "AgentPoolTorture",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What only the PostgreSQL backend has: URLs, a server, several clients, LISTEN/NOTIFY.
+        .testTarget(
+            name: "AgentPoolPostgresTests",
+            dependencies: [
+                "AgentPool", "AgentPoolPostgres", "AgentPoolTestSupport", "AgentPoolTestHelper",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
