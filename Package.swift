@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "agentpool",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

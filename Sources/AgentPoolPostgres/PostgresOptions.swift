@@ -15,6 +15,10 @@ public struct PostgresOptions: Sendable {
     /// How often a watched store confirms, by reading the pools' cursors, that it missed no
     /// change notification (the safety net behind LISTEN/NOTIFY). 1 s by default.
     public var safetyPoll: Duration = .seconds(1)
+    /// Whether opening creates the store's schema and tables when they do not exist. When false,
+    /// opening a location without a store fails with `notFound` and creates nothing (for tools
+    /// whose read verbs must never create a database). True by default.
+    public var createIfMissing = true
     /// The time source stamped on records.
     public var clock: any AgentPoolClock = SystemClock()
     /// Where the open summary and warnings go (never with the password).

@@ -144,11 +144,15 @@ enum PostgresSchema {
     /// transaction under an advisory lock, so that clients opening a new database at once
     /// migrate it once.
     /// - Throws: `unsupportedSchema` when the stored version is newer than this build's (nothing
-    ///   is written); `busy`, `storage`.
-    static func migrate(_ session: PostgresSession) throws -> Int {
+    ///   is written); `notFound` when there is no store and `createIfMissing` is false; `busy`,
+    ///   `storage`.
+    static func migrate(_ session: PostgresSession, createIfMissing: Bool = true) throws -> Int {
         let version = try storedVersion(session)
         try refuseNewer(version, session.location)
         if version == currentVersion { return version }
+        if version == 0, !createIfMissing {
+            throw AgentPoolError.make(.notFound, "no agentpool store in schema '\(session.location.schema)' of \(session.location.redacted)")
+        }
         let schema = session.location.schema
         return try session.transaction("BEGIN") {
             try session.query("SELECT pg_advisory_xact_lock($1, 0)", [advisoryNamespace])

@@ -39,7 +39,8 @@ public final class PostgresStore: PoolStore {
     /// Opening an up-to-date store writes nothing; clients opening a new database at once create
     /// the tables once.
     /// - Throws: `unsupportedSchema` when the schema was written by a newer version (nothing is
-    ///   changed); `storage` when the server cannot be reached or refuses the login; `busy`.
+    ///   changed); `notFound` when there is no store and ``PostgresOptions/createIfMissing`` is
+    ///   false; `storage` when the server cannot be reached or refuses the login; `busy`.
     public init(location: PostgresLocation, options: PostgresOptions = PostgresOptions()) throws {
         self.location = location
         self.options = options
@@ -58,7 +59,7 @@ public final class PostgresStore: PoolStore {
         let settings: PostgresSettings
         do {
             settings = try workers.runBlocking { session in
-                let version = try PostgresSchema.migrate(session)
+                let version = try PostgresSchema.migrate(session, createIfMissing: options.createIfMissing)
                 return try Self.settings(session, schemaVersion: version)
             }
         } catch {

@@ -22,12 +22,17 @@ public enum StoreLocation {
     /// Opens the store at `location` with each backend's default options, the given clock and
     /// logger (the open summary line is logged at `info`).
     ///
+    /// - Parameter createIfMissing: for PostgreSQL, whether a missing store's tables are created
+    ///   (false: `notFound`, nothing created). A SQLite file is always created when missing:
+    ///   callers that must not create one check that the file exists first.
     /// - Throws: what the backend's open throws: `invalidInput` for a malformed URL,
-    ///   `unsupportedSchema`, `storage`, `busy`.
-    public static func open(_ location: String, logger: Logger? = nil, clock: any AgentPoolClock = SystemClock()) throws -> any PoolStore {
+    ///   `unsupportedSchema`, `notFound`, `storage`, `busy`.
+    public static func open(_ location: String, logger: Logger? = nil, clock: any AgentPoolClock = SystemClock(),
+                            createIfMissing: Bool = true) throws -> any PoolStore {
         if isPostgres(location) {
             var options = PostgresOptions()
             options.clock = clock
+            options.createIfMissing = createIfMissing
             if let logger { options.logger = logger }
             return try PostgresStore(url: location, options: options)
         }
