@@ -71,7 +71,7 @@ let package = Package(
         // The README's main job: two agent processes coordinating through one file.
         .executableTarget(
             name: "AgentPoolDemo",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/TwoProcesses"
         ),
         // The operators' command-line tool.
@@ -86,12 +86,12 @@ let package = Package(
         // Example programs, each a complete multi-process story.
         .executableTarget(
             name: "AgentPoolWorkersExample",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/WorkerPool"
         ),
         .executableTarget(
             name: "AgentPoolDashboardExample",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/Dashboard"
         ),
         // Crash torture: writer processes SIGKILLed at random moments, the file verified each round.

@@ -10,7 +10,7 @@
 // worker completes it. Every result is a reply whose idempotency key names the work item, so
 // no work item is ever completed twice. Exit status 0 means every task completed exactly once.
 import AgentPool
-import AgentPoolSQLite
+import AgentPoolStores
 import Foundation
 
 let poolID = "workers"
@@ -20,10 +20,9 @@ let responseTimeoutMillis: Millis = 2_000
 
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
+/// Opens the pool in the database at `path`: a SQLite file, or a postgres:// URL.
 func openPool(_ path: String) async throws -> PoolHandle {
-    var options = SQLiteOptions()
-    options.logger.logLevel = .warning
-    return try await PoolHandle.open(poolID, store: try SQLiteStore(path: path, options: options))
+    try await PoolHandle.open(poolID, store: try StoreLocation.open(path, logger: StoreLocation.quietLogger()))
 }
 
 /// The work item a task message carries, e.g. "work-4" (a retry keeps the same item).
@@ -79,7 +78,7 @@ func post(_ pool: PoolHandle, work: String, attempt: Int) async throws -> Messag
 func runSupervisor(path: String) async throws -> Bool {
     let pool = try await openPool(path)
     try await pool.join(Member(runID: "supervisor", agentID: "supervisor"))
-    say("database: \(path)")
+    say("database: \(StoreLocation.redacted(path))")
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var workers: [String: Process] = [:]
     // Relay the workers' lines, and learn from them when each is ready and who is busy.
