@@ -104,8 +104,9 @@ let package = Package(
         .executableTarget(
             name: "AgentPoolBench",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Benchmarks/AgentPoolBench"
         ),

@@ -223,7 +223,7 @@ final class PostgresPoolTransaction: PoolWriter {
     func saveLease(_ lease: MemberLease) throws {
         guard let rowID = try rowID else { throw AgentPoolError.poolNotFound(poolID) }
         guard try isMember(lease.runID) else { throw AgentPoolError.notMember(lease.runID, pool: poolID) }
-        try session.query("""
+        try session.execute("""
             INSERT INTO leases (pool, run_id, lease_millis, expires_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT (pool, run_id) DO UPDATE SET lease_millis = excluded.lease_millis, expires_at = excluded.expires_at
             """, [rowID, lease.runID, lease.leaseMillis, lease.expiresAt])
@@ -231,12 +231,12 @@ final class PostgresPoolTransaction: PoolWriter {
 
     func removeLease(_ run: RunID) throws {
         guard let rowID = try rowID else { return }
-        try session.query("DELETE FROM leases WHERE pool = $1 AND run_id = $2", [rowID, run])
+        try session.execute("DELETE FROM leases WHERE pool = $1 AND run_id = $2", [rowID, run])
     }
 
     func saveConsumer(_ name: String, cursor: Seq) throws {
         guard let rowID = try rowID else { throw AgentPoolError.poolNotFound(poolID) }
-        try session.query("""
+        try session.execute("""
             INSERT INTO consumers (pool, name, cursor, updated_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT (pool, name) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
             """, [rowID, name, cursor, now])
@@ -260,28 +260,28 @@ final class PostgresPoolTransaction: PoolWriter {
         }
         let pool = current.rowID
         let seq = current.info.cursor + 1
-        try session.query("INSERT INTO records (pool, seq, kind, payload, recorded_at) VALUES ($1, $2, $3, $4, $5)",
+        try session.execute("INSERT INTO records (pool, seq, kind, payload, recorded_at) VALUES ($1, $2, $3, $4, $5)",
                           [pool, seq, encoded.kind.rawValue, encoded.payload, recordedAt])
         switch payload {
         case .poolOpened:
             break
         case .poolCreated:
-            try session.query("UPDATE pools SET created = true WHERE id = $1", [pool])
+            try session.execute("UPDATE pools SET created = true WHERE id = $1", [pool])
             current.info.created = true
         case .memberJoined(let member):
-            try session.query("""
+            try session.execute("""
                 INSERT INTO members (pool, run_id, agent_id, member) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (pool, run_id) DO UPDATE SET agent_id = excluded.agent_id, member = excluded.member
                 """, [pool, member.runID, member.agentID, encoded.inner])
-            try session.query("DELETE FROM member_topics WHERE pool = $1 AND run_id = $2", [pool, member.runID])
+            try session.execute("DELETE FROM member_topics WHERE pool = $1 AND run_id = $2", [pool, member.runID])
             if !member.topics.isEmpty {
-                try session.query("INSERT INTO member_topics (pool, topic, run_id) SELECT $1, t, $3 FROM unnest($2::text[]) AS t",
+                try session.execute("INSERT INTO member_topics (pool, topic, run_id) SELECT $1, t, $3 FROM unnest($2::text[]) AS t",
                                   [pool, Array(Set(member.topics)), member.runID])
             }
         case .memberLeft(let member, _):
-            try session.query("DELETE FROM members WHERE pool = $1 AND run_id = $2", [pool, member.runID])
-            try session.query("DELETE FROM leases WHERE pool = $1 AND run_id = $2", [pool, member.runID])
-            try session.query("DELETE FROM member_topics WHERE pool = $1 AND run_id = $2", [pool, member.runID])
+            try session.execute("DELETE FROM members WHERE pool = $1 AND run_id = $2", [pool, member.runID])
+            try session.execute("DELETE FROM leases WHERE pool = $1 AND run_id = $2", [pool, member.runID])
+            try session.execute("DELETE FROM member_topics WHERE pool = $1 AND run_id = $2", [pool, member.runID])
         case .runMessage(let stored):
             let id = stored.message.messageID
             if stored.receipt.status == .delivered {
@@ -291,12 +291,12 @@ final class PostgresPoolTransaction: PoolWriter {
                         try Self.decoding { try row.decode(String.self) }
                     }
                 if previous != MessageStatus.delivered.rawValue, !stored.receipt.deliveredTo.isEmpty {
-                    try session.query("INSERT INTO inbox (pool, run_id, seq, message_id) SELECT $1, r, $3, $4 FROM unnest($2::text[]) AS r",
+                    try session.execute("INSERT INTO inbox (pool, run_id, seq, message_id) SELECT $1, r, $3, $4 FROM unnest($2::text[]) AS r",
                                       [pool, Array(Set(stored.receipt.deliveredTo)), seq, id])
                 }
             }
             writtenStatuses[id] = stored.receipt.status
-            try session.query("""
+            try session.execute("""
                 INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq, deadline)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                 ON CONFLICT (pool, message_id) DO UPDATE SET
@@ -304,7 +304,7 @@ final class PostgresPoolTransaction: PoolWriter {
                     seq = excluded.seq, deadline = excluded.deadline
                 """, [pool, id, stored.message.idempotencyKey, stored.receipt.status.rawValue, encoded.inner, seq, stored.deadline])
         case .wake(let stored):
-            try session.query("""
+            try session.execute("""
                 INSERT INTO wakes (pool, condition_id, idempotency_key, status, stored, seq, deadline)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                 ON CONFLICT (pool, condition_id) DO UPDATE SET
@@ -324,7 +324,7 @@ final class PostgresPoolTransaction: PoolWriter {
     /// transaction commits); called before COMMIT. Returns whether anything was appended.
     func finish(channel: String) throws -> Bool {
         guard cursorChanged, let loaded = try loadedPool() else { return false }
-        try session.query("""
+        try session.execute("""
             WITH updated AS (UPDATE pools SET last_seq = $1 WHERE id = $2 RETURNING last_seq)
             SELECT pg_notify($3, $4) FROM updated
             """, [loaded.info.cursor, loaded.rowID, channel, "\(poolID):\(loaded.info.cursor)"])

@@ -78,43 +78,101 @@ final class PostgresSession {
     /// Whether the connection is gone (the server closed it, or ``close()`` was called).
     var isClosed: Bool { connection.isClosed }
 
-    /// Runs `sql` with `values` bound to `$1…` and returns its rows.
-    ///
-    /// - Throws: the statement's error mapped to ``AgentPoolError`` (`busy` for lock timeouts,
-    ///   deadlocks and serialization failures).
-    @discardableResult
-    func query(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRow] {
-        if let failure { throw failure }
+    /// Statements sent but not waited for (see ``execute(_:_:)``), oldest first.
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+
+    private func send(_ sql: String, _ values: [SQLValue]) -> EventLoopFuture<PostgresQueryResult> {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             if let value { bindings.append(value) } else { bindings.appendNull() }
         }
+        return connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+    }
+
+    /// Runs `sql` with `values` bound to `$1…` and returns its rows.
+    ///
+    /// - Throws: the statement's error (or that of an earlier statement sent by ``execute(_:_:)``,
+    ///   which aborted the transaction) mapped to ``AgentPoolError``: `busy` for lock timeouts,
+    ///   deadlocks and serialization failures.
+    @discardableResult
+    func query(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRow] {
+        if let failure { throw failure }
+        let future = send(sql, values)
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait().rows
+            let rows = try future.wait().rows
+            try settle()
+            return rows
         } catch {
-            let mapped = PostgresErrors.map(error, location: location)
-            if inTransaction { failure = mapped }
-            throw mapped
+            try settle()  // an earlier pipelined statement's error is the cause: report it first
+            throw fail(error)
         }
+    }
+
+    /// Runs `sql`, whose result the caller does not need. Inside a transaction it is sent without
+    /// waiting (pipelined behind the previous statements, in order), which saves a round trip to
+    /// this thread per statement; its error surfaces at the next ``query(_:_:)`` or at COMMIT.
+    func execute(_ sql: String, _ values: [SQLValue] = []) throws {
+        if let failure { throw failure }
+        guard inTransaction else {
+            try query(sql, values)
+            return
+        }
+        pending.append(send(sql, values))
+    }
+
+    /// Waits for every pipelined statement; throws the first one's error.
+    private func settle() throws {
+        let futures = pending
+        pending = []
+        for future in futures {
+            do {
+                _ = try future.wait()
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    /// Maps a postgres-nio error, and remembers it as the transaction's failure.
+    private func fail(_ error: any Error) -> any Error {
+        let mapped = PostgresErrors.map(error, location: location)
+        if inTransaction, failure == nil { failure = mapped }
+        return failure ?? mapped
     }
 
     /// Runs `body` in a transaction opened by `begin`: COMMIT when it returns and no statement
     /// failed, ROLLBACK otherwise (and the error is rethrown unchanged).
-    func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
+    ///
+    /// With `readOnly`, COMMIT is sent without waiting for it: a read-only transaction has
+    /// nothing to lose, and the session's next statement queues behind it anyway.
+    func transaction<T>(_ begin: String, readOnly: Bool = false, _ body: () throws -> T) throws -> T {
         failure = nil
-        try query(begin)
+        pending = []
         inTransaction = true
-        defer { inTransaction = false; failure = nil }
+        pending.append(send(begin, []))  // its error, if any, surfaces at the first wait
+        defer { inTransaction = false; failure = nil; pending = [] }
         let result: T
         do {
             result = try body()
             if let failure { throw failure }  // the body swallowed a failed statement
-            inTransaction = false
-            try query("COMMIT")
+            let commit = send("COMMIT", [])
+            if readOnly {
+                pending = []
+            } else {
+                do {
+                    _ = try commit.wait()
+                } catch {
+                    try settle()
+                    throw fail(error)
+                }
+                // COMMIT of a transaction that a pipelined statement aborted reports ROLLBACK,
+                // not an error: its error is the outcome.
+                try settle()
+            }
         } catch {
+            pending = []
             inTransaction = false
-            failure = nil
-            _ = try? query("ROLLBACK")
+            _ = send("ROLLBACK", [])  // queued before the session's next statement; nothing to wait for
             throw error
         }
         return result

@@ -108,7 +108,7 @@ public final class PostgresStore: PoolStore {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
         return try await workers.run { session in
-            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {
+            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", readOnly: true) {
                 try body(PostgresPoolTransaction(session: session, poolID: pool, now: clock.nowMillis()))
             }
         }
