@@ -8,7 +8,7 @@ import Foundation
 /// schema (the PostgreSQL schema holding the store's tables) to `agentpool`. User, password and
 /// database may be percent-encoded. The password never appears in ``redacted`` nor in any error
 /// message or log line of the library.
-public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     /// How the connection is encrypted.
     public enum TLSMode: String, Sendable, Hashable {
         /// Plain TCP (the default; meant for loopback and private networks).
@@ -94,6 +94,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { redacted }
+
+    /// What `dump` and debuggers show: the redacted URL, never the password.
+    public var customMirror: Mirror { Mirror(self, children: ["url": redacted], displayStyle: .struct) }
 
     /// `text` with the password of any `scheme://user:password@` in it replaced by `***`.
     static func redact(_ text: String) -> String {

@@ -16,6 +16,10 @@ import Testing
         #expect(location.database == "pools")
         #expect(location.schema == "team_a")
         #expect(location.redacted == "postgres://agent:***@db.example:6543/pools?schema=team_a")
+        #expect("\(location)" == location.redacted)
+        var dumped = ""
+        dump(location, to: &dumped)
+        #expect(!dumped.contains("p@ss") && !String(reflecting: location).contains("p@ss"))
     }
 
     @Test func defaultsArePort5432TheUsersDatabaseAndSchemaAgentpool() throws {

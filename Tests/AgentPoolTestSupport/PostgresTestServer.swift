@@ -63,9 +63,10 @@ public enum PostgresTestServer {
         try await PostgresAdmin.execute(location, ["DROP SCHEMA IF EXISTS \"\(location.schema)\" CASCADE"])
     }
 
-    /// Drops a context's schema on a thread of its own (called when the context ends).
-    static func dropSchemaInBackground(forDirectory directory: String) {
+    /// Drops a context's schema (called when the context ends; blocks for the one statement, on
+    /// a connection of its own, so that the test process leaves nothing behind).
+    static func dropSchema(forDirectory directory: String) {
         guard let url = try? url(forDirectory: directory), let location = try? PostgresLocation(url: url) else { return }
-        Thread { try? PostgresAdmin.dropSchema(location) }.start()
+        try? PostgresAdmin.dropSchema(location)
     }
 }

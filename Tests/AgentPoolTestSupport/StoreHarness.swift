@@ -41,7 +41,7 @@ public struct StoreHarness: Sendable, CustomStringConvertible {
     /// dropped when the context ends. Without that variable, opening fails (see
     /// ``PostgresTestServer``).
     public static let postgres = StoreHarness(name: "PostgreSQL", isPersistent: true, cleanup: { directory in
-        PostgresTestServer.dropSchemaInBackground(forDirectory: directory)
+        PostgresTestServer.dropSchema(forDirectory: directory)
     }) { directory, clock in
         var options = PostgresOptions()
         options.clock = clock
