@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "AgentPool", "AgentPoolPostgres", "AgentPoolTestSupport", "AgentPoolTestHelper",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // The CLI, run as a real child process on real files.

@@ -2,6 +2,8 @@ import AgentPool
 import AgentPoolPostgres
 import AgentPoolTestSupport
 import Foundation
+import Logging
+import PostgresNIO
 import Testing
 
 /// LISTEN/NOTIFY: watchers of one store see what other clients commit, and survive losing the
@@ -60,6 +62,41 @@ import Testing
         #expect(watched.listenerConnectionCount >= 2)
         try await writer.close()
         try await watched.close()
+    }
+
+    @Test func everyCommittedWriteNotifiesTheSchemasChannelWithPoolAndSeq() async throws {
+        let schema = try TestSchema()
+        let store = try schema.open()
+        let location = schema.location
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let connection = try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.user, password: location.password,
+                database: location.database, tls: .disable),
+            id: 1, logger: logger)
+        let (listening, ready) = AsyncStream.makeStream(of: Void.self)
+        let payloads = Task {
+            try await connection.listen(on: location.schema) { notifications in
+                ready.yield()
+                var payloads: [String] = []
+                for try await notification in notifications {
+                    payloads.append(notification.payload)
+                    if payloads.count == 2 { break }
+                }
+                return payloads
+            }
+        }
+        for await _ in listening { break }
+        try await store.openPool("p")
+        _ = try? await store.write("p") { tx in
+            _ = try tx.join(Member(runID: "never", agentID: "a"))
+            throw CancellationError()  // rolled back: PostgreSQL drops its notification
+        }
+        try await store.join("p", Member(runID: "r", agentID: "a"))
+        #expect(try await payloads.value == ["p:1", "p:2"])
+        try await connection.close()
+        try await store.close()
     }
 
     @Test func aStoreNobodyWatchesOpensNoListeningConnection() async throws {
