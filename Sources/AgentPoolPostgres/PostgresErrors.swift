@@ -30,6 +30,8 @@ enum PostgresErrors {
             var message = "PostgreSQL at \(location.redacted): \(error.code)"
             if let underlying = error.underlying { message += ": " + clean("\(underlying)", location: location) }
             return AgentPoolError.make(.storage, message)
+        case is ConnectionLost:
+            return AgentPoolError.make(.storage, "the connection to PostgreSQL at \(location.redacted) was lost")
         case let error as PostgresDecodingError:
             return AgentPoolError.corruptRecord("column '\(error.columnName)' cannot be read as \(error.targetType): \(error.code)")
         case is CancellationError:
@@ -41,6 +43,14 @@ enum PostgresErrors {
         }
     }
 
+    /// Whether `error` means that the connection is gone (closed, reset, or ended by the server:
+    /// SQLSTATE classes 08 and 57P), as opposed to a statement that failed on a live connection.
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return error is ConnectionLost || error is ChannelError || error is IOError }
+        if let state = error.serverInfo?[.sqlState] { return state.hasPrefix("08") || state.hasPrefix("57P") }
+        return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(error.code)
+    }
+
     /// `text` with the location's password, and any URL password, replaced by `***`.
     static func clean(_ text: String, location: PostgresLocation) -> String {
         var text = PostgresLocation.redact(text)
@@ -49,6 +59,9 @@ enum PostgresErrors {
         }
         return text
     }
+
+    /// A statement that the connection closed under before it completed.
+    struct ConnectionLost: Error {}
 
     /// The store's "closed" error.
     static let closed = AgentPoolError.make(.storage, "the PostgreSQL store is closed")

@@ -1,4 +1,5 @@
 import AgentPool
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -11,7 +12,7 @@ typealias SQLValue = (any PostgresDynamicTypeEncodable)?
 /// Why blocking: ``PoolStore/write(_:_:)`` runs a synchronous body that reads and appends many
 /// times, so its statements must complete synchronously. Sessions are only ever used on the
 /// store's own worker threads (never on an event loop nor on the cooperative pool), where
-/// `EventLoopFuture.wait()` is legal. A session runs one transaction at a time.
+/// blocking on a future is legal. A session runs one transaction at a time.
 final class PostgresSession {
     let connection: PostgresConnection
     let location: PostgresLocation
@@ -20,11 +21,44 @@ final class PostgresSession {
     /// an aborted transaction, and COMMIT of one silently rolls back, so commit must know.
     private(set) var failure: (any Error)?
     private var inTransaction = false
+    /// Whether a statement of the current transaction failed because the connection was lost.
+    private var connectionLost = false
+    /// Whether the last transaction failed because the connection was lost before its COMMIT was
+    /// sent: nothing of it was committed, so it may run again on a new connection.
+    private(set) var lostBeforeCommit = false
+
+    /// The semaphore of the wait in progress, signalled when the connection closes: postgres-nio
+    /// never completes a statement written after its channel closed, so a wait must also end then.
+    private let closeWake = Locked<DispatchSemaphore?>(nil)
 
     private init(connection: PostgresConnection, location: PostgresLocation, logger: Logger) {
         self.connection = connection
         self.location = location
         self.logger = logger
+        let closeWake = self.closeWake
+        connection.closeFuture.whenComplete { (_: Result<Void, any Error>) in
+            let waiter: DispatchSemaphore? = closeWake.withLock { $0 }
+            waiter?.signal()
+        }
+    }
+
+    /// Blocks until `future` completes, or until the connection closes without completing it
+    /// (then ``PostgresErrors/ConnectionLost``).
+    private func wait(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        let semaphore = DispatchSemaphore(value: 0)
+        let result = Locked<Result<PostgresQueryResult, any Error>?>(nil)
+        future.whenComplete { outcome in
+            result.withLock { $0 = outcome }
+            semaphore.signal()
+        }
+        closeWake.withLock { $0 = semaphore }
+        defer { closeWake.withLock { $0 = nil } }
+        // A close before the line above signalled nobody: check for it now.
+        if !connection.isClosed { semaphore.wait() }
+        // The statement's own outcome wins when there is one (the event loop completes it before
+        // it reports the close).
+        if let outcome = result.withLock({ $0 }) { return try outcome.get() }
+        throw PostgresErrors.ConnectionLost()
     }
 
     /// The connection settings of `location`: the store's schema first on the search path, the
@@ -99,7 +133,7 @@ final class PostgresSession {
         if let failure { throw failure }
         let future = send(sql, values)
         do {
-            let rows = try future.wait().rows
+            let rows = try wait(future).rows
             try settle()
             return rows
         } catch {
@@ -126,7 +160,7 @@ final class PostgresSession {
         pending = []
         for future in futures {
             do {
-                _ = try future.wait()
+                _ = try wait(future)
             } catch {
                 throw fail(error)
             }
@@ -135,6 +169,7 @@ final class PostgresSession {
 
     /// Maps a postgres-nio error, and remembers it as the transaction's failure.
     private func fail(_ error: any Error) -> any Error {
+        if PostgresErrors.isConnectionLoss(error) { connectionLost = true }
         let mapped = PostgresErrors.map(error, location: location)
         if inTransaction, failure == nil { failure = mapped }
         return failure ?? mapped
@@ -148,19 +183,24 @@ final class PostgresSession {
     func transaction<T>(_ begin: String, readOnly: Bool = false, _ body: () throws -> T) throws -> T {
         failure = nil
         pending = []
+        connectionLost = false
+        lostBeforeCommit = false
         inTransaction = true
         pending.append(send(begin, []))  // its error, if any, surfaces at the first wait
         defer { inTransaction = false; failure = nil; pending = [] }
+        var commitSent = false
         let result: T
         do {
             result = try body()
             if let failure { throw failure }  // the body swallowed a failed statement
+            if connectionLost { throw PostgresErrors.closed }
+            commitSent = true
             let commit = send("COMMIT", [])
             if readOnly {
                 pending = []
             } else {
                 do {
-                    _ = try commit.wait()
+                    _ = try wait(commit)
                 } catch {
                     try settle()
                     throw fail(error)
@@ -172,7 +212,14 @@ final class PostgresSession {
         } catch {
             pending = []
             inTransaction = false
-            _ = send("ROLLBACK", [])  // queued before the session's next statement; nothing to wait for
+            if connectionLost {
+                // A read-only transaction never has anything to lose; a write whose COMMIT was
+                // sent may have committed, so it must not run again.
+                lostBeforeCommit = !commitSent || readOnly
+                close()
+            } else {
+                _ = send("ROLLBACK", [])  // queued before the session's next statement; nothing to wait for
+            }
             throw error
         }
         return result

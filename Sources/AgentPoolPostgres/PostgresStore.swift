@@ -107,7 +107,7 @@ public final class PostgresStore: PoolStore {
     public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
-        return try await workers.run { session in
+        return try await transaction { session in
             try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", readOnly: true) {
                 try body(PostgresPoolTransaction(session: session, poolID: pool, now: clock.nowMillis()))
             }
@@ -119,7 +119,7 @@ public final class PostgresStore: PoolStore {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
         let channel = listener.channel
-        let (result, wrote) = try await workers.run { session in
+        let (result, wrote) = try await transaction { session in
             try session.transaction("BEGIN") {
                 let locked = try PostgresPoolTransaction.lockPool(session, pool)
                 // The clock is read once the pool's lock is held, so recorded_at follows seq.
@@ -130,6 +130,33 @@ public final class PostgresStore: PoolStore {
         }
         if wrote { changes.notify() }
         return result
+    }
+
+    /// Runs `work` (one transaction) on a worker's session. When the connection turns out to be
+    /// gone before the transaction's COMMIT was sent (a server restart, a terminated backend, an
+    /// idle connection cut by the network), nothing was committed: it runs once more on a new
+    /// connection instead of failing.
+    private func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        let attempt = { @Sendable (session: PostgresSession) throws -> T in
+            do {
+                return try work(session)
+            } catch {
+                if session.lostBeforeCommit { throw LostBeforeCommit(underlying: error) }
+                throw error
+            }
+        }
+        do {
+            return try await workers.run(attempt)
+        } catch let lost as LostBeforeCommit {
+            options.logger.info("agentpool store lost a connection; running the transaction again on a new one", metadata: [
+                "location": "\(location.redacted)", "error": "\(lost.underlying)",
+            ])
+            do {
+                return try await workers.run(attempt)
+            } catch let again as LostBeforeCommit {
+                throw again.underlying
+            }
+        }
     }
 
     /// Every pool with its cursor and counts, sorted by pool id.
@@ -167,4 +194,10 @@ public final class PostgresStore: PoolStore {
             if Task.isCancelled { return }
         }
     }
+}
+
+/// A transaction that lost its connection before its COMMIT was sent (see
+/// `PostgresStore.transaction(_:)`): safe to run again.
+private struct LostBeforeCommit: Error {
+    let underlying: any Error
 }

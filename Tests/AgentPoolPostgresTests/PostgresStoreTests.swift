@@ -145,6 +145,45 @@ import Testing
         try await waiter.close()
     }
 
+    @Test func writesAndReadsGoOnAfterTheServerEndedEveryConnectionOfTheStore() async throws {
+        let schema = try TestSchema()
+        let store = try schema.open()
+        try await store.openPool("p")
+        try await store.join("p", Member(runID: "a", agentID: "x"))
+        // As a server restart or a network cut would: end every connection of the store.
+        let ended = try await schema.sql("""
+            SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity
+            WHERE application_name = 'agentpool store \(schema.location.schema)'
+            """)
+        #expect(ended != ["0"])
+        try await store.join("p", Member(runID: "b", agentID: "x"))
+        #expect(try await store.snapshot("p").members.map(\.runID) == ["a", "b"])
+        #expect(try await store.allRecords("p").map(\.seq) == [1, 2, 3])
+        try await store.close()
+    }
+
+    @Test func aWriteWhoseConnectionIsLostBeforeItsCommitRunsAgainOnANewConnectionOnce() async throws {
+        let schema = try TestSchema()
+        let store = try schema.open()
+        try await store.openPool("p")
+        let location = schema.location
+        let attempts = Locked(0)
+        let record = try await store.write("p") { tx in
+            if attempts.withLock({ $0 += 1; return $0 }) == 1 {
+                // Mid-transaction, the server ends the connection (this body runs on the store's
+                // own worker thread, where blocking is allowed).
+                try PostgresAdmin.executeBlocking(location, [
+                    "SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity WHERE application_name = 'agentpool store \(location.schema)'",
+                ])
+            }
+            return try tx.join(Member(runID: "b", agentID: "x"))
+        }
+        #expect(attempts.withLock { $0 } == 2)
+        #expect(record?.seq == 2)
+        #expect(try await store.allRecords("p").map(\.kind) == [.poolOpened, .memberJoined])
+        try await store.close()
+    }
+
     @Test func anUnreachableServerIsAStorageErrorWithoutThePassword() async throws {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
         let location = try PostgresLocation(url: "postgres://agent:topsecret@127.0.0.1:1/agentpool")
