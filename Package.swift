@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "AgentPool", targets: ["AgentPool"]),
         .library(name: "AgentPoolSQLite", targets: ["AgentPoolSQLite"]),
+        .library(name: "AgentPoolPostgres", targets: ["AgentPoolPostgres"]),
+        .library(name: "AgentPoolStores", targets: ["AgentPoolStores"]),
         .executable(name: "agentpool-demo", targets: ["AgentPoolDemo"]),
         .executable(name: "agentpool", targets: ["agentpool"]),
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
@@ -19,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
@@ -39,29 +42,47 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The PostgreSQL backend on postgres-nio: the same protocol for pools that span machines.
+        .target(
+            name: "AgentPoolPostgres",
+            dependencies: [
+                "AgentPool",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Opens the backend a location names (a postgres:// URL or a SQLite path): for the CLI,
+        // the examples and every program that takes "a database" from its user.
+        .target(
+            name: "AgentPoolStores",
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Test support: store harnesses for every backend, random operations, child processes.
         .target(
             name: "AgentPoolTestSupport",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolSQLite", "AgentPoolPostgres"],
             path: "Tests/AgentPoolTestSupport"
         ),
         // Child process used by the multi-process tests.
         .executableTarget(
             name: "AgentPoolTestHelper",
-            dependencies: ["AgentPool", "AgentPoolSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["AgentPool", "AgentPoolSQLite", "AgentPoolStores", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/AgentPoolTestHelper"
         ),
         // The README's main job: two agent processes coordinating through one file.
         .executableTarget(
             name: "AgentPoolDemo",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/TwoProcesses"
         ),
         // The operators' command-line tool.
         .executableTarget(
             name: "agentpool",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -69,12 +90,12 @@ let package = Package(
         // Example programs, each a complete multi-process story.
         .executableTarget(
             name: "AgentPoolWorkersExample",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/WorkerPool"
         ),
         .executableTarget(
             name: "AgentPoolDashboardExample",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/Dashboard"
         ),
         // Crash torture: writer processes SIGKILLed at random moments, the file verified each round.
@@ -87,8 +108,9 @@ let package = Package(
         .executableTarget(
             name: "AgentPoolBench",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Benchmarks/AgentPoolBench"
         ),
@@ -117,6 +139,15 @@ let package = Package(
                 "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper", "AgentPoolTorture",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What only the PostgreSQL backend has: URLs, a server, several clients, LISTEN/NOTIFY.
+        .testTarget(
+            name: "AgentPoolPostgresTests",
+            dependencies: [
+                "AgentPool", "AgentPoolPostgres", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // The CLI, run as a real child process on real files.

@@ -1,15 +1,14 @@
 import AgentPool
-import AgentPoolSQLite
+import AgentPoolStores
 import Foundation
 
 /// What this executable does when started as `--child ROLE …` by a scenario.
 enum ChildRoles {
     static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
-    static func open(_ path: String) throws -> SQLiteStore {
-        var options = SQLiteOptions()
-        options.logger.logLevel = .warning
-        return try SQLiteStore(path: path, options: options)
+    /// Opens the store at `path`: a SQLite file or a postgres:// URL.
+    static func open(_ path: String) throws -> any PoolStore {
+        try StoreLocation.open(path, logger: StoreLocation.quietLogger())
     }
 
     static func run(_ role: String, _ arguments: [String]) async throws {

@@ -1,18 +1,41 @@
 import AgentPool
-import AgentPoolSQLite
+import AgentPoolPostgres
+import AgentPoolStores
 import Foundation
 
-/// Stores and pools the scenarios run on: files in one directory, the store's default settings.
-struct Fixtures {
+/// Stores and pools the scenarios run on, with each backend's default settings: files in one
+/// directory, or (with `--db postgres://…`) one schema per store on that server.
+final class Fixtures: Sendable {
     let directory: String
+    /// The PostgreSQL server's URL, when the benchmark runs on PostgreSQL.
+    let postgresURL: String?
+    private let schemas = Locked<Set<String>>([])
 
-    func store(_ name: String) throws -> SQLiteStore {
-        var options = SQLiteOptions()
-        options.logger.logLevel = .warning
-        return try SQLiteStore(path: "\(directory)/\(name).sqlite", options: options)
+    init(directory: String, postgresURL: String? = nil) {
+        self.directory = directory
+        self.postgresURL = postgresURL
     }
 
-    func path(_ name: String) -> String { "\(directory)/\(name).sqlite" }
+    func store(_ name: String) throws -> any PoolStore {
+        try StoreLocation.open(path(name), logger: StoreLocation.quietLogger())
+    }
+
+    /// Where store `name` lives: a file in the directory, or a schema `bench_<name>` on the server.
+    func path(_ name: String) -> String {
+        guard let postgresURL else { return "\(directory)/\(name).sqlite" }
+        let sanitized = String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        let schema = String("bench_\(sanitized)".prefix(63))
+        schemas.withLock { _ = $0.insert(schema) }
+        return postgresURL + (postgresURL.contains("?") ? "&" : "?") + "schema=\(schema)"
+    }
+
+    /// Drops every schema the run created on the server.
+    func dropSchemas() async {
+        guard let postgresURL, let base = try? PostgresLocation(url: postgresURL) else { return }
+        for schema in schemas.withLock({ $0 }) {
+            _ = try? await PostgresAdmin.execute(base, ["DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"])
+        }
+    }
 
     /// A pool with members `a` and `b`; the first two records are the joins.
     static func openPool(_ pool: PoolID, in store: any PoolStore) async throws -> PoolHandle {

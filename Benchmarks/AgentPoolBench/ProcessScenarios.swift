@@ -1,5 +1,4 @@
 import AgentPool
-import AgentPoolSQLite
 import Foundation
 
 /// The scenarios with several processes: watch latency, idle CPU, contention, watcher memory.

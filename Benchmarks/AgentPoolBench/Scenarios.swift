@@ -1,5 +1,4 @@
 import AgentPool
-import AgentPoolSQLite
 import Foundation
 
 /// The in-process scenarios: append and send throughput, history independence.

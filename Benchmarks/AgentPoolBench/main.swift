@@ -1,12 +1,18 @@
 // agentpool-bench: the store's speed beside a raw SQLite baseline measured in the same run.
 //
-//   swift run -c release agentpool-bench [--quick] [--json]
+//   swift run -c release agentpool-bench [--quick] [--json] [--db postgres://USER@HOST:PORT/DB]
 //   swift run -c release agentpool-bench --claims [--workers N] [--quick] [--json]   (claimNext, N=4 worker processes)
+//
+// With --db and a PostgreSQL URL, it runs the scenarios that apply to a server (send/s, append/s,
+// cross-process watch latency, idle watcher CPU, 4 and 8 contending processes) on schemas of that
+// database, beside a raw postgres-nio baseline of single-row INSERT transactions on the same
+// server, and drops its schemas at the end.
 //
 // Human-readable results go to stderr; with --json, stdout gets ONE JSON object with the
 // figures of the benchmark issue (numbers) and "quick". --quick uses smaller counts where the
 // output says so; the 100k-record figures stay 100k.
 import AgentPool
+import AgentPoolStores
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -24,9 +30,28 @@ let quick = arguments.contains("--quick")
 let json = arguments.contains("--json")
 /// `--claims`: only the claim scenario (4 worker processes) beside the raw baseline.
 let claimsOnly = arguments.contains("--claims")
+let database = arguments.firstIndex(of: "--db").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 let directory = NSTemporaryDirectory() + "agentpool-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: directory) }
+
+if let database {
+    guard StoreLocation.isPostgres(database) else {
+        report("--db takes a postgres:// URL; the SQLite benchmark runs without it, on temporary files")
+        exit(2)
+    }
+    let fixtures = Fixtures(directory: directory, postgresURL: database)
+    let results = try await PostgresBench.run(fixtures, url: database, quick: quick)
+    await fixtures.dropSchemas()
+    if json {
+        var object: [String: Any] = results
+        object["quick"] = quick
+        object["backend"] = "postgresql"
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+    exit(0)
+}
 let fixtures = Fixtures(directory: directory)
 
 let throughputCount = quick ? 4_000 : 20_000

@@ -6,15 +6,14 @@
 //
 // It never polls: `watch` wakes it when a record is committed by any process.
 import AgentPool
-import AgentPoolSQLite
+import AgentPoolStores
 import Foundation
 
 func say(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
 
-func openStore(_ path: String) throws -> SQLiteStore {
-    var options = SQLiteOptions()
-    options.logger.logLevel = .warning
-    return try SQLiteStore(path: path, options: options)
+/// Opens the database at `path`: a SQLite file, or a postgres:// URL.
+func openStore(_ path: String) throws -> any PoolStore {
+    try StoreLocation.open(path, logger: StoreLocation.quietLogger())
 }
 
 /// The table for `snapshot`, as text.

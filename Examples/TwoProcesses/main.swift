@@ -1,6 +1,6 @@
 // Two agent processes coordinating through one SQLite file.
 //
-//   swift run agentpool-demo [DB]
+//   swift run agentpool-demo [DB]          DB: a SQLite file (default: a temporary one) or a postgres:// URL
 //
 // The parent opens a pool and starts two copies of itself, "alice" and "bob". Alice sends bob a
 // question, then sleeps on a wake condition until his answer is delivered; bob sleeps on a wake
@@ -8,7 +8,7 @@
 // when the other process commits. After `rounds` rounds the parent checks the pool: every
 // question answered (`responded`), every wake triggered, sequence numbers gapless.
 import AgentPool
-import AgentPoolSQLite
+import AgentPoolStores
 import Foundation
 
 let rounds = 5
@@ -19,10 +19,9 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
+/// Opens the pool in the database at `path`: a SQLite file, or a postgres:// URL.
 func openPool(_ path: String) async throws -> PoolHandle {
-    var options = SQLiteOptions()
-    options.logger.logLevel = .warning
-    return try await PoolHandle.open(poolID, store: try SQLiteStore(path: path, options: options))
+    try await PoolHandle.open(poolID, store: try StoreLocation.open(path, logger: StoreLocation.quietLogger()))
 }
 
 /// "Wake `run` when a message from `peer` is delivered to it."
@@ -88,7 +87,7 @@ func runBob(path: String) async throws {
 /// The parent: starts both agents, waits, and checks what they left in the file.
 func runParent(path: String) async throws -> Bool {
     let pool = try await openPool(path)
-    say("database: \(path)")
+    say("database: \(StoreLocation.redacted(path))")
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let children = try ["alice", "bob"].map { name in
         let process = Process()

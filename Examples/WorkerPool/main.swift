@@ -11,7 +11,7 @@
 // (`staleClaim`): a worker that lost its claim can never overwrite its successor's work. Exit
 // status 0 means every task completed exactly once and the stale reply was refused.
 import AgentPool
-import AgentPoolSQLite
+import AgentPoolStores
 import Foundation
 
 let poolID = "workers"
@@ -24,10 +24,9 @@ let claimLeaseMillis: Millis = 10_000
 
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
+/// Opens the pool in the database at `path`: a SQLite file, or a postgres:// URL.
 func openPool(_ path: String) async throws -> PoolHandle {
-    var options = SQLiteOptions()
-    options.logger.logLevel = .warning
-    return try await PoolHandle.open(poolID, store: try SQLiteStore(path: path, options: options))
+    try await PoolHandle.open(poolID, store: try StoreLocation.open(path, logger: StoreLocation.quietLogger()))
 }
 
 /// A worker: claims what is delivered to it, works, replies with its claim token; sleeps on a

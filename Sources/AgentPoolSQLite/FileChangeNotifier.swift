@@ -14,13 +14,20 @@ import Darwin
 /// before its commit is visible (see MEASURED.md). A slow safety poll (1 s) probes the pools
 /// table and bumps the signal when it changed, in case a notification was missed. Waiting costs
 /// no CPU: the thread sleeps in `poll(2)`.
+///
+/// The inotify instance (or kqueue) exists only while someone waits: it is made when the first
+/// waiter arms the notifier and closed after two idle ticks. Inotify instances are limited per
+/// user (128 by default on Linux), so a process holding many stores that nobody waits on uses
+/// none; when the limit is reached anyway, waiters fall back to the safety poll.
 final class FileChangeNotifier: @unchecked Sendable {
     let sidecarPath: String
     private let signal: ChangeSignal
     private let probe: @Sendable () -> [Int64]?
     private let safetyPollMillis: Int32
     private let sidecarFD: Int32
-    private let eventFD: Int32
+    /// The inotify instance or kqueue while armed, else -1 (guarded by `lock`).
+    private var eventFD: Int32 = -1
+    /// Wakes the thread: a 0 byte stops it, a 1 byte makes it poll the current `eventFD`.
     private let stopPipe: (read: Int32, write: Int32)
     private let lock = NSLock()
     private var stopped = false
@@ -48,7 +55,6 @@ final class FileChangeNotifier: @unchecked Sendable {
             throw SQLiteErrors.storage("cannot create a pipe: \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
         }
         stopPipe = (fds[0], fds[1])
-        eventFD = Self.makeEventDescriptor()
         let thread = Thread { [self] in run() }
         thread.name = "agentpool-notifier"
         thread.start()
@@ -78,7 +84,12 @@ final class FileChangeNotifier: @unchecked Sendable {
         if !armed, !stopped { armed = setWatch(true) }
         let armedNow = !wasArmed && armed
         lock.unlock()
-        if armedNow { signal.notify() }
+        if armedNow {
+            // The thread sleeps in poll(2) without the new descriptor: wake it to add it.
+            var byte: UInt8 = 1
+            _ = write(stopPipe.write, &byte, 1)
+            signal.notify()
+        }
     }
 
     /// Stops the thread, waits until it has exited (so that it never reads a closed database),
@@ -111,10 +122,18 @@ final class FileChangeNotifier: @unchecked Sendable {
         #endif
     }
 
-    /// Adds or removes the notification for the sidecar; returns whether it is registered.
-    /// Called with `lock` held.
+    /// Adds or removes the notification for the sidecar, making or closing the event descriptor
+    /// with it; returns whether it is registered. Called with `lock` held.
     private func setWatch(_ on: Bool) -> Bool {
+        if on, eventFD < 0 { eventFD = Self.makeEventDescriptor() }
         guard eventFD >= 0 else { return false }
+        var armedAfter = false
+        defer {
+            if !armedAfter {
+                close(eventFD)
+                eventFD = -1
+            }
+        }
         #if os(Linux)
         if on {
             let mask = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE)
@@ -126,15 +145,17 @@ final class FileChangeNotifier: @unchecked Sendable {
                 if fd >= 0 { close(fd) }
                 watchDescriptor = inotify_add_watch(eventFD, sidecarPath, mask)
             }
-            return watchDescriptor >= 0
+            armedAfter = watchDescriptor >= 0
+            return armedAfter
         }
-        if watchDescriptor >= 0 { inotify_rm_watch(eventFD, watchDescriptor) }
+        // Closing the instance (deferred above) removes its watch.
         watchDescriptor = -1
         return false
         #elseif canImport(Darwin)
         var change = kevent(ident: UInt(sidecarFD), filter: Int16(EVFILT_VNODE), flags: UInt16(on ? EV_ADD | EV_CLEAR : EV_DELETE),
                             fflags: UInt32(NOTE_WRITE | NOTE_ATTRIB | NOTE_EXTEND), data: 0, udata: nil)
-        return kevent(eventFD, &change, 1, nil, 0, nil) >= 0 && on
+        armedAfter = on && kevent(eventFD, &change, 1, nil, 0, nil) >= 0
+        return armedAfter
         #else
         return false
         #endif
@@ -157,15 +178,24 @@ final class FileChangeNotifier: @unchecked Sendable {
         // notifies once, which is harmless; probing here would race a quick close().
         var lastProbe: [Int64]? = nil
         var idleTicks = 0
-        var descriptors = [pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
-        if eventFD >= 0 { descriptors.append(pollfd(fd: eventFD, events: Int16(POLLIN), revents: 0)) }
         while true {
-            for index in descriptors.indices { descriptors[index].revents = 0 }
+            // The event descriptor changes as the notifier is armed and disarmed (under `lock`);
+            // a disarm closes it only on this thread, so it stays valid while polled here.
+            lock.lock()
+            let events = eventFD
+            lock.unlock()
+            var descriptors = [pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
+            if events >= 0 { descriptors.append(pollfd(fd: events, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&descriptors, nfds_t(descriptors.count), safetyPollMillis)
             if ready < 0 && errno == EINTR { continue }
-            if descriptors[0].revents != 0 || ready < 0 { break }
+            if ready < 0 { break }
+            if descriptors[0].revents != 0 {
+                var byte: UInt8 = 0
+                if read(stopPipe.read, &byte, 1) != 1 || byte == 0 { break }
+                continue  // armed: poll again with the new descriptor
+            }
             if descriptors.count > 1 && descriptors[1].revents != 0 {
-                drain(eventFD)
+                drain(events)
                 signal.notify()
             } else if ready == 0 {
                 // Nobody has waited for two ticks: stop being woken by every commit until someone
@@ -185,6 +215,11 @@ final class FileChangeNotifier: @unchecked Sendable {
                 }
             }
         }
-        if eventFD >= 0 { close(eventFD) }
+        lock.lock()
+        if eventFD >= 0 {
+            close(eventFD)
+            eventFD = -1
+        }
+        lock.unlock()
     }
 }

@@ -1,10 +1,11 @@
 import AgentPool
-import AgentPoolSQLite
+import AgentPoolStores
 import ArgumentParser
 import Foundation
 import Logging
 
-/// `agentpool`: inspect and drive agent pools in one SQLite file from the shell.
+/// `agentpool`: inspect and drive agent pools in one SQLite file, or in a PostgreSQL database,
+/// from the shell.
 ///
 /// Every verb prints one JSON document on stdout (JSON Lines for `tail` and `export`), or aligned
 /// columns with `--format table`. Failures print exactly one `error:` line on stderr, write
@@ -15,9 +16,10 @@ struct AgentPoolCommand: AsyncParsableCommand {
     /// The verbs, spelled as operators type them.
     static let configuration = CommandConfiguration(
         commandName: "agentpool",
-        abstract: "Inspect and drive agent pools stored in one SQLite file.",
+        abstract: "Inspect and drive agent pools stored in one SQLite file or a PostgreSQL database.",
         discussion: """
-            The database is --db PATH, else $AGENTPOOL_DB, else ./agentpool.sqlite. Verbs that only \
+            The database is --db PATH, else $AGENTPOOL_DB, else ./agentpool.sqlite; a \
+            postgres:// or postgresql:// URL there selects the PostgreSQL backend. Verbs that only \
             read never create it. Exit codes: 0 success, 1 input/not-found/conflict, 2 usage, \
             3 storage/busy/corrupt/unsupported schema.
             """,
@@ -25,7 +27,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             PoolsCommand.self, OpenCommand.self, JoinCommand.self, LeaveCommand.self,
             SendCommand.self, SnapshotCommand.self, TailCommand.self, WakeCommand.self,
             InboxCommand.self, ConsumersCommand.self, DoctorCommand.self, ExportCommand.self,
-            ImportCommand.self, BackupCommand.self, HeartbeatCommand.self, SweepCommand.self,
+            ImportCommand.self, BackupCommand.self, CopyCommand.self, HeartbeatCommand.self, SweepCommand.self,
             ClaimCommand.self, CompleteCommand.self, ReleaseCommand.self, DeadCommand.self,
             ResendCommand.self, CompactCommand.self, DropCommand.self,
         ])
@@ -143,8 +145,9 @@ struct Failure {
 
 /// The options every verb accepts: where the database is, how to print, how chatty to be.
 struct GlobalOptions: ParsableArguments {
-    /// The database file; falls back to `$AGENTPOOL_DB`, then `./agentpool.sqlite`.
-    @Option(name: .long, help: ArgumentHelp("The database file (default: $AGENTPOOL_DB, else ./agentpool.sqlite).", valueName: "path"))
+    /// The database file or `postgres://` URL; falls back to `$AGENTPOOL_DB`, then `./agentpool.sqlite`.
+    @Option(name: .long, help: ArgumentHelp(
+        "The database file, or a postgres:// URL (default: $AGENTPOOL_DB, else ./agentpool.sqlite).", valueName: "path|url"))
     var db: String?
 
     /// `json` (default) or `table`.
@@ -175,17 +178,28 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the store, runs `body` on it, and closes it (also when `body` throws): connections,
     /// locks and the notifier thread are released before the process exits.
     ///
-    /// - Throws: ``CLIError/noDatabase(path:)`` when `access` is `.existing` and the file is
-    ///   missing (nothing is created); the store's open errors; whatever `body` throws.
-    func withStore<T>(_ access: Access, _ body: (SQLiteStore) async throws -> T) async throws -> T {
-        let path = databasePath
-        if access == .existing, !FileManager.default.fileExists(atPath: path) {
-            throw CLIError.noDatabase(path: path)
+    /// - Throws: ``CLIError/noDatabase(path:)`` when `access` is `.existing` and the file (or the
+    ///   PostgreSQL store) is missing (nothing is created); the store's open errors; whatever
+    ///   `body` throws.
+    func withStore<T>(_ access: Access, _ body: (any PoolStore) async throws -> T) async throws -> T {
+        try await Self.withStore(at: databasePath, access, verbose: verbose, body)
+    }
+
+    /// ``withStore(_:_:)`` for the store at `location` (a path or a `postgres://` URL).
+    static func withStore<T>(at location: String, _ access: Access, verbose: Bool,
+                             _ body: (any PoolStore) async throws -> T) async throws -> T {
+        let isPostgres = StoreLocation.isPostgres(location)
+        if access == .existing, !isPostgres, !FileManager.default.fileExists(atPath: location) {
+            throw CLIError.noDatabase(path: location)
         }
-        var options = SQLiteOptions()
-        options.logger = Logger(label: "agentpool.sqlite") { StreamLogHandler.standardError(label: $0) }
-        options.logger.logLevel = verbose ? .info : .warning
-        let store = try SQLiteStore(path: path, options: options)
+        var logger = Logger(label: isPostgres ? "agentpool.postgres" : "agentpool.sqlite") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .info : .warning
+        let store: any PoolStore
+        do {
+            store = try StoreLocation.open(location, logger: logger, createIfMissing: access == .createIfMissing)
+        } catch let error as AgentPoolError where isPostgres && error.kind == .notFound {
+            throw CLIError.noDatabase(path: StoreLocation.redacted(location))
+        }
         do {
             let result = try await body(store)
             try await store.close()

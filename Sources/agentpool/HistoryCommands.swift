@@ -1,5 +1,4 @@
 import AgentPool
-import AgentPoolSQLite
 import ArgumentParser
 import Dispatch
 import Foundation

@@ -1,5 +1,7 @@
 import AgentPool
+import AgentPoolPostgres
 import AgentPoolSQLite
+import AgentPoolStores
 import ArgumentParser
 import Foundation
 
@@ -155,12 +157,15 @@ struct PoolCheck: Encodable {
 struct DoctorReport: Encodable {
     /// True only when every check passed.
     var healthy: Bool
-    /// The database file.
+    /// The database file, or the PostgreSQL URL without its password.
     var path: String
-    /// `PRAGMA integrity_check`: `["ok"]` when healthy.
+    /// `PRAGMA integrity_check`: `["ok"]` when healthy. PostgreSQL guards its own storage: there
+    /// it says that no file was checked.
     var integrity: [String]
-    /// Journal mode, synchronous, busy timeout, foreign keys and schema version, read back from SQLite.
-    var settings: SQLiteSettings
+    /// The settings read back from the backend (SQLite: journal mode, synchronous, busy timeout,
+    /// foreign keys, schema version; PostgreSQL: server version, synchronous_commit, lock
+    /// timeout, schema, schema version).
+    var settings: BackendSettings
     /// The schema version this build writes.
     var expectedSchemaVersion: Int
     /// One check per pool.
@@ -171,6 +176,39 @@ struct DoctorReport: Encodable {
     /// The JSON keys, in snake_case.
     enum CodingKeys: String, CodingKey {
         case healthy, path, integrity, settings, expectedSchemaVersion = "expected_schema_version", pools, problems
+    }
+}
+
+/// The settings of either backend, encoded as that backend's own settings object.
+enum BackendSettings: Encodable {
+    case sqlite(SQLiteSettings)
+    case postgres(PostgresSettings)
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .sqlite(let settings): try settings.encode(to: encoder)
+        case .postgres(let settings): try settings.encode(to: encoder)
+        }
+    }
+
+    /// The schema version the backend reports.
+    var schemaVersion: Int {
+        switch self {
+        case .sqlite(let settings): settings.schemaVersion
+        case .postgres(let settings): settings.schemaVersion
+        }
+    }
+
+    /// The table rows of doctor's `--format table`.
+    var rows: [[String]] {
+        switch self {
+        case .sqlite(let settings):
+            [["journal_mode", settings.journalMode], ["synchronous", settings.synchronous],
+             ["busy_timeout_ms", "\(settings.busyTimeoutMillis)"], ["foreign_keys", "\(settings.foreignKeys)"]]
+        case .postgres(let settings):
+            [["server_version", settings.serverVersion], ["synchronous_commit", settings.synchronousCommit],
+             ["lock_timeout_ms", "\(settings.lockTimeoutMillis)"], ["schema", settings.schema]]
+        }
     }
 }
 
@@ -187,7 +225,7 @@ struct DoctorCommand: AsyncParsableCommand {
     /// Prints the report; exits 0 only when healthy, otherwise prints the report too and fails with
     /// one `error:` line listing the problems (exit 3). Only reads; never creates the database.
     func run() async throws {
-        let path = global.databasePath
+        let path = StoreLocation.redacted(global.databasePath)
         let report = try await global.withStore(.existing) { store in
             try await Self.examine(store, path: path)
         }
@@ -196,10 +234,9 @@ struct DoctorCommand: AsyncParsableCommand {
                 ["healthy", "\(report.healthy)"],
                 ["path", report.path],
                 ["integrity", report.integrity.joined(separator: "; ")],
-                ["journal_mode", report.settings.journalMode],
-                ["synchronous", report.settings.synchronous],
-                ["busy_timeout_ms", "\(report.settings.busyTimeoutMillis)"],
-                ["foreign_keys", "\(report.settings.foreignKeys)"],
+            ]
+            rows += report.settings.rows
+            rows += [
                 ["schema_version", "\(report.settings.schemaVersion) (expected \(report.expectedSchemaVersion))"],
             ]
             rows += report.pools.map {
@@ -214,16 +251,29 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     /// Runs every check on `store`; a pool that cannot be read is reported, not thrown.
-    static func examine(_ store: SQLiteStore, path: String) async throws -> DoctorReport {
+    static func examine(_ store: any PoolStore, path: String) async throws -> DoctorReport {
         var problems: [String] = []
-        Output.progress("integrity check…")
-        let integrity = try store.integrityCheck()
-        if integrity != ["ok"] { problems.append("integrity_check: " + integrity.joined(separator: "; ")) }
-        let settings = try store.settings()
-        if settings.journalMode.lowercased() != "wal" { problems.append("journal_mode is \(settings.journalMode), expected wal") }
-        if !settings.foreignKeys { problems.append("foreign keys are off") }
-        if settings.schemaVersion != SQLiteStore.schemaVersion {
-            problems.append("schema version is \(settings.schemaVersion), expected \(SQLiteStore.schemaVersion)")
+        let integrity: [String]
+        let settings: BackendSettings
+        let expectedVersion: Int
+        if let store = store as? PostgresStore {
+            integrity = ["not checked: PostgreSQL guards its own storage"]
+            settings = .postgres(try await store.settings())
+            expectedVersion = PostgresStore.schemaVersion
+        } else if let store = store as? SQLiteStore {
+            Output.progress("integrity check…")
+            integrity = try store.integrityCheck()
+            if integrity != ["ok"] { problems.append("integrity_check: " + integrity.joined(separator: "; ")) }
+            let sqlite = try store.settings()
+            if sqlite.journalMode.lowercased() != "wal" { problems.append("journal_mode is \(sqlite.journalMode), expected wal") }
+            if !sqlite.foreignKeys { problems.append("foreign keys are off") }
+            settings = .sqlite(sqlite)
+            expectedVersion = SQLiteStore.schemaVersion
+        } else {
+            throw CLIError.input("doctor checks SQLite and PostgreSQL stores only")
+        }
+        if settings.schemaVersion != expectedVersion {
+            problems.append("schema version is \(settings.schemaVersion), expected \(expectedVersion)")
         }
         let summaries = try await store.pools()
         var checks: [PoolCheck] = []
@@ -236,11 +286,11 @@ struct DoctorCommand: AsyncParsableCommand {
         Output.endProgress()
         return DoctorReport(
             healthy: problems.isEmpty, path: path, integrity: integrity, settings: settings,
-            expectedSchemaVersion: SQLiteStore.schemaVersion, pools: checks, problems: problems)
+            expectedSchemaVersion: expectedVersion, pools: checks, problems: problems)
     }
 
     /// Replays the pool's log with the pure reducer and compares it with the projections.
-    static func checkPool(_ store: SQLiteStore, _ summary: PoolSummary) async -> PoolCheck {
+    static func checkPool(_ store: any PoolStore, _ summary: PoolSummary) async -> PoolCheck {
         var check = PoolCheck(poolID: summary.poolID, lastSeq: summary.lastSeq, records: 0, replayMatches: false, problems: [])
         do {
             let records = try await store.allRecords(summary.poolID)
@@ -324,7 +374,13 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let source = global.databasePath
         let destination = self.destination
-        try await global.withStore(.existing) { try await $0.backup(to: destination) }
+        guard !StoreLocation.isPostgres(source) else {
+            throw CLIError.input("backup copies a SQLite file; for PostgreSQL use pg_dump, or `agentpool copy --to FILE`")
+        }
+        try await global.withStore(.existing) { store in
+            guard let store = store as? SQLiteStore else { throw CLIError.input("backup copies a SQLite file") }
+            try await store.backup(to: destination)
+        }
         var options = SQLiteOptions()
         options.logger.logLevel = .warning
         let copy = try SQLiteStore(path: destination, options: options)

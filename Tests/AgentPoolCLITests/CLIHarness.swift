@@ -42,10 +42,11 @@ final class CLIHarness: Sendable {
     /// The built executable.
     let executable: URL
 
-    /// A fresh directory; the database file does not exist yet.
-    init() throws {
+    /// A fresh directory; the database file does not exist yet. With `database` (a
+    /// `postgres://` URL), the CLI is pointed at it instead of the file.
+    init(database: String? = nil) throws {
         directory = try TemporaryDirectory()
-        db = directory.path + "/pool.sqlite"
+        db = database ?? directory.path + "/pool.sqlite"
         executable = try ChildProcess.builtProduct(named: "agentpool")
     }
 

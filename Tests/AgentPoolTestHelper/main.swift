@@ -1,4 +1,5 @@
-// A child process for the multi-process tests. Every command opens the SQLite file itself.
+// A child process for the multi-process tests. Every command opens the store itself; DB is a
+// SQLite file path or a postgres:// URL (except `hold`, which is SQLite only).
 //   append   DB POOL WRITER COUNT        after a line on stdin, records COUNT messages and prints
 //                                       "ack <message id> <seq>" after each call returns
 //   snapshot DB POOL                     prints the pool's snapshot as JSON
@@ -32,6 +33,7 @@
 //                                       the moment a test kills it.
 import AgentPool
 import AgentPoolSQLite
+import AgentPoolStores
 import Foundation
 import GRDB
 
@@ -44,10 +46,8 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-func openStore(_ path: String) throws -> SQLiteStore {
-    var options = SQLiteOptions()
-    options.logger.logLevel = .warning
-    return try SQLiteStore(path: path, options: options)
+func openStore(_ location: String) throws -> any PoolStore {
+    try StoreLocation.open(location, logger: StoreLocation.quietLogger())
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())

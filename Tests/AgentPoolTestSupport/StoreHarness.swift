@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolPostgres
 import AgentPoolSQLite
 import Foundation
 
@@ -10,8 +11,18 @@ public struct StoreHarness: Sendable, CustomStringConvertible {
     /// Whether data survives closing and reopening the store.
     public let isPersistent: Bool
     private let factory: @Sendable (_ directory: String, _ clock: ManualClock) throws -> any PoolStore
+    /// Removes what the backend keeps outside the directory (a PostgreSQL schema) once a context ends.
+    private let cleanup: (@Sendable (_ directory: String) -> Void)?
 
     public var description: String { name }
+
+    init(name: String, isPersistent: Bool, cleanup: (@Sendable (String) -> Void)? = nil,
+         factory: @escaping @Sendable (String, ManualClock) throws -> any PoolStore) {
+        self.name = name
+        self.isPersistent = isPersistent
+        self.cleanup = cleanup
+        self.factory = factory
+    }
 
     /// The in-memory backend.
     public static let inMemory = StoreHarness(name: "InMemory", isPersistent: false) { _, clock in
@@ -26,8 +37,21 @@ public struct StoreHarness: Sendable, CustomStringConvertible {
         return try SQLiteStore(path: "\(directory)/pool.sqlite", options: options)
     }
 
-    /// Every backend the conformance suite runs against.
-    public static let all: [StoreHarness] = [.inMemory, .sqlite]
+    /// The PostgreSQL backend on a fresh schema of the server at `AGENTPOOL_TEST_POSTGRES_URL`,
+    /// dropped when the context ends. Without that variable, opening fails (see
+    /// ``PostgresTestServer``).
+    public static let postgres = StoreHarness(name: "PostgreSQL", isPersistent: true, cleanup: { directory in
+        PostgresTestServer.dropSchema(forDirectory: directory)
+    }) { directory, clock in
+        var options = PostgresOptions()
+        options.clock = clock
+        options.logger.logLevel = .warning
+        return try PostgresStore(url: try PostgresTestServer.url(forDirectory: directory), options: options)
+    }
+
+    /// Every backend the conformance suite runs against: PostgreSQL when a test server is
+    /// configured, or when CI requires one (then a missing server fails the tests).
+    public static let all: [StoreHarness] = [.inMemory, .sqlite] + (PostgresTestServer.isEnabled ? [.postgres] : [])
     /// The backends whose data survives a reopen.
     public static let persistent: [StoreHarness] = all.filter(\.isPersistent)
 
@@ -35,9 +59,10 @@ public struct StoreHarness: Sendable, CustomStringConvertible {
     public func makeContext() throws -> StoreContext {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        return StoreContext(directory: directory, clock: clock, store: try factory(directory.path, clock)) {
+        let cleanup = self.cleanup
+        return StoreContext(directory: directory, clock: clock, store: try factory(directory.path, clock), open: {
             try factory(directory.path, clock)
-        }
+        }, onDeinit: cleanup.map { cleanup in { cleanup(directory.path) } })
     }
 }
 
@@ -50,19 +75,27 @@ public final class StoreContext: @unchecked Sendable {
     /// The current store.
     public private(set) var store: any PoolStore
     private let open: () throws -> any PoolStore
+    private let onDeinit: (() -> Void)?
 
-    init(directory: TemporaryDirectory, clock: ManualClock, store: any PoolStore, open: @escaping () throws -> any PoolStore) {
+    init(directory: TemporaryDirectory, clock: ManualClock, store: any PoolStore, open: @escaping () throws -> any PoolStore,
+         onDeinit: (() -> Void)? = nil) {
         self.directory = directory
         self.clock = clock
         self.store = store
         self.open = open
+        self.onDeinit = onDeinit
     }
 
-    /// Closes the store when the test drops its context: each open SQLite store holds a thread and
-    /// an inotify instance (128 per user by default), which a test process must not pile up.
+    /// Closes the store when the test drops its context — each open SQLite store holds a thread
+    /// and an inotify instance (128 per user by default), which a test process must not pile
+    /// up — then removes what the backend keeps outside the directory (a PostgreSQL schema).
     deinit {
         let store = self.store
-        Task { try? await store.close() }
+        let onDeinit = self.onDeinit
+        Task {
+            try? await store.close()
+            onDeinit?()
+        }
     }
 
     /// Closes the store and opens a new one on the same files.

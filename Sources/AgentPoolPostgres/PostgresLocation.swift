@@ -1,0 +1,118 @@
+import AgentPool
+import Foundation
+
+/// Where a PostgreSQL store lives: a `postgres://` or `postgresql://` URL, parsed.
+///
+/// Format: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&sslmode=disable|require]`.
+/// The port defaults to 5432, the user to `postgres`, the database to the user's name, and the
+/// schema (the PostgreSQL schema holding the store's tables) to `agentpool`. User, password and
+/// database may be percent-encoded. The password never appears in ``redacted`` nor in any error
+/// message or log line of the library.
+public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+    /// How the connection is encrypted.
+    public enum TLSMode: String, Sendable, Hashable {
+        /// Plain TCP (the default; meant for loopback and private networks).
+        case disable
+        /// TLS with the server's certificate verified against the system's trust roots.
+        case require
+    }
+
+    /// The server's host name or address.
+    public var host: String
+    /// The server's TCP port.
+    public var port: Int
+    /// The role to connect as.
+    public var user: String
+    /// The role's password, if any; never printed.
+    public var password: String?
+    /// The database name.
+    public var database: String
+    /// The PostgreSQL schema that holds the store's tables (several stores can share a database).
+    public var schema: String
+    /// Whether to use TLS.
+    public var tls: TLSMode
+
+    /// Whether `location` names a PostgreSQL store (starts with `postgres://` or `postgresql://`)
+    /// rather than a file path.
+    public static func isPostgres(_ location: String) -> Bool {
+        let lowered = location.lowercased()
+        return lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://")
+    }
+
+    /// Parses `url`.
+    ///
+    /// - Throws: `invalidInput` (field `url`) for anything that is not a usable PostgreSQL URL;
+    ///   the message shows the URL with its password redacted.
+    public init(url: String) throws {
+        let fail = { (reason: String) -> AgentPoolError in
+            AgentPoolError.invalidInput(field: "url", "'\(Self.redact(url))' is not a PostgreSQL URL: \(reason)")
+        }
+        guard Self.isPostgres(url), let components = URLComponents(string: url) else {
+            throw fail("expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+        }
+        guard let host = components.host, !host.isEmpty else { throw fail("no host") }
+        self.host = host
+        port = components.port ?? 5432
+        user = components.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        let path = String(components.percentEncodedPath.drop { $0 == "/" })
+        database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
+        schema = "agentpool"
+        tls = .disable
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "schema":
+                guard let value = item.value, Self.isPlainIdentifier(value) else {
+                    throw fail("schema must be a lowercase identifier of at most 63 characters (a-z, 0-9, _)")
+                }
+                schema = value
+            case "sslmode":
+                switch item.value {
+                case "disable", "allow", "prefer": tls = .disable
+                case "require", "verify-ca", "verify-full": tls = .require
+                default: throw fail("sslmode must be disable or require")
+                }
+            case "application_name", "connect_timeout":
+                break  // accepted for compatibility with libpq URLs; not used
+            default:
+                throw fail("unknown parameter '\(item.name)'")
+            }
+        }
+    }
+
+    /// The URL with the password replaced by `***`: safe to print and log.
+    public var redacted: String {
+        var text = "postgres://\(user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? user)"
+        if password != nil { text += ":***" }
+        let hostText = host.contains(":") ? "[\(host)]" : host
+        text += "@\(hostText):\(port)/\(database.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? database)"
+        var query: [String] = []
+        if schema != "agentpool" { query.append("schema=\(schema)") }
+        if tls == .require { query.append("sslmode=require") }
+        if !query.isEmpty { text += "?" + query.joined(separator: "&") }
+        return text
+    }
+
+    public var description: String { redacted }
+
+    /// What `dump` and debuggers show: the redacted URL, never the password.
+    public var customMirror: Mirror { Mirror(self, children: ["url": redacted], displayStyle: .struct) }
+
+    /// `text` with the password of any `scheme://user:password@` in it replaced by `***`.
+    static func redact(_ text: String) -> String {
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        guard let at = rest.lastIndex(of: "@") else { return text }
+        let credentials = rest[..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return text }
+        return String(text[..<rest.index(after: colon)]) + "***" + String(rest[at...])
+    }
+
+    /// A name safe to use unquoted in SQL: `[a-z_][a-z0-9_]*`, at most 63 bytes.
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 63 else { return false }
+        let lower = UInt8(ascii: "a")...UInt8(ascii: "z"), digit = UInt8(ascii: "0")...UInt8(ascii: "9")
+        guard lower.contains(first) || first == UInt8(ascii: "_") else { return false }
+        return name.utf8.allSatisfy { lower.contains($0) || digit.contains($0) || $0 == UInt8(ascii: "_") }
+    }
+}

@@ -1,0 +1,213 @@
+import AgentPool
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The server backend: all pools in one schema of a PostgreSQL database, shared by any number
+/// of processes on any number of machines, with the same guarantees as the SQLite backend.
+///
+/// Each write is one transaction that locks the pool's row (`FOR UPDATE`), appends to the log,
+/// updates the projections and queues a `NOTIFY`, all committed together: seqs stay gapless and
+/// idempotency keys unique per pool whatever the number of clients. Snapshots and lookups read
+/// the projections only. A write that waits for another client's lock past
+/// ``PostgresOptions/lockTimeout``, a deadlock and a serialization failure are the retryable
+/// `busy`, with nothing written. Durability is the server's (`synchronous_commit`, replication).
+public final class PostgresStore: PoolStore {
+    /// Where the store lives (print ``PostgresLocation/redacted``: it has no password).
+    public let location: PostgresLocation
+    /// The options the store was opened with.
+    public let options: PostgresOptions
+    private let workers: SessionWorkers
+    private let listener: ChangeListener
+    /// The time source stamped on records.
+    public var clock: any AgentPoolClock { options.clock }
+    /// Bumped after this store's writes and whenever any client commits to the store's schema.
+    public let changes = ChangeSignal()
+    /// Where the store and its coordinators report metrics.
+    public let metrics: AgentPoolMetrics
+
+    /// The schema version this build writes and reads.
+    public static var schemaVersion: Int { PostgresSchema.currentVersion }
+
+    /// Opens the store at `url` (see ``PostgresLocation`` for the format); see ``init(location:options:)``.
+    public convenience init(url: String, options: PostgresOptions = PostgresOptions()) throws {
+        try self.init(location: PostgresLocation(url: url), options: options)
+    }
+
+    /// Connects to the server, creates the store's schema and tables when missing, and migrates
+    /// them forward. Blocks the calling thread until then (it must not be a SwiftNIO event loop
+    /// thread). Logs one summary line, without the password.
+    ///
+    /// Opening an up-to-date store writes nothing; clients opening a new database at once create
+    /// the tables once.
+    /// - Throws: `unsupportedSchema` when the schema was written by a newer version (nothing is
+    ///   changed); `notFound` when there is no store and ``PostgresOptions/createIfMissing`` is
+    ///   false; `storage` when the server cannot be reached or refuses the login; `busy`.
+    public init(location: PostgresLocation, options: PostgresOptions = PostgresOptions()) throws {
+        self.location = location
+        self.options = options
+        metrics = options.metrics ?? AgentPoolMetrics()
+        workers = SessionWorkers(maximum: options.maximumConnections, name: "agentpool-postgres") {
+            try PostgresSession.connect(location, options: options)
+        }
+        let workers = self.workers
+        listener = ChangeListener(location: location, options: options, signal: changes) {
+            try? await workers.run { session in
+                try session.query("SELECT id, last_seq FROM pools ORDER BY id").flatMap { row in
+                    let (id, seq) = try row.decode((Int64, Int64).self)
+                    return [id, seq]
+                }
+            }
+        }
+        let settings: PostgresSettings
+        do {
+            settings = try workers.runBlocking { session in
+                let version = try PostgresSchema.migrate(session, createIfMissing: options.createIfMissing)
+                return try Self.settings(session, schemaVersion: version)
+            }
+        } catch {
+            Task { [workers] in await workers.close() }
+            throw error
+        }
+        let listener = self.listener
+        changes.onWait { listener.arm() }
+        options.logger.info("agentpool store opened", metadata: [
+            "backend": "postgresql",
+            "location": "\(location.redacted)",
+            "server_version": "\(settings.serverVersion)",
+            "synchronous_commit": "\(settings.synchronousCommit)",
+            "lock_timeout_ms": "\(settings.lockTimeoutMillis)",
+            "schema": "\(location.schema)",
+            "schema_version": "\(settings.schemaVersion)",
+        ])
+    }
+
+    deinit {
+        // A store dropped without close(): release its connections and threads anyway.
+        listener.shutdown()
+        workers.shutdown()
+    }
+
+    /// The settings in force, read back from the server.
+    public func settings() async throws -> PostgresSettings {
+        try await workers.run { session in
+            try Self.settings(session, schemaVersion: try PostgresSchema.storedVersion(session))
+        }
+    }
+
+    private static func settings(_ session: PostgresSession, schemaVersion: Int) throws -> PostgresSettings {
+        guard let row = try session.query("""
+            SELECT current_setting('server_version'), current_setting('synchronous_commit'),
+                   (extract(epoch FROM current_setting('lock_timeout')::interval) * 1000)::bigint
+            """).first else { throw AgentPoolError.make(.storage, "the server returned no settings") }
+        let (version, synchronous, lockTimeout) = try row.decode((String, String, Int64).self)
+        return PostgresSettings(serverVersion: version, synchronousCommit: synchronous,
+                                lockTimeoutMillis: Int(lockTimeout), schema: session.location.schema, schemaVersion: schemaVersion)
+    }
+
+    /// Runs `body` on a consistent read-only view of `pool` (see ``PoolStore/read(_:_:)``): one
+    /// `REPEATABLE READ, READ ONLY` transaction, so every read of the body sees the same moment.
+    public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
+        try IDValidation.check(pool, field: "pool_id")
+        let clock = options.clock
+        return try await transaction { session in
+            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", readOnly: true) {
+                try body(PostgresPoolTransaction(session: session, poolID: pool, now: clock.nowMillis()))
+            }
+        }
+    }
+
+    /// Runs `body` as one atomic write on `pool`: all its appends or none (see ``PoolStore/write(_:_:)``).
+    public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
+        try IDValidation.check(pool, field: "pool_id")
+        let clock = options.clock
+        let channel = listener.channel
+        let (result, wrote, appended): (T, Bool, Int)
+        do {
+            (result, wrote, appended) = try await transaction { session in
+                try session.transaction("BEGIN") {
+                    let locked = try PostgresPoolTransaction.lockPool(session, pool)
+                    // The clock is read once the pool's lock is held, so recorded_at follows seq.
+                    let writer = PostgresPoolTransaction(session: session, poolID: pool, now: clock.nowMillis(), pool: .some(locked))
+                    let value = try body(writer)
+                    return (value, try writer.finish(channel: channel), writer.appendedCount)
+                }
+            }
+        } catch let error as AgentPoolError where error.kind == .busy {
+            metrics.busyWait()
+            throw error
+        }
+        metrics.recordsAppended(appended)
+        if wrote { changes.notify() }
+        return result
+    }
+
+    /// Runs `work` (one transaction) on a worker's session. When the connection turns out to be
+    /// gone before the transaction's COMMIT was sent (a server restart, a terminated backend, an
+    /// idle connection cut by the network), nothing was committed: it runs once more on a new
+    /// connection instead of failing.
+    private func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        let attempt = { @Sendable (session: PostgresSession) throws -> T in
+            do {
+                return try work(session)
+            } catch {
+                if session.lostBeforeCommit { throw LostBeforeCommit(underlying: error) }
+                throw error
+            }
+        }
+        do {
+            return try await workers.run(attempt)
+        } catch let lost as LostBeforeCommit {
+            options.logger.info("agentpool store lost a connection; running the transaction again on a new one", metadata: [
+                "location": "\(location.redacted)", "error": "\(lost.underlying)",
+            ])
+            do {
+                return try await workers.run(attempt)
+            } catch let again as LostBeforeCommit {
+                throw again.underlying
+            }
+        }
+    }
+
+    /// Every pool with its cursor and counts, sorted by pool id.
+    public func pools() async throws -> [PoolSummary] {
+        try await workers.run { session in
+            try session.query("""
+                SELECT p.pool_id, p.last_seq,
+                       (SELECT count(*) FROM members m WHERE m.pool = p.id),
+                       (SELECT count(*) FROM messages g WHERE g.pool = p.id)
+                FROM pools p ORDER BY p.pool_id
+                """).map { row in
+                let (pool, lastSeq, members, messages) = try row.decode((String, Int64, Int64, Int64).self)
+                return PoolSummary(poolID: pool, lastSeq: lastSeq, memberCount: Int(members), messageCount: Int(messages))
+            }
+        }
+    }
+
+    /// Releases the store: stops listening, closes every connection; later calls fail.
+    public func close() async throws {
+        changes.close()
+        await listener.stop()
+        await workers.close()
+    }
+
+    /// How many times this store's listening connection was established (0 before anyone
+    /// waited; +1 on every reconnection).
+    package var listenerConnectionCount: Int { listener.connectionCount }
+
+    /// Returns once the listening connection has been established more than `count` times.
+    package func waitForListenerConnection(after count: Int) async {
+        while true {
+            let generation = listener.connected.generation
+            if listener.connectionCount > count { return }
+            await listener.connected.wait(after: generation)
+            if Task.isCancelled { return }
+        }
+    }
+}
+
+/// A transaction that lost its connection before its COMMIT was sent (see
+/// `PostgresStore.transaction(_:)`): safe to run again.
+private struct LostBeforeCommit: Error {
+    let underlying: any Error
+}
