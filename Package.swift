@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "AgentPoolCoordinatorTests",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]

@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolPostgres
 import AgentPoolSQLite
 import AgentPoolTestSupport
 import Foundation
@@ -12,7 +13,12 @@ import Testing
     typealias F = CoordinatorFixture
     typealias Label = AgentPoolMetrics.Label
 
-    enum Backend: String, CaseIterable { case inMemory = "InMemory", sqlite = "SQLite" }
+    enum Backend: String, CaseIterable {
+        case inMemory = "InMemory", sqlite = "SQLite", postgres = "PostgreSQL"
+
+        /// The backends to test: PostgreSQL when a test server is configured (or CI requires one).
+        static var enabled: [Backend] { PostgresTestServer.isEnabled ? allCases : [.inMemory, .sqlite] }
+    }
 
     /// A store of `backend` reporting to `metrics`, on a manual clock.
     func makeStore(_ backend: Backend, metrics: TestMetrics, clock: ManualClock, directory: TemporaryDirectory,
@@ -27,10 +33,16 @@ import Testing
             options.busyTimeout = busyTimeout
             options.logger.logLevel = .warning
             return try SQLiteStore(path: "\(directory.path)/pool.sqlite", options: options)
+        case .postgres:
+            var options = PostgresOptions()
+            options.clock = clock
+            options.metrics = AgentPoolMetrics(factory: metrics)
+            options.logger.logLevel = .warning
+            return try PostgresStore(url: try PostgresTestServer.url(forDirectory: directory.path), options: options)
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.enabled)
     func everyCounterMovesForCommittedWritesOnly(_ backend: Backend) async throws {
         let metrics = TestMetrics()
         let clock = ManualClock()
@@ -71,6 +83,7 @@ import Testing
         #expect(try metrics.expectRecorder(Label.watchLag).lastValue == Double(clock.nowMillis() - record.recordedAt))
         #expect(try metrics.expectRecorder(Label.watchLag).lastValue ?? 0 >= 250)
         try await store.close()
+        if backend == .postgres { try await PostgresTestServer.dropSchema(url: try PostgresTestServer.url(forDirectory: directory.path)) }
     }
 
     @Test func aWriteThatFindsTheLockHeldByAnotherConnectionCountsABusyWait() async throws {
