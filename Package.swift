@@ -63,7 +63,10 @@ let package = Package(
         // Test support: store harnesses for every backend, random operations, child processes.
         .target(
             name: "AgentPoolTestSupport",
-            dependencies: ["AgentPool", "AgentPoolSQLite", "AgentPoolPostgres"],
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/AgentPoolTestSupport"
         ),
         // Child process used by the multi-process tests.

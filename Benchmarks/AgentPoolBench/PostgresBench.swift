@@ -31,28 +31,10 @@ enum PostgresBench {
         report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s, append \(Int(append))/s (\(String(format: "%.2f", append / raw))), send \(Int(send))/s (\(String(format: "%.2f", send / raw)))")
 
         report("4. cross-process watch latency (LISTEN/NOTIFY) and idle CPU …")
-        let latency = try await ProcessScenarios.watchLatency(fixtures, count: watchCount, rate: 500)
-        results["watch_p50_us"] = latency.p50
-        results["watch_p99_us"] = latency.p99
-        results["watch_max_us"] = latency.max
-        report("   p50 \(Int(latency.p50)) µs, p99 \(Int(latency.p99)) µs, max \(Int(latency.max)) µs")
-        let idle = try await ProcessScenarios.idleWatcherCPUPercent(fixtures, seconds: idleSeconds)
-        results["idle_watcher_cpu_percent"] = idle
-        report("   idle watcher over \(Int(idleSeconds)) s: \(String(format: "%.3f", idle)) % of a core")
+        results.merge(try await ProcessScenarios.watchFigures(fixtures, count: watchCount, rate: 500, idleSeconds: idleSeconds)) { $1 }
 
         report("5. contention …")
-        var lost = 0, duplicated = 0, gaps = 0
-        for writers in [4, 8] {
-            let outcome = try await ProcessScenarios.contention(fixtures, writers: writers, perWriter: contentionPerWriter)
-            results["contention_send_per_s_\(writers)"] = outcome.sendsPerSecond
-            lost += outcome.lost
-            duplicated += outcome.duplicated
-            gaps += outcome.gaps
-            report("   \(writers) writers: \(Int(outcome.sendsPerSecond)) sends/s, lost \(outcome.lost), duplicated \(outcome.duplicated), gaps \(outcome.gaps)")
-        }
-        results["lost"] = Double(lost)
-        results["duplicated"] = Double(duplicated)
-        results["gaps"] = Double(gaps)
+        results.merge(try await ProcessScenarios.contentionFigures(fixtures, perWriter: contentionPerWriter)) { $1 }
         return results
     }
 }

@@ -89,4 +89,38 @@ enum ProcessScenarios {
         }
         return megabytes
     }
+
+    /// Runs the watch-latency and idle-watcher scenarios, reporting each figure; returns
+    /// `watch_*_us` and `idle_watcher_cpu_percent`.
+    static func watchFigures(_ fixtures: Fixtures, count: Int, rate: Int, idleSeconds: Double) async throws -> [String: Double] {
+        var results: [String: Double] = [:]
+        let latency = try await watchLatency(fixtures, count: count, rate: rate)
+        results["watch_p50_us"] = latency.p50
+        results["watch_p99_us"] = latency.p99
+        results["watch_max_us"] = latency.max
+        report("   p50 \(Int(latency.p50)) µs, p99 \(Int(latency.p99)) µs, max \(Int(latency.max)) µs")
+        let idle = try await idleWatcherCPUPercent(fixtures, seconds: idleSeconds)
+        results["idle_watcher_cpu_percent"] = idle
+        report("   idle watcher over \(Int(idleSeconds)) s: \(String(format: "%.3f", idle)) % of a core")
+        return results
+    }
+
+    /// Runs contention with 4 and 8 writer processes, reporting each; returns
+    /// `contention_send_per_s_*` and the verification counts `lost`, `duplicated`, `gaps` (summed).
+    static func contentionFigures(_ fixtures: Fixtures, perWriter: Int) async throws -> [String: Double] {
+        var results: [String: Double] = [:]
+        var lost = 0, duplicated = 0, gaps = 0
+        for writers in [4, 8] {
+            let outcome = try await contention(fixtures, writers: writers, perWriter: perWriter)
+            results["contention_send_per_s_\(writers)"] = outcome.sendsPerSecond
+            lost += outcome.lost
+            duplicated += outcome.duplicated
+            gaps += outcome.gaps
+            report("   \(writers) writers: \(Int(outcome.sendsPerSecond)) sends/s, lost \(outcome.lost), duplicated \(outcome.duplicated), gaps \(outcome.gaps)")
+        }
+        results["lost"] = Double(lost)
+        results["duplicated"] = Double(duplicated)
+        results["gaps"] = Double(gaps)
+        return results
+    }
 }

@@ -122,28 +122,10 @@ results["cold_open_send_ms_100k"] = cold
 report("   open + join + send + exit: \(String(format: "%.1f", cold)) ms (median)")
 
 report("6. cross-process watch latency and idle CPU …")
-let latency = try await ProcessScenarios.watchLatency(fixtures, count: watchCount, rate: 1_000)
-results["watch_p50_us"] = latency.p50
-results["watch_p99_us"] = latency.p99
-results["watch_max_us"] = latency.max
-report("   p50 \(Int(latency.p50)) µs, p99 \(Int(latency.p99)) µs, max \(Int(latency.max)) µs")
-let idle = try await ProcessScenarios.idleWatcherCPUPercent(fixtures, seconds: idleSeconds)
-results["idle_watcher_cpu_percent"] = idle
-report("   idle watcher over \(Int(idleSeconds)) s: \(String(format: "%.3f", idle)) % of a core")
+results.merge(try await ProcessScenarios.watchFigures(fixtures, count: watchCount, rate: 1_000, idleSeconds: idleSeconds)) { $1 }
 
 report("7. contention …")
-var lost = 0, duplicated = 0, gaps = 0
-for writers in [4, 8] {
-    let outcome = try await ProcessScenarios.contention(fixtures, writers: writers, perWriter: contentionPerWriter)
-    results["contention_send_per_s_\(writers)"] = outcome.sendsPerSecond
-    lost += outcome.lost
-    duplicated += outcome.duplicated
-    gaps += outcome.gaps
-    report("   \(writers) writers: \(Int(outcome.sendsPerSecond)) sends/s, lost \(outcome.lost), duplicated \(outcome.duplicated), gaps \(outcome.gaps)")
-}
-results["lost"] = Double(lost)
-results["duplicated"] = Double(duplicated)
-results["gaps"] = Double(gaps)
+results.merge(try await ProcessScenarios.contentionFigures(fixtures, perWriter: contentionPerWriter)) { $1 }
 
 report("8. watcher memory …")
 let rss = try await ProcessScenarios.watcherPeakRSS(fixtures, records: memoryRecords)

@@ -232,10 +232,15 @@ final class PostgresPoolTransaction: PoolWriter {
 
     private static let claimColumns = "message_id, status, run_id, token, lease_millis, expires_at, expired_count, max_attempts, resent_as"
 
+    /// The claim columns of `row` (``claimColumns``, in order).
+    private typealias ClaimRow = (String, String, String, Int64, Int64, Int64, Int32, Int32, String?)
+
     private static func claim(_ row: PostgresRow) throws -> MessageClaim {
-        let (id, raw, run, token, lease, expiresAt, expired, maxAttempts, resentAs) = try decoding {
-            try row.decode((String, String, String, Int64, Int64, Int64, Int32, Int32, String?).self)
-        }
+        try claim(decoding { try row.decode(ClaimRow.self) })
+    }
+
+    private static func claim(_ columns: ClaimRow) throws -> MessageClaim {
+        let (id, raw, run, token, lease, expiresAt, expired, maxAttempts, resentAs) = columns
         guard let status = ClaimStatus(rawValue: raw) else {
             throw AgentPoolError.corruptRecord("claim of message '\(id)' has unknown status '\(raw)'")
         }
@@ -263,11 +268,7 @@ final class PostgresPoolTransaction: PoolWriter {
                 let (_, _, id, raw, run, token, lease, expiresAt, expired, maxAttempts, resentAs) = try Self.decoding {
                     try row.decode((Int64, String, String, String, String, Int64, Int64, Int64, Int32, Int32, String?).self)
                 }
-                guard let status = ClaimStatus(rawValue: raw) else {
-                    throw AgentPoolError.corruptRecord("claim of message '\(id)' has unknown status '\(raw)'")
-                }
-                claim = MessageClaim(messageID: id, status: status, runID: run, token: token, leaseMillis: lease, expiresAt: expiresAt,
-                                     expiredCount: Int(expired), maxAttempts: Int(maxAttempts), resentAs: resentAs)
+                claim = try Self.claim((id, raw, run, token, lease, expiresAt, expired, maxAttempts, resentAs))
             }
             return ClaimCandidate(seq: seq, stored: message, claim: claim)
         }

@@ -40,21 +40,3 @@ final class StatementLog: Sendable {
     }
 }
 
-/// A log handler that keeps every message, for asserting on the open summary line.
-struct CapturingLogHandler: LogHandler {
-    final class Box: Sendable {
-        let lines = Locked<[(Logger.Level, String, Logger.Metadata)]>([])
-    }
-    let box: Box
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        box.lines.withLock { $0.append((event.level, event.message.description, event.metadata ?? [:])) }
-    }
-}

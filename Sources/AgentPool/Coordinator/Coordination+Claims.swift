@@ -48,8 +48,14 @@ extension Coordination {
             if token != nil { throw AgentPoolError.staleClaim(id, run: run, token: token) }
             return nil
         }
-        guard let token, claim.accepts(run: run, token: token, at: now) else {
-            throw AgentPoolError.staleClaim(id, run: run, token: token)
+        guard let token else { throw AgentPoolError.staleClaim(id, run: run, token: nil) }
+        return try requireLive(claim, run: run, token: token)
+    }
+
+    /// `claim` when it is `run`'s live claim under `token`, else `staleClaim`.
+    private func requireLive(_ claim: MessageClaim, run: RunID, token: Int64) throws -> MessageClaim {
+        guard claim.accepts(run: run, token: token, at: now) else {
+            throw AgentPoolError.staleClaim(claim.messageID, run: run, token: token)
         }
         return claim
     }
@@ -80,9 +86,7 @@ extension Coordination {
         if current.status == .done, current.runID == run, current.token == token, stored.receipt.reason == "completed" {
             return stored.receipt  // a retry of a completion that committed
         }
-        guard var claim = try liveClaim(id, run: run, token: token) else {
-            throw AgentPoolError.staleClaim(id, run: run, token: token)
-        }
+        var claim = try requireLive(current, run: run, token: token)
         guard stored.receipt.status == .delivered else {
             throw AgentPoolError.make(.invalidStateTransition, "message '\(id)' is \(stored.receipt.status.rawValue); it cannot be completed")
         }
@@ -101,9 +105,7 @@ extension Coordination {
     func release(_ id: MessageID, run: RunID, token: Int64) throws -> MessageClaim {
         let current = try existingClaim(id)
         if current.status == .open, current.runID == run, current.token == token { return current }
-        guard var claim = try liveClaim(id, run: run, token: token) else {
-            throw AgentPoolError.staleClaim(id, run: run, token: token)
-        }
+        var claim = try requireLive(current, run: run, token: token)
         claim.status = .open
         try tx.saveClaim(claim)
         return claim
@@ -112,9 +114,8 @@ extension Coordination {
     /// Extends a live claim by `leaseMillis` (its own lease when nil) from now.
     func extendClaim(_ id: MessageID, run: RunID, token: Int64, leaseMillis: Millis?) throws -> MessageClaim {
         _ = try tx.requireInfo()
-        guard var claim = try liveClaim(id, run: run, token: token) else {
-            throw AgentPoolError.staleClaim(id, run: run, token: token)
-        }
+        guard let current = try tx.claim(id) else { throw AgentPoolError.staleClaim(id, run: run, token: token) }
+        var claim = try requireLive(current, run: run, token: token)
         if let leaseMillis { claim.leaseMillis = leaseMillis }
         claim.expiresAt = now + claim.leaseMillis
         try tx.saveClaim(claim)
