@@ -364,21 +364,22 @@ final class SQLitePoolTransaction: PoolWriter {
                 }
             }
             writtenStatuses[id] = stored.receipt.status
+            // The key is not in the update's SET list: a message id never changes its message
+            // (appendMessage refuses that), and SQLite then leaves the key index alone.
             try execute("""
                 INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (pool, message_id) DO UPDATE SET
-                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored,
-                    seq = excluded.seq, deadline = excluded.deadline
+                    status = excluded.status, stored = excluded.stored, seq = excluded.seq, deadline = excluded.deadline
                 """, [pool, id, stored.message.idempotencyKey, stored.receipt.status.rawValue, encoded.inner, seq, stored.deadline])
         case .checkpoint:
             try execute("UPDATE pools SET checkpoint_seq = ? WHERE id = ?", [seq, pool])
             current.info.checkpoint = seq
         case .wake(let stored):
+            // As for messages, the key is not in the SET list: a condition id never changes its condition.
             try execute("""
                 INSERT INTO wakes (pool, condition_id, idempotency_key, status, stored, seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (pool, condition_id) DO UPDATE SET
-                    idempotency_key = excluded.idempotency_key, status = excluded.status, stored = excluded.stored,
-                    seq = excluded.seq, deadline = excluded.deadline
+                    status = excluded.status, stored = excluded.stored, seq = excluded.seq, deadline = excluded.deadline
                 """, [pool, stored.condition.conditionID, stored.condition.idempotencyKey,
                       stored.registration.status.rawValue, encoded.inner, seq, stored.deadline])
         }

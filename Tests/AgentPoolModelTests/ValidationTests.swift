@@ -20,6 +20,21 @@ import Testing
         }
     }
 
+    /// The control-character rule is a range test: it must refuse exactly Unicode's control
+    /// category (Cc), checked against the Unicode tables for every scalar.
+    @Test func exactlyTheControlCategoryIsRefusedInIds() {
+        var refused = 0
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }  // surrogates
+            let id = "a" + String(Character(scalar))
+            let isControl = scalar.properties.generalCategory == .control
+            let accepted = (try? IDValidation.check(id, field: "run_id")) != nil
+            if accepted == isControl { Issue.record("U+\(String(value, radix: 16)): accepted \(accepted)"); return }
+            if !accepted { refused += 1 }
+        }
+        #expect(refused == 65)  // U+0000–U+001F and U+007F–U+009F
+    }
+
     @Test func onlyBusyIsRetryableAndStorageProblemsNeedRepair() {
         for kind in AgentPoolError.Kind.allCases {
             let error = AgentPoolError(kind: kind, message: "x")

@@ -35,7 +35,9 @@ public enum IDValidation {
         if value.utf8.count > maximumUTF8Length {
             throw .invalidInput(field: field, "\(field) is \(value.utf8.count) UTF-8 bytes; at most \(maximumUTF8Length) are allowed")
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // Unicode's control category (Cc) is exactly U+0000–U+001F and U+007F–U+009F: a range
+        // test, without the Unicode property tables (measured at ~2 % of a store append).
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             throw .invalidInput(field: field, "\(field) must not contain control characters")
         }
     }
