@@ -2,6 +2,7 @@
 //
 //   swift run -c release agentpool-bench [--quick] [--json] [--db postgres://USER@HOST:PORT/DB]
 //   swift run -c release agentpool-bench --claims [--workers N] [--quick] [--json]   (claimNext, N=4 worker processes)
+//   swift run -c release agentpool-bench --floor [--quick] [--json]   (append and send beside their own SQL through the C API)
 //
 // With --db and a PostgreSQL URL, it runs the scenarios that apply to a server (send/s, append/s,
 // cross-process watch latency, idle watcher CPU, 4 and 8 contending processes) on schemas of that
@@ -30,6 +31,8 @@ let quick = arguments.contains("--quick")
 let json = arguments.contains("--json")
 /// `--claims`: only the claim scenario (4 worker processes) beside the raw baseline.
 let claimsOnly = arguments.contains("--claims")
+/// `--floor`: the store's append and send beside the same SQL replayed through the C API.
+let floorOnly = arguments.contains("--floor")
 let database = arguments.firstIndex(of: "--db").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 let directory = NSTemporaryDirectory() + "agentpool-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -89,6 +92,32 @@ if claimsOnly {
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
     }
     exit(outcome.duplicated == 0 && outcome.lost == 0 ? 0 : 1)
+}
+
+if floorOnly {
+    report("floor: the store's append and send beside the same SQL replayed through the C API (no model, no GRDB) …")
+    try await SQLFloor.verify(directory: directory)
+    let rawBefore = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
+    let append = try await Scenarios.appendPerSecond(fixtures, count: throughputCount)
+    let send = try await Scenarios.sendPerSecond(fixtures, count: throughputCount)
+    let floor = try await SQLFloor.transactionsPerSecond(directory: directory, count: throughputCount)
+    let rawAfter = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
+    let raw = (rawBefore + rawAfter) / 2
+    func ratio(_ value: Double) -> String { String(format: "%.3f", value) }
+    report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s")
+    report("   append: store \(Int(append))/s (\(ratio(append / raw)) of raw), floor \(Int(floor.append))/s (\(ratio(floor.append / raw)) of raw); store/floor \(ratio(append / floor.append))")
+    report("   send:   store \(Int(send))/s (\(ratio(send / raw)) of raw), floor \(Int(floor.send))/s (\(ratio(floor.send / raw)) of raw); store/floor \(ratio(send / floor.send))")
+    if json {
+        let object: [String: Any] = [
+            "raw_sqlite_txn_per_s": raw, "append_per_s": append, "send_per_s": send,
+            "floor_append_per_s": floor.append, "floor_send_per_s": floor.send,
+            "append_ratio_to_raw": append / raw, "send_ratio_to_raw": send / raw,
+            "floor_append_ratio_to_raw": floor.append / raw, "floor_send_ratio_to_raw": floor.send / raw,
+            "append_ratio_to_floor": append / floor.append, "send_ratio_to_floor": send / floor.send, "quick": quick,
+        ]
+        FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
+    }
+    exit(0)
 }
 
 report("1. raw sqlite3 single-row transactions …")
