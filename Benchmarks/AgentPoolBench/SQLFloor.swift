@@ -74,8 +74,17 @@ enum SQLFloor {
         sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
-    /// Replayed appends and sends per second, `count` of each, on one file the store created.
-    static func transactionsPerSecond(directory: String, count: Int) async throws -> (append: Double, send: Double) {
+    /// What the floor measured: replayed transactions per second and WAL frames (pages) written
+    /// per commit, for the append and the send.
+    struct Figures {
+        var appendPerSecond: Double
+        var sendPerSecond: Double
+        var appendFramesPerCommit: Double
+        var sendFramesPerCommit: Double
+    }
+
+    /// Replays `count` appends and `count` sends on one file the store created.
+    static func measure(directory: String, count: Int) async throws -> Figures {
         let path = "\(directory)/floor-\(UUID().uuidString).sqlite"
         let store = try SQLiteStore(path: path, options: { var o = SQLiteOptions(); o.logger = StoreLocation.quietLogger(); return o }())
         _ = try await Fixtures.openPool("p", in: store)
@@ -116,6 +125,9 @@ enum SQLFloor {
             try connection.run(s[Self.upsertMessage]!, [.int(pool), .text(id), .text(id), .text(status.rawValue), .text(encoded.inner!), .int(seq), .null])
         }
 
+        let frames = FrameCounter()
+        connection.countFrames(frames)
+
         let appendStart = monotonicNanos()
         for (index, record) in appends.enumerated() {
             let id = "append-\(index)"
@@ -129,6 +141,8 @@ enum SQLFloor {
             _ = pwrite(sidecar, &byte, 1, 0)
         }
         let appendSeconds = Double(monotonicNanos() - appendStart) / 1e9
+        let appendFrames = frames.perCommit
+        frames.reset()
 
         let sendStart = monotonicNanos()
         for (index, (accepted, delivered)) in sends.enumerated() {
@@ -152,7 +166,27 @@ enum SQLFloor {
         let sendSeconds = Double(monotonicNanos() - sendStart) / 1e9
         s.values.forEach { sqlite3_finalize($0) }
         connection.close()
-        return (Double(count) / appendSeconds, Double(count) / sendSeconds)
+        return Figures(appendPerSecond: Double(count) / appendSeconds, sendPerSecond: Double(count) / sendSeconds,
+                       appendFramesPerCommit: appendFrames, sendFramesPerCommit: frames.perCommit)
+    }
+
+    /// WAL frames written per commit, from SQLite's WAL hook (which reports the WAL's length in
+    /// frames after each commit).
+    final class FrameCounter {
+        private var frames = 0
+        private var commits = 0
+        private var length: Int32 = 0
+
+        var perCommit: Double { commits == 0 ? 0 : Double(frames) / Double(commits) }
+
+        func reset() { (frames, commits) = (0, 0) }
+
+        /// After a checkpoint the next writer restarts the WAL, so a shorter WAL means a new one.
+        func committed(walLength: Int32) {
+            frames += Int(walLength > length ? walLength - length : walLength)
+            commits += 1
+            length = walLength
+        }
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -172,6 +206,17 @@ enum SQLFloor {
         }
 
         func close() { sqlite3_close_v2(db) }
+
+        /// Reports each commit's WAL length to `counter`. Installing a WAL hook replaces SQLite's
+        /// automatic checkpoint, so the hook runs that checkpoint itself, as SQLite's default hook
+        /// does: PASSIVE, once the WAL holds 1,000 frames.
+        func countFrames(_ counter: FrameCounter) {
+            sqlite3_wal_hook(db, { context, db, name, walLength in
+                Unmanaged<FrameCounter>.fromOpaque(context!).takeUnretainedValue().committed(walLength: walLength)
+                if walLength >= 1_000 { sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(counter).toOpaque())
+        }
 
         func exec(_ sql: String) throws {
             guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw error(sql) }

@@ -100,20 +100,22 @@ if floorOnly {
     let rawBefore = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
     let append = try await Scenarios.appendPerSecond(fixtures, count: throughputCount)
     let send = try await Scenarios.sendPerSecond(fixtures, count: throughputCount)
-    let floor = try await SQLFloor.transactionsPerSecond(directory: directory, count: throughputCount)
+    let floor = try await SQLFloor.measure(directory: directory, count: throughputCount)
     let rawAfter = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
     let raw = (rawBefore + rawAfter) / 2
     func ratio(_ value: Double) -> String { String(format: "%.3f", value) }
     report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s")
-    report("   append: store \(Int(append))/s (\(ratio(append / raw)) of raw), floor \(Int(floor.append))/s (\(ratio(floor.append / raw)) of raw); store/floor \(ratio(append / floor.append))")
-    report("   send:   store \(Int(send))/s (\(ratio(send / raw)) of raw), floor \(Int(floor.send))/s (\(ratio(floor.send / raw)) of raw); store/floor \(ratio(send / floor.send))")
+    report("   append: store \(Int(append))/s (\(ratio(append / raw)) of raw), floor \(Int(floor.appendPerSecond))/s (\(ratio(floor.appendPerSecond / raw)) of raw); store/floor \(ratio(append / floor.appendPerSecond))")
+    report("   send:   store \(Int(send))/s (\(ratio(send / raw)) of raw), floor \(Int(floor.sendPerSecond))/s (\(ratio(floor.sendPerSecond / raw)) of raw); store/floor \(ratio(send / floor.sendPerSecond))")
+    report("   WAL frames (pages) written per commit by the floor: append \(String(format: "%.2f", floor.appendFramesPerCommit)), send \(String(format: "%.2f", floor.sendFramesPerCommit))")
     if json {
         let object: [String: Any] = [
+            "floor_append_wal_frames_per_commit": floor.appendFramesPerCommit, "floor_send_wal_frames_per_commit": floor.sendFramesPerCommit,
             "raw_sqlite_txn_per_s": raw, "append_per_s": append, "send_per_s": send,
-            "floor_append_per_s": floor.append, "floor_send_per_s": floor.send,
+            "floor_append_per_s": floor.appendPerSecond, "floor_send_per_s": floor.sendPerSecond,
             "append_ratio_to_raw": append / raw, "send_ratio_to_raw": send / raw,
-            "floor_append_ratio_to_raw": floor.append / raw, "floor_send_ratio_to_raw": floor.send / raw,
-            "append_ratio_to_floor": append / floor.append, "send_ratio_to_floor": send / floor.send, "quick": quick,
+            "floor_append_ratio_to_raw": floor.appendPerSecond / raw, "floor_send_ratio_to_raw": floor.sendPerSecond / raw,
+            "append_ratio_to_floor": append / floor.appendPerSecond, "send_ratio_to_floor": send / floor.sendPerSecond, "quick": quick,
         ]
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
     }
