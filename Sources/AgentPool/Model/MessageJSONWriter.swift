@@ -72,10 +72,10 @@ struct MessageJSONWriter {
     /// Whether an object still needs its opening brace (first key) or a comma (later keys).
     private struct ObjectState { var first = true }
 
-    private mutating func key(_ name: StaticString, _ object: inout ObjectState) {
+    private mutating func key(_ name: String, _ object: inout ObjectState) {
         text += object.first ? "{\"" : ",\""
         object.first = false
-        text += name.description
+        text += name  // a literal: no allocation (StaticString.description built a String per key)
         text += "\":"
     }
 
