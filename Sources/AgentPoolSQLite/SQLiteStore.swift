@@ -5,8 +5,10 @@ import Logging
 
 /// The embedded backend: all pools in one SQLite file shared by any number of processes.
 ///
-/// Each write is one `BEGIN IMMEDIATE` transaction that appends to the log and updates the
-/// projections together; snapshots and lookups read the projections only. WAL mode,
+/// Each write appends to the log and updates the projections in one `BEGIN IMMEDIATE`
+/// transaction: its own, or, when several writes of this process wait at once, one savepoint each
+/// in a transaction committed once for all of them (group commit; a write that throws rolls back
+/// alone, and none returns before the commit). Snapshots and lookups read the projections only. WAL mode,
 /// `synchronous=NORMAL` (or FULL), foreign keys on, a busy timeout (5 s by default). WAL needs a
 /// local file system: do not put the file on NFS or SMB.
 public final class SQLiteStore: PoolStore {
@@ -176,16 +178,12 @@ public final class SQLiteStore: PoolStore {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
         let configs = self.configs
+        // Runs inside the write transaction that the write path opens (alone, or in a batch).
         let transaction = { @Sendable (db: Database) throws -> (T, Bool, Int) in
-            var result: (T, Bool, Int)?
-            try db.inTransaction(.immediate) {
-                // The clock is read once the write lock is held, so recorded_at follows seq.
-                let writer = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs)
-                let value = try body(writer)
-                result = (value, try writer.finish(), writer.appendedCount)
-                return .commit
-            }
-            return result!
+            // The clock is read once the write lock is held, so recorded_at follows seq.
+            let writer = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs)
+            let value = try body(writer)
+            return (value, try writer.finish(), writer.appendedCount)
         }
         let (result, wrote, appended): (T, Bool, Int)
         do {
@@ -203,6 +201,12 @@ public final class SQLiteStore: PoolStore {
         }
         return result
     }
+
+    /// Writes of this process queued for a group commit and not yet taken into a batch.
+    var queuedWriteCount: Int { writePath.queuedCount }
+
+    /// Group commits so far: batches, the writes they held, the largest batch.
+    var groupCommitFigures: (batches: Int, writes: Int, largest: Int) { writePath.batchFigures }
 
     /// Every pool with its cursor and counts, sorted by pool id.
     public func pools() async throws -> [PoolSummary] {
