@@ -28,6 +28,27 @@ enum Scenarios {
         return Double(count) / elapsed
     }
 
+    /// Sends per second when `senders` tasks of one process send `count` messages in all at once
+    /// (writes that wait together share one commit).
+    static func concurrentSendPerSecond(_ fixtures: Fixtures, count: Int, senders: Int) async throws -> Double {
+        let store = try fixtures.store("concurrent-\(UUID().uuidString)")
+        let pool = try await Fixtures.openPool("p", in: store)
+        let elapsed = try await seconds {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in 0..<senders {
+                    group.addTask {
+                        for index in stride(from: sender, to: count, by: senders) {
+                            _ = try await pool.send(Fixtures.message("send-\(index)"))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await store.close()
+        return Double(count) / elapsed
+    }
+
     /// Median latency of `count` sends, in µs, on a pool that already has `history` records.
     static func sendMedianMicros(_ fixtures: Fixtures, history: Int, count: Int, name: String) async throws -> Double {
         let store = try fixtures.store(name)
