@@ -81,7 +81,11 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<6 {
                 group.addTask {
-                    let store = try await Task.detached { try schema.open() }.value
+                    // The clients wait for the first one's migration: on a saturated machine (the
+                    // whole suite under ThreadSanitizer) that wait outlasted the 5 s default lock
+                    // timeout once and ended in the retryable `busy`. This test is about creating
+                    // the schema once, so it gives them time.
+                    let store = try await Task.detached { try schema.open { $0.lockTimeout = .seconds(120) } }.value
                     try await store.openPool("p")
                     try await store.close()
                 }

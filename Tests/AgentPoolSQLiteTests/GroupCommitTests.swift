@@ -26,10 +26,31 @@ import Testing
         }
     }
 
+    /// Waits (yielding) until `condition` holds; records an issue and returns false after 5
+    /// minutes, so that a broken write path fails the test instead of hanging it. (Under
+    /// ThreadSanitizer with the whole suite running, queueing 24 writes took over a minute.)
+    static func waitUntil(_ what: String, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(300)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting until \(what)")
+                return false
+            }
+            await Task.yield()
+        }
+        return true
+    }
+
+    /// The drain waits for the held lock up to the busy timeout: longer than ``waitUntil(_:_:)``
+    /// waits, so that a loaded machine queues every write before the drain gives up.
+    static let patientBusyTimeoutMillis: Int32 = 600_000
+
     @Test func writesQueuedBehindALockCommitAsOneBatchAndAThrowingWriteRollsBackAlone() async throws {
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/pool.sqlite"
-        let store = try SQLiteStore(path: path, options: quietOptions())
+        var options = quietOptions()
+        options.busyTimeout = .milliseconds(Int(Self.patientBusyTimeoutMillis))
+        let store = try SQLiteStore(path: path, options: options)
         let pool = try await PoolHandle.open("p", store: store)
         try await pool.join(Member(runID: "a", agentID: "agent"))
         let before = try await store.snapshot("p").cursor ?? 0
@@ -53,10 +74,11 @@ import Testing
         // The first write alone tries the fast path, finds the lock held and queues; the drain then
         // waits for the lock, so the others (which see a write in flight) queue behind it.
         let first = Task { await write(0) }
-        while store.queuedWriteCount < 1 { await Task.yield() }
+        let firstQueued = await Self.waitUntil("the first write queued") { store.queuedWriteCount >= 1 }
         let others = (1..<count).map { index in Task { await write(index) } }
-        while store.queuedWriteCount < count { await Task.yield() }
+        let allQueued = await Self.waitUntil("every write queued") { store.queuedWriteCount >= count }
         try holder.release()
+        guard firstQueued, allQueued else { return }
 
         var results = [await first.value]
         for task in others { results.append(await task.value) }
@@ -93,10 +115,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/plain.sqlite"
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(TimeInterval(Self.patientBusyTimeoutMillis) / 1000)
         let database = try DatabasePool(path: path, configuration: configuration)
         try await database.write { try $0.execute(sql: "CREATE TABLE t (value INTEGER NOT NULL)") }
-        let writePath = WritePath(busyTimeoutMillis: 5_000, allowsFastPath: true, metrics: AgentPoolMetrics())
+        let writePath = WritePath(busyTimeoutMillis: Self.patientBusyTimeoutMillis, allowsFastPath: true, metrics: AgentPoolMetrics())
 
         let holder = try LockHolder(path: path)
         let aborting = 2
@@ -117,7 +139,10 @@ import Testing
                 }
             })
             // One at a time, so that the batch holds them in this order.
-            while writePath.queuedCount < index + 1 { await Task.yield() }
+            guard await Self.waitUntil("write \(index) queued", { writePath.queuedCount >= index + 1 }) else {
+                try holder.release()
+                return
+            }
         }
         try holder.release()
         for task in tasks {
