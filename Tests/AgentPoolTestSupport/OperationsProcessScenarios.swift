@@ -5,6 +5,11 @@ import Testing
 /// The cross-process lease and claim scenarios of SPEC §15, run by every persistent backend's tests with
 /// real child processes (`AgentPoolTestHelper`) on one database: a file path or a postgres:// URL.
 public enum OperationsProcessScenarios {
+    /// The member lease of the helper processes (heartbeat every quarter of it): long enough that
+    /// a saturated machine never makes a live member miss its heartbeats. 4 s was not, once, with
+    /// the whole suite under ThreadSanitizer on PostgreSQL; each test waits for one expiry only.
+    static let liveLeaseMillis = "10000"
+
     /// `claimed <id> <token>` lines of a child's output, as (id, token).
     static func claims(in output: String) -> [(id: String, token: Int64)] {
         output.split(separator: "\n").compactMap { line in
@@ -22,9 +27,7 @@ public enum OperationsProcessScenarios {
         try await pool.join(Member(runID: "dispatcher", agentID: "d"))
         let helper = try ChildProcess.helperURL
 
-        // A lease long enough that a loaded machine (the whole suite runs in parallel) never
-        // misses a heartbeat of a live worker; the test waits for it only once.
-        let doomed = try ChildProcess(helper, ["worker", path, "p", "doomed", "4000"])
+        let doomed = try ChildProcess(helper, ["worker", path, "p", "doomed", liveLeaseMillis])
         #expect(await doomed.line { $0 == "ready" } != nil)
         try await pool.join(Member(runID: "successor", agentID: "worker", topics: ["tasks"]))
         try await pool.send(Message(messageID: "task", from: "dispatcher", to: .topic("tasks"), contentRef: "work", idempotencyKey: "task"))
@@ -109,10 +112,8 @@ public enum OperationsProcessScenarios {
         try await pool.suspendUntil(WakeCondition(
             conditionID: "observer-wake", runID: "observer", filter: EventFilter(kinds: .oneOf(["never"])), idempotencyKey: "ow"))
         let helper = try ChildProcess.helperURL
-        // Leases long enough that a loaded machine (the suite and builds in parallel) never makes a
-        // live member miss its heartbeats; the test waits for one expiry only.
-        let survivor = try ChildProcess(helper, ["leased", path, "p", "alive", "4000"])
-        let victim = try ChildProcess(helper, ["leased", path, "p", "doomed", "4000"])
+        let survivor = try ChildProcess(helper, ["leased", path, "p", "alive", liveLeaseMillis])
+        let victim = try ChildProcess(helper, ["leased", path, "p", "doomed", liveLeaseMillis])
         #expect(await survivor.line { $0 == "ready" } != nil)
         #expect(await victim.line { $0 == "ready" } != nil)
 
