@@ -4,16 +4,31 @@ import Foundation
 
 /// One writer process: random coordinator operations until it is killed.
 enum TortureWriter {
+    /// Concurrent tasks per writer process: writes that wait together share a commit (group
+    /// commit), so a kill also lands in the middle of batches.
+    static let tasks = 3
+
+    /// One line per write call: a pipe write of under 4 KiB is atomic, so concurrent tasks' lines do not interleave.
     static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     static func run(path: String, index: Int, seed: UInt64) async throws {
         var options = SQLiteOptions()
         options.logger.logLevel = .critical
         let pool = try PoolHandle(TortureRun.poolID, store: try SQLiteStore(path: path, options: options))
+        say("ready")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask { try await operate(pool, index: index, seed: seed &+ UInt64(task) &* 0x1_0000_0001) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// One task's random operations, as run `w<index>`, until the process is killed.
+    static func operate(_ pool: PoolHandle, index: Int, seed: UInt64) async throws {
         var rng = TortureRandom(seed: seed)
         let me = "w\(index)"
         let runs = TortureRun.stableRuns + (0..<TortureRun.maxWriters).map { "w\($0)" }
-        say("ready")
         while true {
             let roll = rng.next(100)
             do {
