@@ -1,4 +1,4 @@
-/// Claims (SPEC §15): competing consumers take delivered messages one at a time, fenced by a
+/// Claims: competing consumers take delivered messages one at a time, fenced by a
 /// strictly increasing token per message, inside the same atomic write as everything else.
 extension Coordination {
     /// The largest page of the claim queue read at once. Pages start at one message and grow:

@@ -1,4 +1,4 @@
-/// The coordination rules of SPEC §7–§8, applied inside ONE write transaction.
+/// The coordination rules for messages and wakes, applied inside ONE write transaction.
 ///
 /// Every operation here reads, checks and appends through the same ``PoolWriter``; the store
 /// commits all of it or none. Each appended record is evaluated against the registered wakes in
@@ -165,7 +165,7 @@ final class Coordination {
 
     // MARK: Messages
 
-    /// The dedupe check of SPEC §7 step 1: the existing receipt for the same message, nil for a
+    /// The dedupe check that comes first: the existing receipt for the same message, nil for a
     /// new one, `idempotencyConflict` otherwise.
     private func deduplicate(_ message: Message) throws -> Receipt? {
         if let existing = try tx.message(forKey: message.idempotencyKey) {
@@ -212,7 +212,7 @@ final class Coordination {
             messageID: id, status: .delivered, deliveredTo: recipients, responseDeadlineMillis: deadline)), replacing: accepted).receipt
     }
 
-    /// SPEC §7 step 4: the members the address selects, minus the sender of a pool broadcast
+    /// The members the address selects, minus the sender of a pool broadcast
     /// unless the policy includes it, keeping those holding every policy ref the message carries.
     private func resolveRecipients(_ message: Message, config: PoolConfig) throws -> [RunID] {
         let candidates: [Member]
@@ -230,7 +230,7 @@ final class Coordination {
         return candidates.filter { carried.isSubset(of: $0.policyRefs) }.map(\.runID).normalizedIDs()
     }
 
-    /// `claimToken` is required once the original was ever claimed (SPEC §15): it must be the
+    /// `claimToken` is required once the original was ever claimed: it must be the
     /// replier's live claim's current token, else `staleClaim`.
     func reply(to originalID: MessageID, with message: Message, claimToken: Int64? = nil) throws -> Receipt {
         var message = message.normalized()

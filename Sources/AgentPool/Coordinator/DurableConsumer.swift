@@ -1,4 +1,4 @@
-/// A named reader of a pool whose position survives restarts (SPEC §9).
+/// A named reader of a pool whose position survives restarts.
 ///
 /// Its cursor is stored in the database. ``records()`` resumes after the last ``ack(_:)``, so a
 /// consumer that crashes between processing a record and acking it sees that record again:

@@ -1,4 +1,4 @@
-/// Claims: competing consumers (SPEC §15).
+/// Claims: competing consumers.
 ///
 /// A worker calls ``claimNext(_:from:leaseMillis:maxAttempts:)`` to take the oldest delivered
 /// message delivered to it that no live claim holds, then ``complete(_:run:token:)``,

@@ -1,4 +1,4 @@
-/// Retention (SPEC §15): compaction and dropping a pool.
+/// Retention: compaction and dropping a pool.
 extension PoolHandle {
     /// Compacts the log through `through` (see ``PoolWriter/compact(through:force:)``): a
     /// `checkpoint` record holding the snapshot, and the records ≤ `through` deleted, in one

@@ -1,4 +1,4 @@
-/// What agents call: one pool on any store backend (SPEC §6–§9).
+/// What agents call: one pool on any store backend.
 ///
 /// Every write is ONE atomic write transaction on the store: deadlines are swept, input is
 /// checked, the status records are appended and the wakes they match are triggered together, or,
@@ -117,7 +117,7 @@ public struct PoolHandle: Sendable {
 
     // MARK: Messages
 
-    /// Sends `message` (SPEC §7) and returns its receipt.
+    /// Sends `message` and returns its receipt.
     ///
     /// A message with an idempotency key already recorded returns that message's current receipt
     /// and writes nothing. Otherwise: expired → `expired`; missing pool-required policy refs or no

@@ -1,6 +1,6 @@
 import CoreMetrics
 
-/// The store's counters and recorders, reported through swift-metrics (SPEC §15).
+/// The store's counters and recorders, reported through swift-metrics.
 ///
 /// By default they go to `MetricsSystem.factory` — a no-op until the application bootstraps a
 /// backend (Prometheus, StatsD, a test kit). Pass another factory to report elsewhere. Counters
@@ -16,14 +16,21 @@ import CoreMetrics
 /// | `agentpool_claims_expired_total` | counter | claims that ran out |
 /// | `agentpool_dead_letters_total` | counter | messages failed with reason `max_attempts` |
 public final class AgentPoolMetrics: Sendable {
-    /// Metric labels, one place.
+    /// The labels the metrics are reported under.
     public enum Label {
+        /// Counter: records appended.
         public static let recordsAppended = "agentpool_records_appended_total"
+        /// Counter: writes that waited for another writer's lock.
         public static let busyWaits = "agentpool_busy_waits_total"
+        /// Recorder: now − `recorded_at` of each record a watcher yields, in ms.
         public static let watchLag = "agentpool_watch_lag_ms"
+        /// Gauge (dimensions `pool`, `consumer`): pool cursor − consumer cursor at each ack.
         public static let consumerLag = "agentpool_consumer_lag_records"
+        /// Counter: members removed because their lease ran out.
         public static let leasesExpired = "agentpool_leases_expired_total"
+        /// Counter: claims that ran out.
         public static let claimsExpired = "agentpool_claims_expired_total"
+        /// Counter: messages failed with reason `max_attempts`.
         public static let deadLetters = "agentpool_dead_letters_total"
     }
 

@@ -1,4 +1,4 @@
-/// Where a message goes (SPEC §7, §14): one run, every run of an agent, a topic's subscribers, or
+/// Where a message goes: one run, every run of an agent, a topic's subscribers, or
 /// the whole pool.
 public struct Address: Codable, Hashable, Sendable {
     /// The recipient selector.
@@ -54,6 +54,7 @@ public enum AddressTarget: Codable, Hashable, Sendable {
         case type, runID = "run_id", agentID = "agent_id", topicID = "topic_id", poolID = "pool_id"
     }
 
+    /// Decodes `{"type":…,"<type>_id":…}`; an unknown type is a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let type = try container.decode(String.self, forKey: .type)
@@ -68,6 +69,7 @@ public enum AddressTarget: Codable, Hashable, Sendable {
         }
     }
 
+    /// Encodes `{"type":"run","run_id":…}` and so on.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {

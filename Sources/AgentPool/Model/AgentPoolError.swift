@@ -1,4 +1,4 @@
-/// The single error type of the library (SPEC §10).
+/// The single error type of the library.
 ///
 /// Every failed operation writes nothing. ``kind`` says what went wrong; ``retry`` says whether
 /// trying again can help. Messages never contain secrets.
@@ -21,7 +21,7 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case poolExists
         /// The requested message, wake or member does not exist.
         case notFound
-        /// A claim token is not the current one of a live claim held by the caller (SPEC §15): the
+        /// A claim token is not the current one of a live claim held by the caller: the
         /// claim ran out, was released, or another worker claimed the message since.
         case staleClaim
         /// The cursor is below the pool's last compaction; ``AgentPoolError/checkpoint`` holds
@@ -79,6 +79,7 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
     /// True only for ``Kind/busy``.
     public var isRetryable: Bool { retry == .retryable }
 
+    /// `<kind>: <message>`, then ` (code N)` when the backend gave a code.
     public var description: String {
         var text = "\(kind.rawValue): \(message)"
         if let code { text += " (code \(code))" }

@@ -1,4 +1,4 @@
-/// A wake filter as the store evaluates it (SPEC §8): normalized, scoped to the members whose
+/// A wake filter as the store evaluates it: normalized, scoped to the members whose
 /// policy refs satisfy the pool's, envelope-only per the wake policy, with a stable fingerprint.
 public struct CompiledFilter: Codable, Hashable, Sendable {
     /// The normalized filter.

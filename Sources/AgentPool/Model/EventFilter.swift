@@ -35,7 +35,7 @@ public enum Facet: Hashable, Sendable {
     }
 }
 
-/// Which events a wake condition waits for (SPEC §8): an event matches when every facet does.
+/// Which events a wake condition waits for: an event matches when every facet does.
 ///
 /// JSON: each facet is a list of values, or absent for "any".
 public struct EventFilter: Codable, Hashable, Sendable {
@@ -74,6 +74,7 @@ public struct EventFilter: Codable, Hashable, Sendable {
         case sourceRuns = "source_runs", kinds, targets, messageIDs = "message_ids"
     }
 
+    /// Decodes each facet from a list of values; a missing facet is `any`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func facet(_ key: CodingKeys) throws -> Facet {
@@ -83,6 +84,7 @@ public struct EventFilter: Codable, Hashable, Sendable {
                   targets: try facet(.targets), messageIDs: try facet(.messageIDs))
     }
 
+    /// Writes each `oneOf` facet as a list and omits the `any` ones.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(sourceRuns.values, forKey: .sourceRuns)

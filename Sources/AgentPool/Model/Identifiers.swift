@@ -1,5 +1,7 @@
-/// A pool id: names a coordination space. Valid ids are non-empty, at most 256 UTF-8 bytes, and
-/// contain no control characters (SPEC §3); see ``IDValidation``.
+/// A pool id: names a coordination space.
+///
+/// Every id below is valid when it is non-empty, at most 256 UTF-8 bytes long and free of control
+/// characters; a call given another throws `invalidInput` naming the field and writes nothing.
 public typealias PoolID = String
 /// A run id: one execution of an agent.
 public typealias RunID = String

@@ -15,6 +15,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
     /// An object.
     case object([String: JSONValue])
 
+    /// Decodes any JSON value: a number is `integer` when it decodes as `Int64`, else `number`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
@@ -26,6 +27,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
+    /// Encodes the value back as the JSON it came from.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

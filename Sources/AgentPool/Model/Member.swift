@@ -1,4 +1,4 @@
-/// A run in a pool (SPEC §2): its agent, the topics it listens to and the policy refs it holds.
+/// A run in a pool: its agent, the topics it listens to and the policy refs it holds.
 public struct Member: Codable, Hashable, Sendable {
     /// The member run.
     public var runID: RunID
@@ -9,7 +9,7 @@ public struct Member: Codable, Hashable, Sendable {
     /// Topics the member listens to; sorted, deduplicated.
     @OmittedWhenEmpty public var topics: [TopicID]
 
-    /// Creates a member. Lists are sets: stores keep them sorted (``normalized()``).
+    /// Creates a member. Lists are sets: stores keep them sorted and deduplicated.
     public init(runID: RunID, agentID: AgentID, policyRefs: [PolicyRef] = [], topics: [TopicID] = []) {
         self.runID = runID
         self.agentID = agentID

@@ -1,4 +1,4 @@
-/// A member's lease (SPEC §15): unless renewed by a heartbeat before `expiresAt`, the member is
+/// A member's lease: unless renewed by a heartbeat before `expiresAt`, the member is
 /// removed (`member_left`, reason `lease_expired`) by the next write, waiter or sweep.
 ///
 /// Leases live beside the log, not in it: heartbeats never grow the log.

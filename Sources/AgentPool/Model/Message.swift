@@ -1,4 +1,4 @@
-/// A request from one run to a run, an agent, a topic or the whole pool (SPEC §7, §14).
+/// A request from one run to a run, an agent, a topic or the whole pool.
 public struct Message: Codable, Hashable, Sendable {
     /// Unique per pool.
     public var messageID: MessageID
@@ -21,7 +21,7 @@ public struct Message: Codable, Hashable, Sendable {
     /// Policy refs the message carries; sorted, deduplicated.
     @OmittedWhenEmpty public var policyRefs: [PolicyRef]
 
-    /// Creates a message. `policyRefs` is a set: stores keep it sorted (``normalized()``).
+    /// Creates a message. `policyRefs` is a set: stores keep it sorted and deduplicated.
     public init(
         messageID: MessageID, from: RunID, to: Address, contentRef: ContentRef,
         idempotencyKey: IdempotencyKey, correlation: [String: JSONValue]? = nil, replyTo: MessageID? = nil,

@@ -1,4 +1,4 @@
-/// Where a message's claim stands (SPEC §15).
+/// Where a message's claim stands.
 public enum ClaimStatus: String, Codable, Hashable, Sendable, CaseIterable {
     /// A worker holds the message until `expiresAt`; only its token is accepted.
     case held
@@ -12,7 +12,7 @@ public enum ClaimStatus: String, Codable, Hashable, Sendable, CaseIterable {
     case resent
 }
 
-/// A message's claim record (SPEC §15): who holds it, the current fencing token, and how many
+/// A message's claim record: who holds it, the current fencing token, and how many
 /// claims ran out. Kept in a side table beside the log: claiming, renewing and releasing never
 /// grow the log; only a message's status changes (completed, dead letter) are records.
 public struct MessageClaim: Hashable, Sendable, Codable {

@@ -1,6 +1,5 @@
-/// Encodes a collection only when it is non-empty, and decodes a missing key as empty
-/// (SPEC §14: "fields with an empty list or no value are omitted when written, and accepted when
-/// absent").
+/// Encodes a collection only when it is non-empty, and decodes a missing key as empty: the record
+/// format omits empty lists when writing and accepts them absent when reading.
 @propertyWrapper
 public struct OmittedWhenEmpty<Value>: Hashable, Sendable, Codable
 where Value: Collection & ExpressibleByArrayLiteral & Codable & Hashable & Sendable {

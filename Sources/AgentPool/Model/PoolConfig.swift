@@ -1,4 +1,4 @@
-/// A pool's configuration (SPEC §6), written once by `pool_opened`.
+/// A pool's configuration, written once by `pool_opened`.
 ///
 /// Two configs are equal when their normalized forms are: policy-ref lists are sets, kept sorted.
 public struct PoolConfig: Codable, Hashable, Sendable {
@@ -9,7 +9,7 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     /// Policy refs a member must hold for wake filters to consider its events.
     @OmittedWhenEmpty public var policyRefs: [PolicyRef]
 
-    /// Creates a config. Policy-ref lists are sets: stores keep them sorted (``normalized()``).
+    /// Creates a config. Policy-ref lists are sets: stores keep them sorted and deduplicated.
     public init(messagePolicy: MessagePolicy = MessagePolicy(), wakePolicy: WakePolicy = WakePolicy(), policyRefs: [PolicyRef] = []) {
         self.messagePolicy = messagePolicy
         self.wakePolicy = wakePolicy
@@ -34,6 +34,7 @@ public struct PoolConfig: Codable, Hashable, Sendable {
         case messagePolicy = "message_policy", wakePolicy = "wake_policy", policyRefs = "policy_refs"
     }
 
+    /// Decodes a config; a missing field takes its default.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -43,7 +44,7 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     }
 }
 
-/// Who may send what to whom (SPEC §6–§7).
+/// Who may send what to whom.
 public struct MessagePolicy: Codable, Hashable, Sendable {
     /// Policy refs every message must carry.
     @OmittedWhenEmpty public var requiredPolicyRefs: [PolicyRef]
@@ -61,6 +62,7 @@ public struct MessagePolicy: Codable, Hashable, Sendable {
         case includeSenderInPoolBroadcast = "include_sender_in_pool_broadcast"
     }
 
+    /// Decodes a policy; a missing field takes its default.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -69,7 +71,7 @@ public struct MessagePolicy: Codable, Hashable, Sendable {
     }
 }
 
-/// How wake filters see events (SPEC §8).
+/// How wake filters see events.
 public struct WakePolicy: Codable, Hashable, Sendable {
     /// Whether filters match on the envelope only (ids, kinds, runs), never on content. Default true.
     public var envelopeOnly: Bool
@@ -79,6 +81,7 @@ public struct WakePolicy: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey { case envelopeOnly = "envelope_only" }
 
+    /// Decodes a policy; a missing `envelope_only` is true.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         envelopeOnly = try container.decodeIfPresent(Bool.self, forKey: .envelopeOnly) ?? true

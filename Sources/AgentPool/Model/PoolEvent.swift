@@ -1,4 +1,4 @@
-/// A record seen as an event, the thing wake filters match (SPEC §8). Every record except
+/// A record seen as an event, the thing wake filters match. Every record except
 /// `pool_opened` is an event.
 public struct PoolEvent: Hashable, Sendable, Codable {
     /// `agent_pool_created`, `agent_pool_run_joined`, `agent_pool_run_left`,
@@ -15,7 +15,7 @@ public struct PoolEvent: Hashable, Sendable, Codable {
     /// The record's seq.
     public var cursor: Seq
 
-    /// Event kinds, spelled as the seed spells them.
+    /// The event kind strings, one per record kind and status.
     public enum Kind {
         /// The event of `pool_created`.
         public static let poolCreated = "agent_pool_created"
@@ -65,7 +65,7 @@ public struct PoolEvent: Hashable, Sendable, Codable {
 }
 
 extension EventFilter {
-    /// Whether `event` matches: every facet must match (SPEC §8).
+    /// Whether `event` matches: every facet must match.
     public func matches(_ event: PoolEvent) -> Bool {
         sourceRuns.matches(event.sourceRun)
             && kinds.matches(event.kind)

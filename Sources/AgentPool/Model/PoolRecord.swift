@@ -1,7 +1,7 @@
 import Foundation
 
 /// The kind of a record; its raw value is both the `kind` column and the payload's `"type"` tag
-/// (one source for both, SPEC §4).
+/// (one source for both).
 public enum RecordKind: String, Codable, Hashable, Sendable, CaseIterable {
     /// The pool's config; its first record.
     case poolOpened = "pool_opened"
@@ -15,12 +15,12 @@ public enum RecordKind: String, Codable, Hashable, Sendable, CaseIterable {
     case runMessage = "run_message"
     /// A wake condition's latest registration.
     case wake = "wake"
-    /// The pool's snapshot at this seq, written by compaction (SPEC §15): records before it may
+    /// The pool's snapshot at this seq, written by compaction: records before it may
     /// be gone, and replaying from it gives the same state as replaying the full log.
     case checkpoint = "checkpoint"
 }
 
-/// The JSON payload of a record (SPEC §4, §14), tagged by `"type"`.
+/// The JSON payload of a record, tagged by `"type"`.
 public enum RecordPayload: Hashable, Sendable, Codable {
     /// The pool's config; the first record of every pool.
     case poolOpened(PoolConfig)
@@ -52,6 +52,7 @@ public enum RecordPayload: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey { case type, config, member, reason, stored, snapshot }
 
+    /// Decodes by the `"type"` tag; an unknown tag is `corruptRecord`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let type = try container.decode(String.self, forKey: .type)
@@ -71,6 +72,7 @@ public enum RecordPayload: Hashable, Sendable, Codable {
         }
     }
 
+    /// Writes the `"type"` tag and the case's fields.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind.rawValue, forKey: .type)

@@ -1,4 +1,4 @@
-/// The status of a message (SPEC §7). First terminal status wins.
+/// The status of a message. First terminal status wins.
 public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
     /// Recorded; recipients not yet resolved.
     case accepted
@@ -36,14 +36,14 @@ public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
     public func canTransition(to next: MessageStatus) -> Bool {
         switch self {
         case .accepted: [.delivered, .failed, .expired, .cancelled, .timedOut].contains(next)
-        // delivered → failed: a claimed message dead-lettered after max_attempts (SPEC §15).
+        // delivered → failed: a claimed message dead-lettered after max_attempts.
         case .delivered: [.responded, .timedOut, .cancelled, .failed].contains(next)
         default: false
         }
     }
 }
 
-/// The latest delivery status of a message, with its recipients (SPEC §7, §14).
+/// The latest delivery status of a message, with its recipients.
 public struct Receipt: Codable, Hashable, Sendable {
     /// The message.
     public var messageID: MessageID
@@ -51,13 +51,13 @@ public struct Receipt: Codable, Hashable, Sendable {
     public var status: MessageStatus
     /// The resolved recipients, sorted.
     @OmittedWhenEmpty public var deliveredTo: [RunID]
-    /// Distinct recipients that replied, sorted (added by this spec).
+    /// Distinct recipients that replied, sorted.
     @OmittedWhenEmpty public var respondedBy: [RunID]
     /// Absolute deadline (UTC ms) for replies, set on delivery when the contract has a timeout.
     public var responseDeadlineMillis: Millis?
     /// Why the message failed, when it did (e.g. `no_recipient`).
     public var reason: String?
-    /// The seq of the record that stored this receipt (added by this spec).
+    /// The seq of the record that stored this receipt.
     public var cursor: Seq?
 
     /// Creates a receipt. Run lists are sets: stores keep them sorted (``normalized()``).

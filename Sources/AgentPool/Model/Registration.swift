@@ -1,4 +1,4 @@
-/// The status of a wake registration (SPEC §8). Every status but `registered` is final.
+/// The status of a wake registration. Every status but `registered` is final.
 public enum WakeStatus: String, Codable, Hashable, Sendable, CaseIterable {
     /// Waiting for a matching event.
     case registered
@@ -20,7 +20,7 @@ public enum WakeStatus: String, Codable, Hashable, Sendable, CaseIterable {
     }
 }
 
-/// The latest status of a wake condition (SPEC §8, §14).
+/// The latest status of a wake condition.
 public struct Registration: Codable, Hashable, Sendable {
     /// The condition.
     public var conditionID: ConditionID
@@ -28,9 +28,9 @@ public struct Registration: Codable, Hashable, Sendable {
     public var runID: RunID
     /// The current status.
     public var status: WakeStatus
-    /// Absolute deadline (UTC ms) after which the wake is `timed_out` (added by this spec).
+    /// Absolute deadline (UTC ms) after which the wake is `timed_out`.
     public var deadlineMillis: Millis?
-    /// The cursor of the event that triggered the wake (added by this spec).
+    /// The cursor of the event that triggered the wake.
     public var matchingCursor: Seq?
     /// Why the wake failed or was cancelled, when known.
     public var reason: String?

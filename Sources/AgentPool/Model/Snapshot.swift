@@ -1,4 +1,4 @@
-/// A pool's current state (SPEC §5). Equal to the reducer's replay of the pool's full log.
+/// A pool's current state. Equal to the reducer's replay of the pool's full log.
 public struct Snapshot: Codable, Hashable, Sendable {
     /// The pool.
     public var poolID: PoolID

@@ -1,4 +1,4 @@
-/// "Wake run R when an event matching filter F happens", with an optional timeout (SPEC §8, §14).
+/// "Wake run R when an event matching filter F happens", with an optional timeout.
 public struct WakeCondition: Codable, Hashable, Sendable {
     /// Unique per pool.
     public var conditionID: ConditionID
@@ -18,7 +18,7 @@ public struct WakeCondition: Codable, Hashable, Sendable {
     /// The default ``resumeWith``.
     public static let matchingEventRefs = "matching_event_refs"
 
-    /// Creates a condition. `policyRefs` is a set: stores keep it sorted (``normalized()``).
+    /// Creates a condition. `policyRefs` is a set: stores keep it sorted and deduplicated.
     public init(
         conditionID: ConditionID, runID: RunID, filter: EventFilter, idempotencyKey: IdempotencyKey,
         timeoutMillis: Millis? = nil, resumeWith: String = WakeCondition.matchingEventRefs, policyRefs: [PolicyRef] = []
@@ -57,6 +57,7 @@ public struct WakeCondition: Codable, Hashable, Sendable {
         case resumeWith = "resume_with", idempotencyKey = "idempotency_key", policyRefs = "policy_refs"
     }
 
+    /// Decodes a condition; a missing filter matches everything, a missing `resume_with` is ``matchingEventRefs``.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(

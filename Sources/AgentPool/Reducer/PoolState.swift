@@ -1,4 +1,4 @@
-/// A pool's state as the pure reducer computes it: `state + record → state` (SPEC §4–§5).
+/// A pool's state as the pure reducer computes it: `state + record → state`.
 ///
 /// The in-memory store keeps its pools in this form, and every replay check compares a backend's
 /// snapshot with ``replay(poolID:records:)``.
@@ -121,7 +121,7 @@ public struct PoolState: Hashable, Sendable {
         self = state
     }
 
-    /// The snapshot of this state (SPEC §5).
+    /// The snapshot of this state.
     ///
     /// - Throws: `poolNotFound` when no `pool_opened` was applied.
     public func snapshot() throws(AgentPoolError) -> Snapshot {

@@ -1,10 +1,11 @@
-/// A live, gapless, duplicate-free sequence of one pool's records (SPEC §9).
+/// A live, gapless, duplicate-free sequence of one pool's records.
 ///
 /// It yields the backlog after its cursor page by page, then waits on the store's
 /// ``ChangeSignal`` — which costs no CPU — and reads on when any process appends. Records come
 /// in seq order, each exactly once. Cancelling the consuming task ends the sequence promptly
 /// (`next()` returns nil) and releases its wait. It holds no database transaction between reads.
 public struct RecordWatch: AsyncSequence, Sendable {
+    /// The pool's records, in seq order.
     public typealias Element = PoolRecord
 
     let store: any PoolStore
@@ -20,6 +21,7 @@ public struct RecordWatch: AsyncSequence, Sendable {
         self.after = after
     }
 
+    /// An iterator that starts after the watch's cursor.
     public func makeAsyncIterator() -> Iterator {
         Iterator(store: store, poolID: poolID, cursor: after)
     }
@@ -70,11 +72,13 @@ public struct RecordWatch: AsyncSequence, Sendable {
 
 /// The events of a ``RecordWatch`` that match a filter.
 public struct EventWatch: AsyncSequence, Sendable {
+    /// The matching events, in seq order.
     public typealias Element = PoolEvent
 
     let records: RecordWatch
     let filter: EventFilter
 
+    /// An iterator over the matching events after the watch's cursor.
     public func makeAsyncIterator() -> Iterator {
         Iterator(records: records.makeAsyncIterator(), filter: filter)
     }
