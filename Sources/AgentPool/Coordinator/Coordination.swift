@@ -168,16 +168,33 @@ final class Coordination {
     /// The dedupe check that comes first: the existing receipt for the same message, nil for a
     /// new one, `idempotencyConflict` otherwise.
     private func deduplicate(_ message: Message) throws -> Receipt? {
-        if let existing = try tx.message(forKey: message.idempotencyKey) {
-            guard existing.message == message else {
+        try repeated(message, key: message.idempotencyKey, id: message.messageID, names: ("message", "message"),
+                     byKey: { try tx.message(forKey: $0) }, byID: { try tx.message($0) },
+                     stored: { ($0.message, $0.message.messageID) })?.receipt
+    }
+
+    /// The idempotency rule of sends and wake registrations: what `key` already names when it
+    /// holds `value` itself (a repeat, which writes nothing), nil when neither `key` nor `id` is
+    /// used yet.
+    ///
+    /// - Throws: `idempotencyConflict` when `key` names something else, or `id` is already used
+    ///   under another key; `names` says what (`noun`) and whose id (`id`) in the message.
+    private func repeated<Stored, Value: Equatable>(
+        _ value: Value, key: IdempotencyKey, id: String, names: (noun: String, id: String),
+        byKey: (IdempotencyKey) throws -> Stored?, byID: (String) throws -> Stored?,
+        stored: (Stored) -> (value: Value, id: String)
+    ) throws -> Stored? {
+        if let existing = try byKey(key) {
+            let (storedValue, storedID) = stored(existing)
+            guard storedValue == value else {
                 throw AgentPoolError.make(.idempotencyConflict,
-                    "idempotency key '\(message.idempotencyKey)' is already used by a different message ('\(existing.message.messageID)')")
+                    "idempotency key '\(key)' is already used by a different \(names.noun) ('\(storedID)')")
             }
-            return existing.receipt
+            return existing
         }
-        if try tx.message(message.messageID) != nil {
+        if try byID(id) != nil {
             throw AgentPoolError.make(.idempotencyConflict,
-                "message id '\(message.messageID)' is already used under another idempotency key")
+                "\(names.id) id '\(id)' is already used under another idempotency key")
         }
         return nil
     }
@@ -287,16 +304,11 @@ final class Coordination {
     func suspendUntil(_ condition: WakeCondition, since: Seq?) throws -> Registration {
         let condition = condition.normalized()
         let info = try tx.requireInfo()
-        if let existing = try tx.wake(forKey: condition.idempotencyKey) {
-            guard existing.condition == condition else {
-                throw AgentPoolError.make(.idempotencyConflict,
-                    "idempotency key '\(condition.idempotencyKey)' is already used by a different wake condition ('\(existing.condition.conditionID)')")
-            }
+        if let existing = try repeated(condition, key: condition.idempotencyKey, id: condition.conditionID,
+                                       names: ("wake condition", "condition"),
+                                       byKey: { try tx.wake(forKey: $0) }, byID: { try tx.wake($0) },
+                                       stored: { ($0.condition, $0.condition.conditionID) }) {
             return existing.registration
-        }
-        if try tx.wake(condition.conditionID) != nil {
-            throw AgentPoolError.make(.idempotencyConflict,
-                "condition id '\(condition.conditionID)' is already used under another idempotency key")
         }
         guard try tx.isMember(condition.runID) else { throw AgentPoolError.notMember(condition.runID, pool: poolID) }
         let compiled = CompiledFilter.compile(condition.filter, members: try tx.members(), config: info.config)
