@@ -54,18 +54,18 @@ public final class AgentPoolMetrics: Sendable {
     }
 
     /// `count` records were appended by a committed write.
-    public func recordsAppended(_ count: Int) {
+    package func recordsAppended(_ count: Int) {
         if count > 0 { recordsAppended.increment(by: Int64(count)) }
     }
 
     /// A write waited for another writer's lock.
-    public func busyWait() { busyWaits.increment() }
+    package func busyWait() { busyWaits.increment() }
 
     /// A watcher yielded a record `lagMillis` after it was recorded.
-    public func watchLag(_ lagMillis: Millis) { watchLag.record(max(lagMillis, 0)) }
+    package func watchLag(_ lagMillis: Millis) { watchLag.record(max(lagMillis, 0)) }
 
     /// Consumer `name` of `pool` acked and is `lag` records behind the pool's cursor.
-    public func consumerLag(pool: PoolID, consumer name: String, lag: Seq) {
+    package func consumerLag(pool: PoolID, consumer name: String, lag: Seq) {
         Gauge(label: Label.consumerLag, dimensions: [("pool", pool), ("consumer", name)], factory: factory).record(lag)
     }
 

@@ -25,7 +25,7 @@ public struct Address: Codable, Hashable, Sendable {
     public static func pool(_ id: PoolID) -> Address { Address(target: .pool(id)) }
 
     /// Throws `invalidInput` naming the first malformed field.
-    public func validate(field: String) throws(AgentPoolError) {
+    package func validate(field: String) throws(AgentPoolError) {
         switch target {
         case .run(let id): try IDValidation.check(id, field: "\(field).target.run_id")
         case .agent(let id): try IDValidation.check(id, field: "\(field).target.agent_id")

@@ -87,35 +87,35 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
     }
 
     /// `invalidInput` naming `field`.
-    public static func invalidInput(field: String, _ message: String) -> AgentPoolError {
+    package static func invalidInput(field: String, _ message: String) -> AgentPoolError {
         AgentPoolError(kind: .invalidInput, message: message, field: field)
     }
     /// `notMember` for `run` in `pool`.
-    public static func notMember(_ run: RunID, pool: PoolID) -> AgentPoolError {
+    package static func notMember(_ run: RunID, pool: PoolID) -> AgentPoolError {
         AgentPoolError(kind: .notMember, message: "run '\(run)' is not a member of pool '\(pool)'")
     }
     /// `poolNotFound` for `pool`.
-    public static func poolNotFound(_ pool: PoolID) -> AgentPoolError {
+    package static func poolNotFound(_ pool: PoolID) -> AgentPoolError {
         AgentPoolError(kind: .poolNotFound, message: "pool '\(pool)' does not exist (never opened, or dropped)")
     }
     /// `corruptRecord` with `message`.
-    public static func corruptRecord(_ message: String) -> AgentPoolError {
+    package static func corruptRecord(_ message: String) -> AgentPoolError {
         AgentPoolError(kind: .corruptRecord, message: message)
     }
     /// `cursorCompacted`: records after `cursor` of `pool` were compacted into checkpoint `checkpoint`.
-    public static func cursorCompacted(_ pool: PoolID, cursor: Seq, compactedThrough: Seq, checkpoint: Seq) -> AgentPoolError {
+    package static func cursorCompacted(_ pool: PoolID, cursor: Seq, compactedThrough: Seq, checkpoint: Seq) -> AgentPoolError {
         AgentPoolError(kind: .cursorCompacted,
                        message: "pool '\(pool)' was compacted through seq \(compactedThrough): cursor \(cursor) is gone; resync from checkpoint \(checkpoint)",
                        checkpoint: checkpoint)
     }
     /// `staleClaim` for `run`'s `token` on message `id`.
-    public static func staleClaim(_ id: MessageID, run: RunID, token: Int64?) -> AgentPoolError {
+    package static func staleClaim(_ id: MessageID, run: RunID, token: Int64?) -> AgentPoolError {
         let presented = token.map { "token \($0)" } ?? "no token"
         return AgentPoolError(kind: .staleClaim,
                               message: "run '\(run)' presented \(presented) for message '\(id)', which is not its live claim")
     }
     /// An error of `kind` with `message`.
-    public static func make(_ kind: Kind, _ message: String) -> AgentPoolError {
+    package static func make(_ kind: Kind, _ message: String) -> AgentPoolError {
         AgentPoolError(kind: kind, message: message)
     }
 }

@@ -1,18 +1,18 @@
 /// A wake filter as the store evaluates it: normalized, scoped to the members whose
 /// policy refs satisfy the pool's, envelope-only per the wake policy, with a stable fingerprint.
-public struct CompiledFilter: Codable, Hashable, Sendable {
+package struct CompiledFilter: Codable, Hashable, Sendable {
     /// The normalized filter.
-    public var filter: EventFilter
+    package var filter: EventFilter
     /// Runs whose events the filter may see: when the pool has policy refs, the members holding
     /// all of them at registration, sorted; nil (every run) when the pool has none.
-    public var scopeRuns: [RunID]?
+    package var scopeRuns: [RunID]?
     /// Whether only envelope fields are matched.
-    public var envelopeOnly: Bool
+    package var envelopeOnly: Bool
     /// A stable hash of the fields above (FNV-1a 64, hex).
-    public var fingerprint: String
+    package var fingerprint: String
 
     /// Compiles `filter` against the pool's current `members` and `config`.
-    public static func compile(_ filter: EventFilter, members: [Member], config: PoolConfig) -> CompiledFilter {
+    package static func compile(_ filter: EventFilter, members: [Member], config: PoolConfig) -> CompiledFilter {
         let normalized = filter.normalized()
         let required = Set(config.policyRefs)
         let scope = required.isEmpty ? nil : members
@@ -30,19 +30,14 @@ public struct CompiledFilter: Codable, Hashable, Sendable {
         return CompiledFilter(filter: normalized, scopeRuns: scope, envelopeOnly: envelopeOnly, fingerprint: hasher.hex)
     }
 
-    /// Creates a compiled filter from its parts; prefer ``compile(_:members:config:)``.
-    public init(filter: EventFilter, scopeRuns: [RunID]?, envelopeOnly: Bool, fingerprint: String) {
-        self.filter = filter
-        self.scopeRuns = scopeRuns
-        self.envelopeOnly = envelopeOnly
-        self.fingerprint = fingerprint
-    }
-
     enum CodingKeys: String, CodingKey {
         case filter, scopeRuns = "scope_runs", envelopeOnly = "envelope_only", fingerprint
     }
+}
 
-    public init(from decoder: any Decoder) throws {
+// In an extension, so that the memberwise initializer `compile` uses is still synthesized.
+extension CompiledFilter {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         filter = try container.decodeIfPresent(EventFilter.self, forKey: .filter) ?? EventFilter()
         scopeRuns = try container.decodeIfPresent([RunID].self, forKey: .scopeRuns)
@@ -50,7 +45,7 @@ public struct CompiledFilter: Codable, Hashable, Sendable {
         fingerprint = try container.decodeIfPresent(String.self, forKey: .fingerprint) ?? ""
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(filter, forKey: .filter)
         try container.encodeIfPresent(scopeRuns, forKey: .scopeRuns)

@@ -6,7 +6,7 @@ public enum Facet: Hashable, Sendable {
     case oneOf([String])
 
     /// Whether `value` passes this facet.
-    public func matches(_ value: String?) -> Bool {
+    package func matches(_ value: String?) -> Bool {
         switch self {
         case .any: true
         case .oneOf(let values): value.map(values.contains) ?? false
@@ -14,7 +14,7 @@ public enum Facet: Hashable, Sendable {
     }
 
     /// Whether any of `values` passes this facet.
-    public func matchesAny(_ values: [String]) -> Bool {
+    package func matchesAny(_ values: [String]) -> Bool {
         switch self {
         case .any: true
         case .oneOf(let allowed): values.contains(where: allowed.contains)
@@ -22,7 +22,7 @@ public enum Facet: Hashable, Sendable {
     }
 
     /// Sorted and deduplicated.
-    public func normalized() -> Facet {
+    package func normalized() -> Facet {
         switch self {
         case .any: .any
         case .oneOf(let values): .oneOf(values.normalizedIDs())
@@ -57,13 +57,13 @@ public struct EventFilter: Codable, Hashable, Sendable {
     }
 
     /// Every facet sorted and deduplicated.
-    public func normalized() -> EventFilter {
+    package func normalized() -> EventFilter {
         EventFilter(sourceRuns: sourceRuns.normalized(), kinds: kinds.normalized(),
                     targets: targets.normalized(), messageIDs: messageIDs.normalized())
     }
 
     /// Throws `invalidInput` naming the first malformed value.
-    public func validate(field: String) throws(AgentPoolError) {
+    package func validate(field: String) throws(AgentPoolError) {
         try IDValidation.check(sourceRuns.values ?? [], field: "\(field).source_runs")
         try IDValidation.check(kinds.values ?? [], field: "\(field).kinds")
         try IDValidation.check(targets.values ?? [], field: "\(field).targets")

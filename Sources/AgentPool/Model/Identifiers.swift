@@ -24,13 +24,13 @@ public typealias Seq = Int64
 /// UTC wall-clock time in milliseconds since 1970.
 public typealias Millis = Int64
 
-/// Validation of identifiers at the API boundary (SPEC §3).
-public enum IDValidation {
+/// Validation of identifiers at the API boundary.
+package enum IDValidation {
     /// The largest accepted id, in UTF-8 bytes.
-    public static let maximumUTF8Length = 256
+    package static let maximumUTF8Length = 256
 
     /// Returns normally when `value` is a valid id; throws `invalidInput` naming `field` otherwise.
-    public static func check(_ value: String, field: String) throws(AgentPoolError) {
+    package static func check(_ value: String, field: String) throws(AgentPoolError) {
         if value.isEmpty {
             throw .invalidInput(field: field, "\(field) must not be empty")
         }
@@ -45,7 +45,7 @@ public enum IDValidation {
     }
 
     /// Checks every element of `values`, naming the element's index in the error.
-    public static func check(_ values: [String], field: String) throws(AgentPoolError) {
+    package static func check(_ values: [String], field: String) throws(AgentPoolError) {
         for (index, value) in values.enumerated() {
             try check(value, field: "\(field)[\(index)]")
         }

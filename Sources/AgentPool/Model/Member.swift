@@ -18,7 +18,7 @@ public struct Member: Codable, Hashable, Sendable {
     }
 
     /// Throws `invalidInput` naming the first malformed field.
-    public func validate() throws(AgentPoolError) {
+    package func validate() throws(AgentPoolError) {
         try IDValidation.check(runID, field: "member.run_id")
         try IDValidation.check(agentID, field: "member.agent_id")
         try IDValidation.check(policyRefs, field: "member.policy_refs")
@@ -26,7 +26,7 @@ public struct Member: Codable, Hashable, Sendable {
     }
 
     /// The same member with lists sorted and deduplicated.
-    public func normalized() -> Member {
+    package func normalized() -> Member {
         Member(runID: runID, agentID: agentID, policyRefs: policyRefs.normalizedIDs(), topics: topics.normalizedIDs())
     }
 

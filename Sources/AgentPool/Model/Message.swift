@@ -40,14 +40,14 @@ public struct Message: Codable, Hashable, Sendable {
     }
 
     /// The same message with `policyRefs` sorted and deduplicated.
-    public func normalized() -> Message {
+    package func normalized() -> Message {
         var message = self
         message.policyRefs = policyRefs.normalizedIDs()
         return message
     }
 
     /// Throws `invalidInput` naming the first malformed field.
-    public func validate() throws(AgentPoolError) {
+    package func validate() throws(AgentPoolError) {
         try IDValidation.check(messageID, field: "message.message_id")
         try IDValidation.check(from, field: "message.from")
         try to.validate(field: "message.to")

@@ -1,33 +1,33 @@
 /// Encodes a collection only when it is non-empty, and decodes a missing key as empty: the record
 /// format omits empty lists when writing and accepts them absent when reading.
 @propertyWrapper
-public struct OmittedWhenEmpty<Value>: Hashable, Sendable, Codable
+struct OmittedWhenEmpty<Value>: Hashable, Sendable, Codable
 where Value: Collection & ExpressibleByArrayLiteral & Codable & Hashable & Sendable {
     /// The wrapped collection.
-    public var wrappedValue: Value
+    var wrappedValue: Value
 
     /// Wraps `wrappedValue`.
-    public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
+    init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
 
-    public init(from decoder: any Decoder) throws {
+    init(from decoder: any Decoder) throws {
         wrappedValue = try Value(from: decoder)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         try wrappedValue.encode(to: encoder)
     }
 }
 
 extension KeyedDecodingContainer {
     /// A missing or `null` key decodes as an empty collection.
-    public func decode<V>(_ type: OmittedWhenEmpty<V>.Type, forKey key: Key) throws -> OmittedWhenEmpty<V> {
+    func decode<V>(_ type: OmittedWhenEmpty<V>.Type, forKey key: Key) throws -> OmittedWhenEmpty<V> {
         try decodeIfPresent(type, forKey: key) ?? OmittedWhenEmpty(wrappedValue: [])
     }
 }
 
 extension KeyedEncodingContainer {
     /// An empty collection is not written.
-    public mutating func encode<V>(_ value: OmittedWhenEmpty<V>, forKey key: Key) throws {
+    mutating func encode<V>(_ value: OmittedWhenEmpty<V>, forKey key: Key) throws {
         if !value.wrappedValue.isEmpty { try encode(value.wrappedValue, forKey: key) }
     }
 }

@@ -17,7 +17,7 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     }
 
     /// The same config with every list sorted and deduplicated.
-    public func normalized() -> PoolConfig {
+    package func normalized() -> PoolConfig {
         var config = self
         config.messagePolicy.requiredPolicyRefs = messagePolicy.requiredPolicyRefs.normalizedIDs()
         config.policyRefs = policyRefs.normalizedIDs()
@@ -25,7 +25,7 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     }
 
     /// Throws `invalidInput` naming the first malformed policy ref.
-    public func validate() throws(AgentPoolError) {
+    package func validate() throws(AgentPoolError) {
         try IDValidation.check(messagePolicy.requiredPolicyRefs, field: "config.message_policy.required_policy_refs")
         try IDValidation.check(policyRefs, field: "config.policy_refs")
     }

@@ -57,7 +57,7 @@ public struct PoolEvent: Hashable, Sendable, Codable {
     }
 
     /// Whether this is a wake event; wake events never trigger wakes.
-    public var isWakeEvent: Bool { kind.hasPrefix("wake_condition_") }
+    package var isWakeEvent: Bool { kind.hasPrefix("wake_condition_") }
 
     enum CodingKeys: String, CodingKey {
         case kind, sourceRun = "source_run", targets, messageID = "message_id", topic, cursor
@@ -77,7 +77,7 @@ extension EventFilter {
 extension CompiledFilter {
     /// Whether `event` matches the filter and comes from a run in scope (events without a source
     /// run, such as `agent_pool_created`, are pool-wide and always in scope).
-    public func matches(_ event: PoolEvent) -> Bool {
+    package func matches(_ event: PoolEvent) -> Bool {
         guard filter.matches(event) else { return false }
         guard let source = event.sourceRun, let scope = scopeRuns else { return true }
         return scope.contains(source)

@@ -3,20 +3,20 @@ import Foundation
 /// The one JSON encoding of records and their parts, shared by every backend.
 ///
 /// Keys are sorted so that the same value always gives the same bytes (exports compare equal).
-public enum RecordCodec {
+package enum RecordCodec {
     /// A payload encoded for storage: the record JSON and, for kinds whose projection keeps the
     /// inner object (`member`, `config`, `stored`), that object's JSON, encoded only once.
-    public struct Encoded: Sendable {
+    package struct Encoded: Sendable {
         /// The kind column.
-        public var kind: RecordKind
+        package var kind: RecordKind
         /// The full payload JSON, `{"<inner key>":…,"type":"<kind>"}`.
-        public var payload: String
+        package var payload: String
         /// The inner object's JSON, when the kind has one.
-        public var inner: String?
+        package var inner: String?
     }
 
     /// Encodes `value` as compact JSON with sorted keys.
-    public static func encodeJSON<T: Encodable>(_ value: T) throws(AgentPoolError) -> String {
+    package static func encodeJSON<T: Encodable>(_ value: T) throws(AgentPoolError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
@@ -27,7 +27,7 @@ public enum RecordCodec {
     }
 
     /// Decodes JSON written by ``encodeJSON(_:)``; any failure is `corruptRecord` naming `what`.
-    public static func decodeJSON<T: Decodable>(_ type: T.Type, from json: String, what: String) throws(AgentPoolError) -> T {
+    package static func decodeJSON<T: Decodable>(_ type: T.Type, from json: String, what: String) throws(AgentPoolError) -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(json.utf8))
         } catch let error as AgentPoolError {
@@ -38,7 +38,7 @@ public enum RecordCodec {
     }
 
     /// Encodes a payload; the result's `payload` equals `encodeJSON(payload)` byte for byte.
-    public static func encode(_ payload: RecordPayload) throws(AgentPoolError) -> Encoded {
+    package static func encode(_ payload: RecordPayload) throws(AgentPoolError) -> Encoded {
         let kind = payload.kind
         let innerKey: String
         let inner: String
@@ -64,7 +64,7 @@ public enum RecordCodec {
     /// Decodes a stored payload and checks that its `"type"` equals the stored `kind` column.
     ///
     /// - Throws: `corruptRecord` for malformed JSON, an unknown kind, or a kind mismatch.
-    public static func decode(kind: String, payload: String, pool: PoolID, seq: Seq) throws(AgentPoolError) -> RecordPayload {
+    package static func decode(kind: String, payload: String, pool: PoolID, seq: Seq) throws(AgentPoolError) -> RecordPayload {
         let where_ = "record \(seq) of pool '\(pool)'"
         guard RecordKind(rawValue: kind) != nil else {
             throw .corruptRecord("\(where_) has unknown kind '\(kind)'")

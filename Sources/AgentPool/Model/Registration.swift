@@ -15,7 +15,7 @@ public enum WakeStatus: String, Codable, Hashable, Sendable, CaseIterable {
     public var isFinal: Bool { self != .registered }
 
     /// Whether the status machine allows `self → next`.
-    public func canTransition(to next: WakeStatus) -> Bool {
+    package func canTransition(to next: WakeStatus) -> Bool {
         self == .registered && next != .registered
     }
 }
@@ -35,8 +35,13 @@ public struct Registration: Codable, Hashable, Sendable {
     /// Why the wake failed or was cancelled, when known.
     public var reason: String?
 
+    enum CodingKeys: String, CodingKey {
+        case conditionID = "condition_id", runID = "run_id", status
+        case deadlineMillis = "deadline_millis", matchingCursor = "matching_cursor", reason
+    }
+
     /// Creates a registration.
-    public init(
+    package init(
         conditionID: ConditionID, runID: RunID, status: WakeStatus, deadlineMillis: Millis? = nil,
         matchingCursor: Seq? = nil, reason: String? = nil
     ) {
@@ -47,41 +52,4 @@ public struct Registration: Codable, Hashable, Sendable {
         self.matchingCursor = matchingCursor
         self.reason = reason
     }
-
-    enum CodingKeys: String, CodingKey {
-        case conditionID = "condition_id", runID = "run_id", status
-        case deadlineMillis = "deadline_millis", matchingCursor = "matching_cursor", reason
-    }
-}
-
-/// A wake condition with its compiled filter and latest registration: the payload of a `wake`
-/// record.
-public struct StoredWake: Codable, Hashable, Sendable {
-    /// The condition as registered.
-    public var condition: WakeCondition
-    /// The filter as compiled at registration.
-    public var compiledFilter: CompiledFilter
-    /// The latest registration.
-    public var registration: Registration
-
-    /// Groups the three parts.
-    public init(condition: WakeCondition, compiledFilter: CompiledFilter, registration: Registration) {
-        self.condition = condition
-        self.compiledFilter = compiledFilter
-        self.registration = registration
-    }
-
-    /// The condition normalized.
-    public func normalized() -> StoredWake {
-        StoredWake(condition: condition.normalized(), compiledFilter: compiledFilter, registration: registration)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case condition, compiledFilter = "compiled_filter", registration
-    }
-}
-
-extension StoredWake {
-    /// The deadline this wake is swept at, if any: its timeout while `registered`.
-    public var deadline: Millis? { registration.status == .registered ? registration.deadlineMillis : nil }
 }

@@ -33,7 +33,7 @@ public struct WakeCondition: Codable, Hashable, Sendable {
     }
 
     /// The same condition with its filter and `policyRefs` sorted and deduplicated.
-    public func normalized() -> WakeCondition {
+    package func normalized() -> WakeCondition {
         var condition = self
         condition.filter = filter.normalized()
         condition.policyRefs = policyRefs.normalizedIDs()
@@ -41,7 +41,7 @@ public struct WakeCondition: Codable, Hashable, Sendable {
     }
 
     /// Throws `invalidInput` naming the first malformed field.
-    public func validate() throws(AgentPoolError) {
+    package func validate() throws(AgentPoolError) {
         try IDValidation.check(conditionID, field: "condition.condition_id")
         try IDValidation.check(runID, field: "condition.run_id")
         try filter.validate(field: "condition.filter")

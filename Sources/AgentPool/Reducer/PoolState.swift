@@ -2,28 +2,28 @@
 ///
 /// The in-memory store keeps its pools in this form, and every replay check compares a backend's
 /// snapshot with ``replay(poolID:records:)``.
-public struct PoolState: Hashable, Sendable {
+package struct PoolState: Hashable, Sendable {
     /// The pool.
-    public let poolID: PoolID
+    package let poolID: PoolID
     /// The config from `pool_opened`; nil before the first record.
-    public private(set) var config: PoolConfig?
+    package private(set) var config: PoolConfig?
     /// Whether `pool_created` was applied.
-    public private(set) var created = false
+    package private(set) var created = false
     /// Current members by run id.
-    public private(set) var members: [RunID: Member] = [:]
+    package private(set) var members: [RunID: Member] = [:]
     /// Latest message + receipt by message id.
-    public private(set) var messages: [MessageID: StoredMessage] = [:]
+    package private(set) var messages: [MessageID: StoredMessage] = [:]
     /// Latest wake by condition id.
-    public private(set) var wakes: [ConditionID: StoredWake] = [:]
+    package private(set) var wakes: [ConditionID: StoredWake] = [:]
     /// Message id by idempotency key (the dedupe index).
-    public private(set) var messageIDsByKey: [IdempotencyKey: MessageID] = [:]
+    package private(set) var messageIDsByKey: [IdempotencyKey: MessageID] = [:]
     /// Condition id by idempotency key (the dedupe index).
-    public private(set) var conditionIDsByKey: [IdempotencyKey: ConditionID] = [:]
+    package private(set) var conditionIDsByKey: [IdempotencyKey: ConditionID] = [:]
     /// The last applied seq; nil before the first record.
-    public private(set) var cursor: Seq?
+    package private(set) var cursor: Seq?
 
     /// The state of a pool with no record.
-    public init(poolID: PoolID) { self.poolID = poolID }
+    package init(poolID: PoolID) { self.poolID = poolID }
 
     /// Replays `records` (in seq order, starting at 1, or at a `checkpoint` for a compacted log)
     /// from the empty state.
@@ -32,7 +32,7 @@ public struct PoolState: Hashable, Sendable {
     ///
     /// A compacted log — what a pool holds after `compact`, starting after seq 1 — is replayed
     /// from its first `checkpoint`: the records before it are already part of that checkpoint.
-    public static func replay(poolID: PoolID, records: some Sequence<PoolRecord>) throws(AgentPoolError) -> PoolState {
+    package static func replay(poolID: PoolID, records: some Sequence<PoolRecord>) throws(AgentPoolError) -> PoolState {
         var state = PoolState(poolID: poolID)
         var skipping: Bool?
         for record in records {
@@ -50,7 +50,7 @@ public struct PoolState: Hashable, Sendable {
     }
 
     /// Returns the state after `record`.
-    public func applying(_ record: PoolRecord) throws(AgentPoolError) -> PoolState {
+    package func applying(_ record: PoolRecord) throws(AgentPoolError) -> PoolState {
         var next = self
         try next.apply(record)
         return next
@@ -60,7 +60,7 @@ public struct PoolState: Hashable, Sendable {
     ///
     /// - Throws: `corruptRecord` when the record belongs to another pool, its seq is not the next
     ///   one, the first record is not `pool_opened`, or `pool_opened` repeats.
-    public mutating func apply(_ record: PoolRecord) throws(AgentPoolError) {
+    package mutating func apply(_ record: PoolRecord) throws(AgentPoolError) {
         guard record.poolID == poolID else {
             throw .corruptRecord("record of pool '\(record.poolID)' applied to pool '\(poolID)'")
         }
@@ -124,7 +124,7 @@ public struct PoolState: Hashable, Sendable {
     /// The snapshot of this state.
     ///
     /// - Throws: `poolNotFound` when no `pool_opened` was applied.
-    public func snapshot() throws(AgentPoolError) -> Snapshot {
+    package func snapshot() throws(AgentPoolError) -> Snapshot {
         guard let config else { throw .poolNotFound(poolID) }
         let sortedMembers = members.values.sorted { idPrecedes($0.runID, $1.runID) }
         return Snapshot(

@@ -77,5 +77,5 @@ public final class ChangeSignal: Sendable {
     }
 
     /// How many tasks are waiting now (for tests and metrics).
-    public var waiterCount: Int { state.withLock { $0.waiters.count } }
+    package var waiterCount: Int { state.withLock { $0.waiters.count } }
 }

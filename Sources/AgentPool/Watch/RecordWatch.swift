@@ -15,7 +15,7 @@ public struct RecordWatch: AsyncSequence, Sendable {
     static let pageSize = 256
 
     /// Follows `poolID` in `store` from `after`.
-    public init(store: any PoolStore, poolID: PoolID, after: Seq) {
+    package init(store: any PoolStore, poolID: PoolID, after: Seq) {
         self.store = store
         self.poolID = poolID
         self.after = after
