@@ -292,20 +292,3 @@ public struct PoolHandle: Sendable {
         EventWatch(records: watch(after: cursor), filter: filter.normalized())
     }
 }
-
-/// A message delivered to a run, with its delivery cursor and current receipt.
-public struct InboxItem: Hashable, Sendable, Codable {
-    /// The seq of the delivery; pass the last one as `after` to read on.
-    public var cursor: Seq
-    /// The message.
-    public var message: Message
-    /// Its current receipt.
-    public var receipt: Receipt
-
-    /// Creates an item.
-    public init(cursor: Seq, message: Message, receipt: Receipt) {
-        self.cursor = cursor
-        self.message = message
-        self.receipt = receipt
-    }
-}

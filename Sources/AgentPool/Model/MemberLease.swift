@@ -10,12 +10,12 @@ public struct MemberLease: Hashable, Sendable, Codable {
     /// When the lease runs out (store clock, UTC ms).
     public var expiresAt: Millis
 
+    enum CodingKeys: String, CodingKey { case runID = "run_id", leaseMillis = "lease_millis", expiresAt = "expires_at" }
+
     /// Creates a lease.
-    public init(runID: RunID, leaseMillis: Millis, expiresAt: Millis) {
+    package init(runID: RunID, leaseMillis: Millis, expiresAt: Millis) {
         self.runID = runID
         self.leaseMillis = leaseMillis
         self.expiresAt = expiresAt
     }
-
-    enum CodingKeys: String, CodingKey { case runID = "run_id", leaseMillis = "lease_millis", expiresAt = "expires_at" }
 }

@@ -36,8 +36,19 @@ public struct MessageClaim: Hashable, Sendable, Codable {
     /// For a `resent` dead letter: the id of the message that replaced it.
     public var resentAs: MessageID?
 
+    /// Whether `run` holding `token` may act on the message at `now`: the claim is `held` by
+    /// `run`, `token` is the current one, and it has not run out.
+    package func accepts(run: RunID, token: Int64, at now: Millis) -> Bool {
+        status == .held && runID == run && self.token == token && expiresAt > now
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messageID = "message_id", status, runID = "run_id", token, leaseMillis = "lease_millis"
+        case expiresAt = "expires_at", expiredCount = "expired_count", maxAttempts = "max_attempts", resentAs = "resent_as"
+    }
+
     /// Creates a claim record.
-    public init(messageID: MessageID, status: ClaimStatus, runID: RunID, token: Int64, leaseMillis: Millis,
+    package init(messageID: MessageID, status: ClaimStatus, runID: RunID, token: Int64, leaseMillis: Millis,
                 expiresAt: Millis, expiredCount: Int = 0, maxAttempts: Int, resentAs: MessageID? = nil) {
         self.messageID = messageID
         self.status = status
@@ -49,36 +60,4 @@ public struct MessageClaim: Hashable, Sendable, Codable {
         self.maxAttempts = maxAttempts
         self.resentAs = resentAs
     }
-
-    /// Whether `run` holding `token` may act on the message at `now`: the claim is `held` by
-    /// `run`, `token` is the current one, and it has not run out.
-    public func accepts(run: RunID, token: Int64, at now: Millis) -> Bool {
-        status == .held && runID == run && self.token == token && expiresAt > now
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case messageID = "message_id", status, runID = "run_id", token, leaseMillis = "lease_millis"
-        case expiresAt = "expires_at", expiredCount = "expired_count", maxAttempts = "max_attempts", resentAs = "resent_as"
-    }
-}
-
-/// A message a worker claimed with ``PoolHandle/claimNext(_:from:leaseMillis:maxAttempts:)``:
-/// the message, its receipt and the claim whose token the worker must present.
-public struct ClaimedMessage: Hashable, Sendable, Codable {
-    /// The claim; present ``MessageClaim/token`` to `complete`, `release`, `reply` or `extendClaim`.
-    public var claim: MessageClaim
-    /// The message.
-    public var message: Message
-    /// Its current receipt (`delivered`).
-    public var receipt: Receipt
-
-    /// Creates a claimed message.
-    public init(claim: MessageClaim, message: Message, receipt: Receipt) {
-        self.claim = claim
-        self.message = message
-        self.receipt = receipt
-    }
-
-    /// The fencing token of this claim.
-    public var token: Int64 { claim.token }
 }

@@ -101,18 +101,18 @@ public struct PoolRecord: Codable, Hashable, Sendable {
     /// What happened.
     public var payload: RecordPayload
 
-    /// Creates a record.
-    public init(poolID: PoolID, seq: Seq, recordedAt: Millis, payload: RecordPayload) {
-        self.poolID = poolID
-        self.seq = seq
-        self.recordedAt = recordedAt
-        self.payload = payload
-    }
-
     /// The payload's kind.
     public var kind: RecordKind { payload.kind }
 
     enum CodingKeys: String, CodingKey {
         case poolID = "pool_id", seq, recordedAt = "recorded_at", payload
+    }
+
+    /// Creates a record.
+    package init(poolID: PoolID, seq: Seq, recordedAt: Millis, payload: RecordPayload) {
+        self.poolID = poolID
+        self.seq = seq
+        self.recordedAt = recordedAt
+        self.payload = payload
     }
 }

@@ -30,10 +30,10 @@ public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
     }
 
     /// Whether a message may be first recorded with this status.
-    public var isInitial: Bool { self == .accepted || self == .failed || self == .expired }
+    package var isInitial: Bool { self == .accepted || self == .failed || self == .expired }
 
     /// Whether the status machine allows `self → next`.
-    public func canTransition(to next: MessageStatus) -> Bool {
+    package func canTransition(to next: MessageStatus) -> Bool {
         switch self {
         case .accepted: [.delivered, .failed, .expired, .cancelled, .timedOut].contains(next)
         // delivered → failed: a claimed message dead-lettered after max_attempts.
@@ -60,8 +60,21 @@ public struct Receipt: Codable, Hashable, Sendable {
     /// The seq of the record that stored this receipt.
     public var cursor: Seq?
 
+    /// The same receipt with run lists sorted and deduplicated.
+    package func normalized() -> Receipt {
+        var receipt = self
+        receipt.deliveredTo = deliveredTo.normalizedIDs()
+        receipt.respondedBy = respondedBy.normalizedIDs()
+        return receipt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messageID = "message_id", status, deliveredTo = "delivered_to", respondedBy = "responded_by"
+        case responseDeadlineMillis = "response_deadline_millis", reason, cursor
+    }
+
     /// Creates a receipt. Run lists are sets: stores keep them sorted (``normalized()``).
-    public init(
+    package init(
         messageID: MessageID, status: MessageStatus, deliveredTo: [RunID] = [], respondedBy: [RunID] = [],
         responseDeadlineMillis: Millis? = nil, reason: String? = nil, cursor: Seq? = nil
     ) {
@@ -73,41 +86,4 @@ public struct Receipt: Codable, Hashable, Sendable {
         self.reason = reason
         self.cursor = cursor
     }
-
-    /// The same receipt with run lists sorted and deduplicated.
-    public func normalized() -> Receipt {
-        var receipt = self
-        receipt.deliveredTo = deliveredTo.normalizedIDs()
-        receipt.respondedBy = respondedBy.normalizedIDs()
-        return receipt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case messageID = "message_id", status, deliveredTo = "delivered_to", respondedBy = "responded_by"
-        case responseDeadlineMillis = "response_deadline_millis", reason, cursor
-    }
-}
-
-/// A message with its latest receipt: the payload of a `run_message` record.
-public struct StoredMessage: Codable, Hashable, Sendable {
-    /// The message as sent.
-    public var message: Message
-    /// Its latest receipt.
-    public var receipt: Receipt
-
-    /// Pairs a message with a receipt.
-    public init(message: Message, receipt: Receipt) {
-        self.message = message
-        self.receipt = receipt
-    }
-
-    /// Message and receipt normalized.
-    public func normalized() -> StoredMessage {
-        StoredMessage(message: message.normalized(), receipt: receipt.normalized())
-    }
-}
-
-extension StoredMessage {
-    /// The deadline this message is swept at, if any (see ``PoolReader/dueMessages(at:limit:)``).
-    public var deadline: Millis? { receipt.status.deadline(of: receipt) }
 }

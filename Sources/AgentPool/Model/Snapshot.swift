@@ -21,8 +21,21 @@ public struct Snapshot: Codable, Hashable, Sendable {
     /// The last seq; nil when the pool has no record.
     public var cursor: Seq?
 
+    /// The pool's config.
+    public var config: PoolConfig {
+        PoolConfig(messagePolicy: messagePolicy, wakePolicy: wakePolicy, policyRefs: policyRefs)
+    }
+
+    /// The member with `run`, if any.
+    public func member(_ run: RunID) -> Member? { members.first { $0.runID == run } }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", created, members, topics, messagePolicy = "message_policy"
+        case wakePolicy = "wake_policy", policyRefs = "policy_refs", messages, wakes, cursor
+    }
+
     /// Creates a snapshot from its parts (backends build it from their projections).
-    public init(
+    package init(
         poolID: PoolID, created: Bool, members: [Member], topics: [TopicID], config: PoolConfig,
         messages: [StoredMessage], wakes: [StoredWake], cursor: Seq?
     ) {
@@ -36,18 +49,5 @@ public struct Snapshot: Codable, Hashable, Sendable {
         self.messages = messages
         self.wakes = wakes
         self.cursor = cursor
-    }
-
-    /// The pool's config.
-    public var config: PoolConfig {
-        PoolConfig(messagePolicy: messagePolicy, wakePolicy: wakePolicy, policyRefs: policyRefs)
-    }
-
-    /// The member with `run`, if any.
-    public func member(_ run: RunID) -> Member? { members.first { $0.runID == run } }
-
-    enum CodingKeys: String, CodingKey {
-        case poolID = "pool_id", created, members, topics, messagePolicy = "message_policy"
-        case wakePolicy = "wake_policy", policyRefs = "policy_refs", messages, wakes, cursor
     }
 }
