@@ -6,13 +6,14 @@ public struct Address: Codable, Hashable, Sendable {
     /// Seed-format field, kept when present.
     public var destinationRef: String?
     /// Seed-format field, kept when present.
-    @OmittedWhenEmpty public var relatedRefs: [String]
+    public var relatedRefs: [String] { get { relatedRefsStorage } set { relatedRefsStorage = newValue } }
+    @OmittedWhenEmpty var relatedRefsStorage: [String]
 
     /// Creates an address.
     public init(target: AddressTarget, destinationRef: String? = nil, relatedRefs: [String] = []) {
         self.target = target
         self.destinationRef = destinationRef
-        self.relatedRefs = relatedRefs
+        self.relatedRefsStorage = relatedRefs
     }
 
     /// Addresses one run.
@@ -35,7 +36,7 @@ public struct Address: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case target, destinationRef = "destination_ref", relatedRefs = "related_refs"
+        case target, destinationRef = "destination_ref", relatedRefsStorage = "related_refs"
     }
 }
 

@@ -5,16 +5,18 @@ public struct Member: Codable, Hashable, Sendable {
     /// The agent behind the run.
     public var agentID: AgentID
     /// Policy refs the member holds; sorted, deduplicated.
-    @OmittedWhenEmpty public var policyRefs: [PolicyRef]
+    public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
     /// Topics the member listens to; sorted, deduplicated.
-    @OmittedWhenEmpty public var topics: [TopicID]
+    public var topics: [TopicID] { get { topicsStorage } set { topicsStorage = newValue } }
+    @OmittedWhenEmpty var topicsStorage: [TopicID]
 
     /// Creates a member. Lists are sets: stores keep them sorted and deduplicated.
     public init(runID: RunID, agentID: AgentID, policyRefs: [PolicyRef] = [], topics: [TopicID] = []) {
         self.runID = runID
         self.agentID = agentID
-        self.policyRefs = policyRefs
-        self.topics = topics
+        self.policyRefsStorage = policyRefs
+        self.topicsStorage = topics
     }
 
     /// Throws `invalidInput` naming the first malformed field.
@@ -31,6 +33,6 @@ public struct Member: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case runID = "run_id", agentID = "agent_id", policyRefs = "policy_refs", topics
+        case runID = "run_id", agentID = "agent_id", policyRefsStorage = "policy_refs", topicsStorage = "topics"
     }
 }

@@ -19,7 +19,8 @@ public struct Message: Codable, Hashable, Sendable {
     /// Dedupe key: the same key with the same message returns the same receipt.
     public var idempotencyKey: IdempotencyKey
     /// Policy refs the message carries; sorted, deduplicated.
-    @OmittedWhenEmpty public var policyRefs: [PolicyRef]
+    public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     /// Creates a message. `policyRefs` is a set: stores keep it sorted and deduplicated.
     public init(
@@ -36,7 +37,7 @@ public struct Message: Codable, Hashable, Sendable {
         self.responseContract = responseContract
         self.expiresAtMillis = expiresAtMillis
         self.idempotencyKey = idempotencyKey
-        self.policyRefs = policyRefs
+        self.policyRefsStorage = policyRefs
     }
 
     /// The same message with `policyRefs` sorted and deduplicated.
@@ -68,7 +69,7 @@ public struct Message: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", from, to, contentRef = "content_ref", correlation
         case replyTo = "reply_to", responseContract = "response_contract"
-        case expiresAtMillis = "expires_at_millis", idempotencyKey = "idempotency_key", policyRefs = "policy_refs"
+        case expiresAtMillis = "expires_at_millis", idempotencyKey = "idempotency_key", policyRefsStorage = "policy_refs"
     }
 }
 

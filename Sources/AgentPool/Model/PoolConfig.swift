@@ -7,13 +7,14 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     /// Rules for wake conditions.
     public var wakePolicy: WakePolicy
     /// Policy refs a member must hold for wake filters to consider its events.
-    @OmittedWhenEmpty public var policyRefs: [PolicyRef]
+    public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     /// Creates a config. Policy-ref lists are sets: stores keep them sorted and deduplicated.
     public init(messagePolicy: MessagePolicy = MessagePolicy(), wakePolicy: WakePolicy = WakePolicy(), policyRefs: [PolicyRef] = []) {
         self.messagePolicy = messagePolicy
         self.wakePolicy = wakePolicy
-        self.policyRefs = policyRefs
+        self.policyRefsStorage = policyRefs
     }
 
     /// The same config with every list sorted and deduplicated.
@@ -31,7 +32,7 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case messagePolicy = "message_policy", wakePolicy = "wake_policy", policyRefs = "policy_refs"
+        case messagePolicy = "message_policy", wakePolicy = "wake_policy", policyRefsStorage = "policy_refs"
     }
 
     /// Decodes a config; a missing field takes its default.
@@ -40,25 +41,26 @@ public struct PoolConfig: Codable, Hashable, Sendable {
         self.init(
             messagePolicy: try container.decodeIfPresent(MessagePolicy.self, forKey: .messagePolicy) ?? MessagePolicy(),
             wakePolicy: try container.decodeIfPresent(WakePolicy.self, forKey: .wakePolicy) ?? WakePolicy(),
-            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefs).wrappedValue)
+            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefsStorage).wrappedValue)
     }
 }
 
 /// Who may send what to whom.
 public struct MessagePolicy: Codable, Hashable, Sendable {
     /// Policy refs every message must carry.
-    @OmittedWhenEmpty public var requiredPolicyRefs: [PolicyRef]
+    public var requiredPolicyRefs: [PolicyRef] { get { requiredPolicyRefsStorage } set { requiredPolicyRefsStorage = newValue } }
+    @OmittedWhenEmpty var requiredPolicyRefsStorage: [PolicyRef]
     /// Whether a pool-wide message is also delivered to its sender. Default false.
     public var includeSenderInPoolBroadcast: Bool
 
     /// Creates a message policy.
     public init(requiredPolicyRefs: [PolicyRef] = [], includeSenderInPoolBroadcast: Bool = false) {
-        self.requiredPolicyRefs = requiredPolicyRefs
+        self.requiredPolicyRefsStorage = requiredPolicyRefs
         self.includeSenderInPoolBroadcast = includeSenderInPoolBroadcast
     }
 
     enum CodingKeys: String, CodingKey {
-        case requiredPolicyRefs = "required_policy_refs"
+        case requiredPolicyRefsStorage = "required_policy_refs"
         case includeSenderInPoolBroadcast = "include_sender_in_pool_broadcast"
     }
 
@@ -66,7 +68,7 @@ public struct MessagePolicy: Codable, Hashable, Sendable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            requiredPolicyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .requiredPolicyRefs).wrappedValue,
+            requiredPolicyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .requiredPolicyRefsStorage).wrappedValue,
             includeSenderInPoolBroadcast: try container.decodeIfPresent(Bool.self, forKey: .includeSenderInPoolBroadcast) ?? false)
     }
 }

@@ -50,9 +50,11 @@ public struct Receipt: Codable, Hashable, Sendable {
     /// The current status.
     public var status: MessageStatus
     /// The resolved recipients, sorted.
-    @OmittedWhenEmpty public var deliveredTo: [RunID]
+    public var deliveredTo: [RunID] { get { deliveredToStorage } set { deliveredToStorage = newValue } }
+    @OmittedWhenEmpty var deliveredToStorage: [RunID]
     /// Distinct recipients that replied, sorted.
-    @OmittedWhenEmpty public var respondedBy: [RunID]
+    public var respondedBy: [RunID] { get { respondedByStorage } set { respondedByStorage = newValue } }
+    @OmittedWhenEmpty var respondedByStorage: [RunID]
     /// Absolute deadline (UTC ms) for replies, set on delivery when the contract has a timeout.
     public var responseDeadlineMillis: Millis?
     /// Why the message failed, when it did (e.g. `no_recipient`).
@@ -69,7 +71,7 @@ public struct Receipt: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case messageID = "message_id", status, deliveredTo = "delivered_to", respondedBy = "responded_by"
+        case messageID = "message_id", status, deliveredToStorage = "delivered_to", respondedByStorage = "responded_by"
         case responseDeadlineMillis = "response_deadline_millis", reason, cursor
     }
 
@@ -80,8 +82,8 @@ public struct Receipt: Codable, Hashable, Sendable {
     ) {
         self.messageID = messageID
         self.status = status
-        self.deliveredTo = deliveredTo
-        self.respondedBy = respondedBy
+        self.deliveredToStorage = deliveredTo
+        self.respondedByStorage = respondedBy
         self.responseDeadlineMillis = responseDeadlineMillis
         self.reason = reason
         self.cursor = cursor

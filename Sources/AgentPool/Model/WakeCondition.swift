@@ -13,7 +13,8 @@ public struct WakeCondition: Codable, Hashable, Sendable {
     /// Dedupe key: the same key with the same condition returns the same registration.
     public var idempotencyKey: IdempotencyKey
     /// Policy refs the condition carries; sorted, deduplicated.
-    @OmittedWhenEmpty public var policyRefs: [PolicyRef]
+    public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     /// The default ``resumeWith``.
     public static let matchingEventRefs = "matching_event_refs"
@@ -29,7 +30,7 @@ public struct WakeCondition: Codable, Hashable, Sendable {
         self.timeoutMillis = timeoutMillis
         self.resumeWith = resumeWith
         self.idempotencyKey = idempotencyKey
-        self.policyRefs = policyRefs
+        self.policyRefsStorage = policyRefs
     }
 
     /// The same condition with its filter and `policyRefs` sorted and deduplicated.
@@ -54,7 +55,7 @@ public struct WakeCondition: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case conditionID = "condition_id", runID = "run_id", filter, timeoutMillis = "timeout_millis"
-        case resumeWith = "resume_with", idempotencyKey = "idempotency_key", policyRefs = "policy_refs"
+        case resumeWith = "resume_with", idempotencyKey = "idempotency_key", policyRefsStorage = "policy_refs"
     }
 
     /// Decodes a condition; a missing filter matches everything, a missing `resume_with` is ``matchingEventRefs``.
@@ -67,6 +68,6 @@ public struct WakeCondition: Codable, Hashable, Sendable {
             idempotencyKey: try container.decode(String.self, forKey: .idempotencyKey),
             timeoutMillis: try container.decodeIfPresent(Millis.self, forKey: .timeoutMillis),
             resumeWith: try container.decodeIfPresent(String.self, forKey: .resumeWith) ?? WakeCondition.matchingEventRefs,
-            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefs).wrappedValue)
+            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefsStorage).wrappedValue)
     }
 }
