@@ -7,7 +7,6 @@ public struct Address: Codable, Hashable, Sendable {
     public var destinationRef: String?
     /// Seed-format field, kept when present.
     public var relatedRefs: [String] { get { relatedRefsStorage } set { relatedRefsStorage = newValue } }
-    @OmittedWhenEmpty var relatedRefsStorage: [String]
 
     /// Creates an address.
     public init(target: AddressTarget, destinationRef: String? = nil, relatedRefs: [String] = []) {
@@ -34,6 +33,9 @@ public struct Address: Codable, Hashable, Sendable {
         case .pool(let id): try IDValidation.check(id, field: "\(field).target.pool_id")
         }
     }
+
+    // The lists above as coded: omitted when empty.
+    @OmittedWhenEmpty var relatedRefsStorage: [String]
 
     enum CodingKeys: String, CodingKey {
         case target, destinationRef = "destination_ref", relatedRefsStorage = "related_refs"

@@ -6,10 +6,8 @@ public struct Member: Codable, Hashable, Sendable {
     public var agentID: AgentID
     /// Policy refs the member holds; sorted, deduplicated.
     public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
-    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
     /// Topics the member listens to; sorted, deduplicated.
     public var topics: [TopicID] { get { topicsStorage } set { topicsStorage = newValue } }
-    @OmittedWhenEmpty var topicsStorage: [TopicID]
 
     /// Creates a member. Lists are sets: stores keep them sorted and deduplicated.
     public init(runID: RunID, agentID: AgentID, policyRefs: [PolicyRef] = [], topics: [TopicID] = []) {
@@ -31,6 +29,10 @@ public struct Member: Codable, Hashable, Sendable {
     package func normalized() -> Member {
         Member(runID: runID, agentID: agentID, policyRefs: policyRefs.normalizedIDs(), topics: topics.normalizedIDs())
     }
+
+    // The lists above as coded: omitted when empty.
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
+    @OmittedWhenEmpty var topicsStorage: [TopicID]
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", agentID = "agent_id", policyRefsStorage = "policy_refs", topicsStorage = "topics"

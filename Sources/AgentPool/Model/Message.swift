@@ -20,7 +20,6 @@ public struct Message: Codable, Hashable, Sendable {
     public var idempotencyKey: IdempotencyKey
     /// Policy refs the message carries; sorted, deduplicated.
     public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
-    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     /// Creates a message. `policyRefs` is a set: stores keep it sorted and deduplicated.
     public init(
@@ -65,6 +64,9 @@ public struct Message: Codable, Hashable, Sendable {
             }
         }
     }
+
+    // The lists above as coded: omitted when empty.
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", from, to, contentRef = "content_ref", correlation

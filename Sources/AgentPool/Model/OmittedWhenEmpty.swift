@@ -1,8 +1,8 @@
 /// Encodes a collection only when it is non-empty, and decodes a missing key as empty: the record
 /// format omits empty lists when writing and accepts them absent when reading.
 ///
-/// Internal, so a public list is a computed property over an internal wrapped `…Storage`
-/// property that the coding keys name with the public key (a public property cannot have an
+/// Internal, so each list users see is a computed property over an internal wrapped `…Storage`
+/// property that the coding keys name with the list's key (a property users see cannot have an
 /// internal wrapper).
 @propertyWrapper
 struct OmittedWhenEmpty<Value>: Hashable, Sendable, Codable

@@ -8,7 +8,6 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     public var wakePolicy: WakePolicy
     /// Policy refs a member must hold for wake filters to consider its events.
     public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
-    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     /// Creates a config. Policy-ref lists are sets: stores keep them sorted and deduplicated.
     public init(messagePolicy: MessagePolicy = MessagePolicy(), wakePolicy: WakePolicy = WakePolicy(), policyRefs: [PolicyRef] = []) {
@@ -31,6 +30,9 @@ public struct PoolConfig: Codable, Hashable, Sendable {
         try IDValidation.check(policyRefs, field: "config.policy_refs")
     }
 
+    // The lists above as coded: omitted when empty.
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
+
     enum CodingKeys: String, CodingKey {
         case messagePolicy = "message_policy", wakePolicy = "wake_policy", policyRefsStorage = "policy_refs"
     }
@@ -49,7 +51,6 @@ public struct PoolConfig: Codable, Hashable, Sendable {
 public struct MessagePolicy: Codable, Hashable, Sendable {
     /// Policy refs every message must carry.
     public var requiredPolicyRefs: [PolicyRef] { get { requiredPolicyRefsStorage } set { requiredPolicyRefsStorage = newValue } }
-    @OmittedWhenEmpty var requiredPolicyRefsStorage: [PolicyRef]
     /// Whether a pool-wide message is also delivered to its sender. Default false.
     public var includeSenderInPoolBroadcast: Bool
 
@@ -58,6 +59,9 @@ public struct MessagePolicy: Codable, Hashable, Sendable {
         self.requiredPolicyRefsStorage = requiredPolicyRefs
         self.includeSenderInPoolBroadcast = includeSenderInPoolBroadcast
     }
+
+    // The lists above as coded: omitted when empty.
+    @OmittedWhenEmpty var requiredPolicyRefsStorage: [PolicyRef]
 
     enum CodingKeys: String, CodingKey {
         case requiredPolicyRefsStorage = "required_policy_refs"

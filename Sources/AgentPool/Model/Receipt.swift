@@ -51,10 +51,8 @@ public struct Receipt: Codable, Hashable, Sendable {
     public var status: MessageStatus
     /// The resolved recipients, sorted.
     public var deliveredTo: [RunID] { get { deliveredToStorage } set { deliveredToStorage = newValue } }
-    @OmittedWhenEmpty var deliveredToStorage: [RunID]
     /// Distinct recipients that replied, sorted.
     public var respondedBy: [RunID] { get { respondedByStorage } set { respondedByStorage = newValue } }
-    @OmittedWhenEmpty var respondedByStorage: [RunID]
     /// Absolute deadline (UTC ms) for replies, set on delivery when the contract has a timeout.
     public var responseDeadlineMillis: Millis?
     /// Why the message failed, when it did (e.g. `no_recipient`).
@@ -69,6 +67,10 @@ public struct Receipt: Codable, Hashable, Sendable {
         receipt.respondedBy = respondedBy.normalizedIDs()
         return receipt
     }
+
+    // The lists above as coded: omitted when empty.
+    @OmittedWhenEmpty var deliveredToStorage: [RunID]
+    @OmittedWhenEmpty var respondedByStorage: [RunID]
 
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", status, deliveredToStorage = "delivered_to", respondedByStorage = "responded_by"

@@ -14,7 +14,6 @@ public struct WakeCondition: Codable, Hashable, Sendable {
     public var idempotencyKey: IdempotencyKey
     /// Policy refs the condition carries; sorted, deduplicated.
     public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
-    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     /// The default ``resumeWith``.
     public static let matchingEventRefs = "matching_event_refs"
@@ -52,6 +51,9 @@ public struct WakeCondition: Codable, Hashable, Sendable {
             throw .invalidInput(field: "condition.timeout_millis", "timeout_millis must not be negative")
         }
     }
+
+    // The lists above as coded: omitted when empty.
+    @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
 
     enum CodingKeys: String, CodingKey {
         case conditionID = "condition_id", runID = "run_id", filter, timeoutMillis = "timeout_millis"
