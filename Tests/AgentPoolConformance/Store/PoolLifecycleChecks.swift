@@ -1,14 +1,12 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Opening, creating, joining and leaving, on every backend (SPEC §4–§6).
-@Suite struct PoolLifecycleConformanceTests {
+enum PoolLifecycleChecks {
     typealias F = Fixtures
 
-    @Test(arguments: StoreHarness.all)
-    func openingANewPoolAppendsPoolOpenedAsSeqOne(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func openingANewPoolAppendsPoolOpenedAsSeqOne(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         let config = PoolConfig(messagePolicy: MessagePolicy(requiredPolicyRefs: ["b", "a", "a"]), policyRefs: ["z"])
         let snapshot = try await context.store.openPool(F.pool, config: config)
         #expect(snapshot.cursor == 1)
@@ -19,18 +17,16 @@ import Testing
         #expect(log.first?.recordedAt == context.clock.nowMillis())
     }
 
-    @Test(arguments: StoreHarness.all)
-    func openingWithAnEqualConfigReturnsTheSnapshotAndWritesNothing(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func openingWithAnEqualConfigReturnsTheSnapshotAndWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         let first = try await context.store.openPool(F.pool, config: PoolConfig(policyRefs: ["x", "y"]))
         let second = try await context.store.openPool(F.pool, config: PoolConfig(policyRefs: ["y", "x", "x"]))
         #expect(first == second)
         #expect(try await F.log(context.store).count == 1)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func openingWithADifferentConfigIsAConfigConflictAndWritesNothing(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func openingWithADifferentConfigIsAConfigConflictAndWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         let error = await agentPoolError {
             try await context.store.openPool(F.pool, config: PoolConfig(wakePolicy: WakePolicy(envelopeOnly: false)))
@@ -40,9 +36,8 @@ import Testing
         #expect(try await F.log(context.store).count == 1)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func markCreatedAppendsOnceThenIsANoOp(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func markCreatedAppendsOnceThenIsANoOp(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         let first = try await context.store.markCreated(F.pool)
         let second = try await context.store.markCreated(F.pool)
@@ -52,9 +47,8 @@ import Testing
         #expect(try await F.log(context.store).count == 2)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func joinAddsOrReplacesAMemberAndRejoiningTheSameMemberWritesNothing(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func joinAddsOrReplacesAMemberAndRejoiningTheSameMemberWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         try await context.store.join(F.pool, F.member("run-b", topics: ["t2", "t1"]))
         try await context.store.join(F.pool, F.member("run-a", agent: "other", topics: ["t3"]))
@@ -72,9 +66,8 @@ import Testing
         #expect(snapshot == (try await F.replayed(context.store)))
     }
 
-    @Test(arguments: StoreHarness.all)
-    func membershipLookupsUseAgentAndTopicIndexes(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func membershipLookupsUseAgentAndTopicIndexes(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         try await context.store.join(F.pool, F.member("r3", agent: "a1", topics: ["t"]))
         try await context.store.join(F.pool, F.member("r1", agent: "a1"))
@@ -87,9 +80,8 @@ import Testing
         #expect(missing == nil)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func leaveRemovesTheMemberAndLeavingAsANonMemberIsNotMember(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func leaveRemovesTheMemberAndLeavingAsANonMemberIsNotMember(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         try await context.store.join(F.pool, F.member("run-1", topics: ["t"]))
         let left = try await context.store.leave(F.pool, run: "run-1")
@@ -103,9 +95,8 @@ import Testing
         #expect(try await F.log(context.store).count == 3)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func everyOperationOnAPoolNeverOpenedIsPoolNotFoundAndWritesNothing(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func everyOperationOnAPoolNeverOpenedIsPoolNotFoundAndWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         let store = context.store
         let message = F.message("m1")
         let operations: [(String, () async throws -> Void)] = [
@@ -125,9 +116,8 @@ import Testing
         #expect(try await store.message("nowhere", forKey: "k") == nil)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func poolsListsEveryPoolWithItsCursorAndCounts(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func poolsListsEveryPoolWithItsCursorAndCounts(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool("b")
         try await context.store.openPool("a")
         try await context.store.join("a", F.member("r1"))
@@ -140,9 +130,8 @@ import Testing
         ])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func poolsAreIndependent(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func poolsAreIndependent(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool("a")
         try await context.store.openPool("b")
         try await context.store.join("a", F.member("r1"))
@@ -153,4 +142,19 @@ import Testing
         #expect(try await F.log(context.store, "a").map(\.seq) == [1, 2, 3])
         #expect(try await F.log(context.store, "b").map(\.seq) == [1, 2])
     }
+}
+
+extension Conformance {
+    static let poolLifecycle: [ConformanceCheck] = [
+        ConformanceCheck("PoolLifecycle", "openingANewPoolAppendsPoolOpenedAsSeqOne", PoolLifecycleChecks.openingANewPoolAppendsPoolOpenedAsSeqOne),
+        ConformanceCheck("PoolLifecycle", "openingWithAnEqualConfigReturnsTheSnapshotAndWritesNothing", PoolLifecycleChecks.openingWithAnEqualConfigReturnsTheSnapshotAndWritesNothing),
+        ConformanceCheck("PoolLifecycle", "openingWithADifferentConfigIsAConfigConflictAndWritesNothing", PoolLifecycleChecks.openingWithADifferentConfigIsAConfigConflictAndWritesNothing),
+        ConformanceCheck("PoolLifecycle", "markCreatedAppendsOnceThenIsANoOp", PoolLifecycleChecks.markCreatedAppendsOnceThenIsANoOp),
+        ConformanceCheck("PoolLifecycle", "joinAddsOrReplacesAMemberAndRejoiningTheSameMemberWritesNothing", PoolLifecycleChecks.joinAddsOrReplacesAMemberAndRejoiningTheSameMemberWritesNothing),
+        ConformanceCheck("PoolLifecycle", "membershipLookupsUseAgentAndTopicIndexes", PoolLifecycleChecks.membershipLookupsUseAgentAndTopicIndexes),
+        ConformanceCheck("PoolLifecycle", "leaveRemovesTheMemberAndLeavingAsANonMemberIsNotMember", PoolLifecycleChecks.leaveRemovesTheMemberAndLeavingAsANonMemberIsNotMember),
+        ConformanceCheck("PoolLifecycle", "everyOperationOnAPoolNeverOpenedIsPoolNotFoundAndWritesNothing", PoolLifecycleChecks.everyOperationOnAPoolNeverOpenedIsPoolNotFoundAndWritesNothing),
+        ConformanceCheck("PoolLifecycle", "poolsListsEveryPoolWithItsCursorAndCounts", PoolLifecycleChecks.poolsListsEveryPoolWithItsCursorAndCounts),
+        ConformanceCheck("PoolLifecycle", "poolsAreIndependent", PoolLifecycleChecks.poolsAreIndependent),
+    ]
 }

@@ -1,32 +1,28 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Rules found missing by review, kept as regressions.
-@Suite struct ReviewRegressionTests {
+enum ReviewRegressionChecks {
     typealias F = CoordinatorFixture
 
-    @Test(arguments: StoreHarness.all)
-    func waitWorksWhenThePoolHoldsWakesAndMessagesWithoutDeadlines(_ harness: StoreHarness) async throws {
+    static func waitWorksWhenThePoolHoldsWakesAndMessagesWithoutDeadlines(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: [F.member("a"), F.member("b")])
         try await fixture.pool.send(F.message("m1", from: "a", to: .run("b")))
         try await fixture.pool.send(F.message("m2", from: "a", to: .run("b")))
         try await fixture.pool.suspendUntil(F.wake("other", run: "a", kinds: ["never"]))
         try await fixture.pool.suspendUntil(F.wake("w", run: "b", kinds: [delivered], messages: ["m3"]))
         async let waited = fixture.pool.wait("w")
-        while fixture.context.store.changes.waiterCount == 0 { await Task.yield() }
+        try await eventually("a watcher or waiter parked on the change signal") { fixture.context.store.changes.waiterCount > 0 }
         try await fixture.pool.send(F.message("m3", from: "a", to: .run("b")))
         #expect(try await waited.status == .triggered)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aHugePageLimitIsJustTheRestOfTheLog(_ harness: StoreHarness) async throws {
+    static func aHugePageLimitIsJustTheRestOfTheLog(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: [F.member("a")])
         #expect(try await fixture.pool.records(after: 1, limit: .max).map(\.seq) == [2])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aWakePastItsDeadlineTimesOutInsteadOfTriggeringEvenBeyondOneSweepBatch(_ harness: StoreHarness) async throws {
+    static func aWakePastItsDeadlineTimesOutInsteadOfTriggeringEvenBeyondOneSweepBatch(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: [F.member("a"), F.member("b")])
         for index in 0..<70 {
             try await fixture.pool.suspendUntil(F.wake("w\(index)", run: "b", kinds: [delivered], timeout: 100))
@@ -38,8 +34,7 @@ import Testing
         #expect(statuses.allSatisfy { $0 == .timedOut })
     }
 
-    @Test(arguments: StoreHarness.all)
-    func closingTheStoreEndsItsWatchersInsteadOfLeavingThemWaiting(_ harness: StoreHarness) async throws {
+    static func closingTheStoreEndsItsWatchersInsteadOfLeavingThemWaiting(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness)
         let store = fixture.context.store
         let watcher = Task { () -> Bool in
@@ -50,9 +45,18 @@ import Testing
                 return true  // the read after close failed: the watcher learned the store is gone
             }
         }
-        while store.changes.waiterCount == 0 { await Task.yield() }
+        try await eventually("a watcher or waiter parked on the change signal") { store.changes.waiterCount > 0 }
         try await store.close()
         #expect(await watcher.value)
         #expect(store.changes.waiterCount == 0)
     }
+}
+
+extension Conformance {
+    static let reviewRegression: [ConformanceCheck] = [
+        ConformanceCheck("ReviewRegression", "waitWorksWhenThePoolHoldsWakesAndMessagesWithoutDeadlines", ReviewRegressionChecks.waitWorksWhenThePoolHoldsWakesAndMessagesWithoutDeadlines),
+        ConformanceCheck("ReviewRegression", "aHugePageLimitIsJustTheRestOfTheLog", ReviewRegressionChecks.aHugePageLimitIsJustTheRestOfTheLog),
+        ConformanceCheck("ReviewRegression", "aWakePastItsDeadlineTimesOutInsteadOfTriggeringEvenBeyondOneSweepBatch", ReviewRegressionChecks.aWakePastItsDeadlineTimesOutInsteadOfTriggeringEvenBeyondOneSweepBatch),
+        ConformanceCheck("ReviewRegression", "closingTheStoreEndsItsWatchersInsteadOfLeavingThemWaiting", ReviewRegressionChecks.closingTheStoreEndsItsWatchersInsteadOfLeavingThemWaiting),
+    ]
 }

@@ -1,13 +1,12 @@
 import AgentPool
-import AgentPoolTestSupport
 
 /// A pool opened on a fresh store of one backend, with helpers to build messages and wakes.
 struct CoordinatorFixture {
     let context: StoreContext
     let pool: PoolHandle
 
-    static func make(_ harness: StoreHarness, config: PoolConfig = PoolConfig(), members: [Member] = []) async throws -> CoordinatorFixture {
-        let context = try harness.makeContext()
+    static func make(_ harness: StoreFactory, config: PoolConfig = PoolConfig(), members: [Member] = []) async throws -> CoordinatorFixture {
+        let context = try await harness.makeContext()
         let pool = try await PoolHandle.open("pool", config: config, store: context.store)
         for member in members { try await pool.join(member) }
         return CoordinatorFixture(context: context, pool: pool)
@@ -41,9 +40,5 @@ struct CoordinatorFixture {
     }
 }
 
-/// The ``AgentPoolError`` thrown by `body`, or nil.
-func thrownError(_ body: () async throws -> Void) async -> AgentPoolError? {
-    do { try await body(); return nil } catch { return error as? AgentPoolError }
-}
 
 let delivered = PoolEvent.Kind.message(.delivered)

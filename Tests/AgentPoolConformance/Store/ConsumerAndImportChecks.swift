@@ -1,14 +1,12 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Durable consumer cursors and whole-pool imports, on every backend (SPEC §9, CLI import/copy).
-@Suite struct ConsumerAndImportConformanceTests {
+enum ConsumerAndImportChecks {
     typealias F = Fixtures
 
-    @Test(arguments: StoreHarness.all)
-    func acksMoveForwardOnlyAndDoNotGrowTheLog(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func acksMoveForwardOnlyAndDoNotGrowTheLog(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         for run in ["a", "b", "c"] { try await context.store.join(F.pool, F.member(run)) }
         let ack = { (name: String, cursor: Seq) in try await context.store.write(F.pool) { try $0.ack(consumer: name, cursor: cursor) } }
@@ -21,9 +19,8 @@ import Testing
         #expect(try await F.log(context.store).count == 4)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func anAckPastThePoolsCursorOrWithABadNameIsInvalidInput(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func anAckPastThePoolsCursorOrWithABadNameIsInvalidInput(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         let future = await agentPoolError { _ = try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) } }
         #expect(future?.field == "cursor")
@@ -32,9 +29,8 @@ import Testing
         #expect(try await context.store.read(F.pool) { try $0.consumers() }.isEmpty)
     }
 
-    @Test(arguments: StoreHarness.persistent)
-    func aConsumersCursorSurvivesAReopen(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func aConsumersCursorSurvivesAReopen(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         try await context.store.join(F.pool, F.member("a"))
         _ = try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) }
@@ -42,9 +38,8 @@ import Testing
         #expect(try await context.store.read(F.pool) { try $0.consumer("c")?.cursor } == 2)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func importingAPoolPreservesItsRecordsSeqsAndTimes(_ harness: StoreHarness) async throws {
-        let source = try StoreHarness.inMemory.makeContext()
+    static func importingAPoolPreservesItsRecordsSeqsAndTimes(_ harness: StoreFactory) async throws {
+        let source = try await StoreFactory.inMemory.makeContext()
         var rng = SeededGenerator(seed: 11)
         try await source.store.openPool("src")
         for _ in 0..<200 {
@@ -52,15 +47,14 @@ import Testing
             await RandomOperation.random(using: &rng).apply(to: source.store, pool: "src")
         }
         let records = try await F.log(source.store, "src")
-        let destination = try harness.makeContext()
+        let destination = try await harness.makeContext()
         try await destination.store.importPool(records)
         #expect(try await F.log(destination.store, "src") == records)
         #expect(try await destination.store.snapshot("src") == (try await source.store.snapshot("src")))
     }
 
-    @Test(arguments: StoreHarness.all)
-    func importRefusesAnExistingPoolOrAMalformedLogAndWritesNothing(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func importRefusesAnExistingPoolOrAMalformedLogAndWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         let opened = PoolRecord(poolID: F.pool, seq: 1, recordedAt: 5, payload: .poolOpened(PoolConfig()))
         let exists = await agentPoolError { try await context.store.importPool([opened]) }
@@ -76,4 +70,14 @@ import Testing
         #expect(try await context.store.pools().map(\.poolID) == [F.pool])
         #expect(try await F.log(context.store).count == 1)
     }
+}
+
+extension Conformance {
+    static let consumerAndImport: [ConformanceCheck] = [
+        ConformanceCheck("ConsumerAndImport", "acksMoveForwardOnlyAndDoNotGrowTheLog", ConsumerAndImportChecks.acksMoveForwardOnlyAndDoNotGrowTheLog),
+        ConformanceCheck("ConsumerAndImport", "anAckPastThePoolsCursorOrWithABadNameIsInvalidInput", ConsumerAndImportChecks.anAckPastThePoolsCursorOrWithABadNameIsInvalidInput),
+        ConformanceCheck("ConsumerAndImport", "aConsumersCursorSurvivesAReopen", requiresPersistence: true, ConsumerAndImportChecks.aConsumersCursorSurvivesAReopen),
+        ConformanceCheck("ConsumerAndImport", "importingAPoolPreservesItsRecordsSeqsAndTimes", ConsumerAndImportChecks.importingAPoolPreservesItsRecordsSeqsAndTimes),
+        ConformanceCheck("ConsumerAndImport", "importRefusesAnExistingPoolOrAMalformedLogAndWritesNothing", ConsumerAndImportChecks.importRefusesAnExistingPoolOrAMalformedLogAndWritesNothing),
+    ]
 }

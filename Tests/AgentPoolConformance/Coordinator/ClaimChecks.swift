@@ -1,13 +1,12 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Claims with fencing tokens, dead letters and re-sending (SPEC §15), on every backend.
-@Suite struct ClaimTests {
+enum ClaimChecks {
     typealias F = CoordinatorFixture
 
     /// A dispatcher and two workers subscribed to "tasks"; `count` tasks t1… posted to the topic.
-    func queue(_ harness: StoreHarness, tasks count: Int = 3, workerLease: Millis? = nil) async throws -> CoordinatorFixture {
+    static func queue(_ harness: StoreFactory, tasks count: Int = 3, workerLease: Millis? = nil) async throws -> CoordinatorFixture {
         let fixture = try await F.make(harness, members: [F.member("dispatcher")])
         for worker in ["w1", "w2"] {
             try await fixture.pool.join(F.member(worker, topics: ["tasks"]), leaseMillis: workerLease)
@@ -18,8 +17,7 @@ import Testing
         return fixture
     }
 
-    @Test(arguments: StoreHarness.all)
-    func claimNextHandsEachMessageToOneWorkerOldestFirstWithoutGrowingTheLog(_ harness: StoreHarness) async throws {
+    static func claimNextHandsEachMessageToOneWorkerOldestFirstWithoutGrowingTheLog(_ harness: StoreFactory) async throws {
         let fixture = try await queue(harness)
         let pool = fixture.pool
         try await pool.send(F.message("direct", from: "dispatcher", to: .run("w1")))
@@ -39,14 +37,13 @@ import Testing
         #expect(try await fixture.logCount() == count)
         #expect(try await pool.heldClaims(run: "w1").map(\.messageID) == ["direct", "t1", "t3"])
 
-        #expect(await thrownError { _ = try await pool.claimNext("stranger", leaseMillis: 1_000) }?.kind == .notMember)
-        #expect(await thrownError { _ = try await pool.claimNext("w1", leaseMillis: 0) }?.field == "lease_millis")
-        #expect(await thrownError { _ = try await pool.claimNext("w1", leaseMillis: 5, maxAttempts: 0) }?.field == "max_attempts")
-        #expect(await thrownError { _ = try await pool.claimNext("", leaseMillis: 5) }?.field == "run_id")
+        #expect(await agentPoolError { _ = try await pool.claimNext("stranger", leaseMillis: 1_000) }?.kind == .notMember)
+        #expect(await agentPoolError { _ = try await pool.claimNext("w1", leaseMillis: 0) }?.field == "lease_millis")
+        #expect(await agentPoolError { _ = try await pool.claimNext("w1", leaseMillis: 5, maxAttempts: 0) }?.field == "max_attempts")
+        #expect(await agentPoolError { _ = try await pool.claimNext("", leaseMillis: 5) }?.field == "run_id")
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aClaimThatRanOutGoesToTheNextWorkerWithAHigherTokenAndTheOldTokenIsRefused(_ harness: StoreHarness) async throws {
+    static func aClaimThatRanOutGoesToTheNextWorkerWithAHigherTokenAndTheOldTokenIsRefused(_ harness: StoreFactory) async throws {
         let fixture = try await queue(harness, tasks: 1)
         let pool = fixture.pool
         let lost = try #require(try await pool.claimNext("w1", leaseMillis: 1_000))
@@ -59,13 +56,13 @@ import Testing
 
         let before = try await fixture.log()
         let late = F.message("late", from: "w1", to: .run("dispatcher"))
-        #expect(await thrownError { try await pool.complete("t1", run: "w1", token: lost.token) }?.kind == .staleClaim)
-        #expect(await thrownError { try await pool.reply(to: "t1", with: late, claimToken: lost.token) }?.kind == .staleClaim)
-        #expect(await thrownError { try await pool.reply(to: "t1", with: late) }?.kind == .staleClaim)
-        #expect(await thrownError { try await pool.release("t1", run: "w1", token: lost.token) }?.kind == .staleClaim)
-        #expect(await thrownError { try await pool.extendClaim("t1", run: "w1", token: lost.token) }?.kind == .staleClaim)
+        #expect(await agentPoolError { try await pool.complete("t1", run: "w1", token: lost.token) }?.kind == .staleClaim)
+        #expect(await agentPoolError { try await pool.reply(to: "t1", with: late, claimToken: lost.token) }?.kind == .staleClaim)
+        #expect(await agentPoolError { try await pool.reply(to: "t1", with: late) }?.kind == .staleClaim)
+        #expect(await agentPoolError { try await pool.release("t1", run: "w1", token: lost.token) }?.kind == .staleClaim)
+        #expect(await agentPoolError { try await pool.extendClaim("t1", run: "w1", token: lost.token) }?.kind == .staleClaim)
         // The right token from the wrong run is stale too.
-        #expect(await thrownError { try await pool.complete("t1", run: "w1", token: taken.token) }?.kind == .staleClaim)
+        #expect(await agentPoolError { try await pool.complete("t1", run: "w1", token: taken.token) }?.kind == .staleClaim)
         #expect(try await fixture.log() == before)
 
         let receipt = try await pool.complete("t1", run: "w2", token: taken.token)
@@ -78,8 +75,7 @@ import Testing
         #expect(try await pool.snapshot() == (try PoolState.replay(poolID: "pool", records: try await fixture.log()).snapshot()))
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aReplyWithTheLiveTokenAnswersAndClosesTheClaim(_ harness: StoreHarness) async throws {
+    static func aReplyWithTheLiveTokenAnswersAndClosesTheClaim(_ harness: StoreFactory) async throws {
         let fixture = try await queue(harness, tasks: 1)
         let claimed = try #require(try await fixture.pool.claimNext("w1", leaseMillis: 1_000))
         let reply = F.message("answer", from: "w1", to: .run("dispatcher"))
@@ -88,13 +84,12 @@ import Testing
         #expect(try await fixture.pool.claim("t1")?.status == .done)
         // A token for a message never claimed is refused.
         try await fixture.pool.send(F.message("t2", from: "dispatcher", to: .topic("tasks")))
-        #expect(await thrownError { try await fixture.pool.complete("t2", run: "w1", token: 1) }?.kind == .notFound)
+        #expect(await agentPoolError { try await fixture.pool.complete("t2", run: "w1", token: 1) }?.kind == .notFound)
         let other = F.message("other", from: "w1", to: .run("dispatcher"))
-        #expect(await thrownError { try await fixture.pool.reply(to: "t2", with: other, claimToken: 1) }?.kind == .staleClaim)
+        #expect(await agentPoolError { try await fixture.pool.reply(to: "t2", with: other, claimToken: 1) }?.kind == .staleClaim)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func releaseAndExtendKeepTheTokenAndReleaseIsNotAnAttempt(_ harness: StoreHarness) async throws {
+    static func releaseAndExtendKeepTheTokenAndReleaseIsNotAnAttempt(_ harness: StoreFactory) async throws {
         let fixture = try await queue(harness, tasks: 1)
         let pool = fixture.pool
         let claimed = try #require(try await pool.claimNext("w1", leaseMillis: 1_000))
@@ -111,8 +106,7 @@ import Testing
         #expect(next.token == 2 && next.claim.expiredCount == 0)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func afterMaxAttemptsExpiredClaimsTheMessageIsADeadLetterThatCanBeResent(_ harness: StoreHarness) async throws {
+    static func afterMaxAttemptsExpiredClaimsTheMessageIsADeadLetterThatCanBeResent(_ harness: StoreFactory) async throws {
         let fixture = try await queue(harness, tasks: 1)
         let pool = fixture.pool
         for attempt in 1...2 {
@@ -136,12 +130,11 @@ import Testing
         #expect(try await fixture.logCount() == count)
         #expect(try await pool.claimNext("w2", leaseMillis: 100)?.message.messageID == "t1-resent")
         // Only a dead letter can be re-sent.
-        #expect(await thrownError { try await pool.resend("t1-resent") }?.kind == .invalidStateTransition)
+        #expect(await agentPoolError { try await pool.resend("t1-resent") }?.kind == .invalidStateTransition)
         #expect(try await pool.snapshot() == (try PoolState.replay(poolID: "pool", records: try await fixture.log()).snapshot()))
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aMemberWhoseLeaseRanOutLosesItsClaimsAndOneWhoLeavesReleasesThem(_ harness: StoreHarness) async throws {
+    static func aMemberWhoseLeaseRanOutLosesItsClaimsAndOneWhoLeavesReleasesThem(_ harness: StoreFactory) async throws {
         let fixture = try await queue(harness, tasks: 2, workerLease: 1_000)
         let pool = fixture.pool
         let crashed = try #require(try await pool.claimNext("w1", leaseMillis: 60_000))
@@ -160,4 +153,15 @@ import Testing
         try await pool.join(F.member("w3", topics: ["tasks"]))
         #expect(try await pool.claimNext("w3", leaseMillis: 1_000) == nil)  // w3 was not a recipient of t1, t2
     }
+}
+
+extension Conformance {
+    static let claim: [ConformanceCheck] = [
+        ConformanceCheck("Claim", "claimNextHandsEachMessageToOneWorkerOldestFirstWithoutGrowingTheLog", ClaimChecks.claimNextHandsEachMessageToOneWorkerOldestFirstWithoutGrowingTheLog),
+        ConformanceCheck("Claim", "aClaimThatRanOutGoesToTheNextWorkerWithAHigherTokenAndTheOldTokenIsRefused", ClaimChecks.aClaimThatRanOutGoesToTheNextWorkerWithAHigherTokenAndTheOldTokenIsRefused),
+        ConformanceCheck("Claim", "aReplyWithTheLiveTokenAnswersAndClosesTheClaim", ClaimChecks.aReplyWithTheLiveTokenAnswersAndClosesTheClaim),
+        ConformanceCheck("Claim", "releaseAndExtendKeepTheTokenAndReleaseIsNotAnAttempt", ClaimChecks.releaseAndExtendKeepTheTokenAndReleaseIsNotAnAttempt),
+        ConformanceCheck("Claim", "afterMaxAttemptsExpiredClaimsTheMessageIsADeadLetterThatCanBeResent", ClaimChecks.afterMaxAttemptsExpiredClaimsTheMessageIsADeadLetterThatCanBeResent),
+        ConformanceCheck("Claim", "aMemberWhoseLeaseRanOutLosesItsClaimsAndOneWhoLeavesReleasesThem", ClaimChecks.aMemberWhoseLeaseRanOutLosesItsClaimsAndOneWhoLeavesReleasesThem),
+    ]
 }

@@ -1,19 +1,17 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Member leases and heartbeats (SPEC §15).
-@Suite struct LeaseTests {
+enum LeaseChecks {
     typealias F = CoordinatorFixture
 
-    func leasedFixture(_ harness: StoreHarness) async throws -> CoordinatorFixture {
+    static func leasedFixture(_ harness: StoreFactory) async throws -> CoordinatorFixture {
         let fixture = try await F.make(harness, members: [F.member("stable")])
         try await fixture.pool.join(F.member("worker"), leaseMillis: 1_000)
         return fixture
     }
 
-    @Test(arguments: StoreHarness.all)
-    func heartbeatsExtendTheLeaseWithoutGrowingTheLog(_ harness: StoreHarness) async throws {
+    static func heartbeatsExtendTheLeaseWithoutGrowingTheLog(_ harness: StoreFactory) async throws {
         let fixture = try await leasedFixture(harness)
         let count = try await fixture.logCount()
         for _ in 0..<5 {
@@ -27,8 +25,7 @@ import Testing
         #expect(try await fixture.pool.heartbeat("stable") == nil)  // joined without a lease
     }
 
-    @Test(arguments: StoreHarness.all)
-    func anExpiredLeaseRemovesTheMemberAndCancelsItsWakesInTheNextWrite(_ harness: StoreHarness) async throws {
+    static func anExpiredLeaseRemovesTheMemberAndCancelsItsWakesInTheNextWrite(_ harness: StoreFactory) async throws {
         let fixture = try await leasedFixture(harness)
         try await fixture.pool.suspendUntil(F.wake("worker-wake", run: "worker", kinds: [delivered]))
         try await fixture.pool.suspendUntil(F.wake("stable-wake", run: "stable", kinds: [delivered]))
@@ -45,12 +42,11 @@ import Testing
             return nil
         }
         #expect(left == ["worker lease_expired"])
-        #expect(await thrownError { _ = try await fixture.pool.heartbeat("worker") }?.kind == .notMember)
+        #expect(await agentPoolError { _ = try await fixture.pool.heartbeat("worker") }?.kind == .notMember)
         #expect(snapshot == (try PoolState.replay(poolID: "pool", records: try await fixture.log()).snapshot()))
     }
 
-    @Test(arguments: StoreHarness.all)
-    func sweepExpiresLeasesWithoutAnyOtherWrite(_ harness: StoreHarness) async throws {
+    static func sweepExpiresLeasesWithoutAnyOtherWrite(_ harness: StoreFactory) async throws {
         let fixture = try await leasedFixture(harness)
         fixture.clock.advance(by: 999)
         try await fixture.pool.sweep()
@@ -60,19 +56,17 @@ import Testing
         #expect(try await fixture.pool.members().map(\.runID) == ["stable"])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aWaiterExpiresTheLeaseAtItsDeadlineAndIsWokenByTheDeparture(_ harness: StoreHarness) async throws {
+    static func aWaiterExpiresTheLeaseAtItsDeadlineAndIsWokenByTheDeparture(_ harness: StoreFactory) async throws {
         let fixture = try await leasedFixture(harness)
         try await fixture.pool.suspendUntil(F.wake("gone", run: "stable", kinds: [PoolEvent.Kind.runLeft], from: ["worker"]))
         async let waited = fixture.pool.wait("gone")
-        while fixture.clock.sleeperCount == 0 { await Task.yield() }
+        try await eventually("a waiter sleeping on the clock") { fixture.clock.sleeperCount > 0 }
         fixture.clock.advance(by: 1_000)
         #expect(try await waited.status == .triggered)
         #expect(try await fixture.pool.members().map(\.runID) == ["stable"])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func rejoiningWithoutALeaseMakesTheMemberPermanentAndLeavingDropsTheLease(_ harness: StoreHarness) async throws {
+    static func rejoiningWithoutALeaseMakesTheMemberPermanentAndLeavingDropsTheLease(_ harness: StoreFactory) async throws {
         let fixture = try await leasedFixture(harness)
         try await fixture.pool.join(F.member("worker"))
         fixture.clock.advance(by: 5_000)
@@ -87,11 +81,21 @@ import Testing
         #expect(try await fixture.pool.members().map(\.runID) == ["stable", "temp", "worker"])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aLeaseBelowOneMillisecondIsInvalidInput(_ harness: StoreHarness) async throws {
+    static func aLeaseBelowOneMillisecondIsInvalidInput(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness)
         let count = try await fixture.logCount()
-        #expect(await thrownError { try await fixture.pool.join(F.member("x"), leaseMillis: 0) }?.field == "lease_millis")
+        #expect(await agentPoolError { try await fixture.pool.join(F.member("x"), leaseMillis: 0) }?.field == "lease_millis")
         #expect(try await fixture.logCount() == count)
     }
+}
+
+extension Conformance {
+    static let lease: [ConformanceCheck] = [
+        ConformanceCheck("Lease", "heartbeatsExtendTheLeaseWithoutGrowingTheLog", LeaseChecks.heartbeatsExtendTheLeaseWithoutGrowingTheLog),
+        ConformanceCheck("Lease", "anExpiredLeaseRemovesTheMemberAndCancelsItsWakesInTheNextWrite", LeaseChecks.anExpiredLeaseRemovesTheMemberAndCancelsItsWakesInTheNextWrite),
+        ConformanceCheck("Lease", "sweepExpiresLeasesWithoutAnyOtherWrite", LeaseChecks.sweepExpiresLeasesWithoutAnyOtherWrite),
+        ConformanceCheck("Lease", "aWaiterExpiresTheLeaseAtItsDeadlineAndIsWokenByTheDeparture", LeaseChecks.aWaiterExpiresTheLeaseAtItsDeadlineAndIsWokenByTheDeparture),
+        ConformanceCheck("Lease", "rejoiningWithoutALeaseMakesTheMemberPermanentAndLeavingDropsTheLease", LeaseChecks.rejoiningWithoutALeaseMakesTheMemberPermanentAndLeavingDropsTheLease),
+        ConformanceCheck("Lease", "aLeaseBelowOneMillisecondIsInvalidInput", LeaseChecks.aLeaseBelowOneMillisecondIsInvalidInput),
+    ]
 }

@@ -1,19 +1,17 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Message and wake records: status machines, dedupe lookups and conflicts (SPEC §7–§8).
-@Suite struct MessageAndWakeConformanceTests {
+enum MessageAndWakeChecks {
     typealias F = Fixtures
 
-    func openedContext(_ harness: StoreHarness) async throws -> StoreContext {
-        let context = try harness.makeContext()
+    static func openedContext(_ harness: StoreFactory) async throws -> StoreContext {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         return context
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aMessageMovesThroughItsStatusesAndTheKeyLookupReturnsTheLatestReceipt(_ harness: StoreHarness) async throws {
+    static func aMessageMovesThroughItsStatusesAndTheKeyLookupReturnsTheLatestReceipt(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         let message = F.message("m1", key: "k1")
         try await context.store.recordMessage(F.pool, F.stored(message, .accepted))
@@ -26,8 +24,7 @@ import Testing
         #expect(try await F.log(context.store).map(\.kind) == [.poolOpened, .runMessage, .runMessage, .runMessage])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func repeatingTheCurrentReceiptIsANoOp(_ harness: StoreHarness) async throws {
+    static func repeatingTheCurrentReceiptIsANoOp(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         let stored = F.stored(F.message("m1"), .accepted)
         try await context.store.recordMessage(F.pool, stored)
@@ -40,8 +37,7 @@ import Testing
         MessageStatus.allCases.filter { $0 != from }.map { (from, $0) }
     }
 
-    @Test(arguments: StoreHarness.all)
-    func everyMessageTransitionIsAllowedOrRefusedAsTheStatusMachineSays(_ harness: StoreHarness) async throws {
+    static func everyMessageTransitionIsAllowedOrRefusedAsTheStatusMachineSays(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         for (index, (from, to)) in Self.allTransitions.enumerated() {
             let message = F.message("m\(index)")
@@ -74,8 +70,7 @@ import Testing
         #expect(!MessageStatus.responded.canTransition(to: .cancelled))
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aNewMessageMustStartAsAcceptedFailedOrExpired(_ harness: StoreHarness) async throws {
+    static func aNewMessageMustStartAsAcceptedFailedOrExpired(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         for (index, status) in MessageStatus.allCases.enumerated() {
             let error = await agentPoolError { try await context.store.recordMessage(F.pool, F.stored(F.message("n\(index)"), status)) }
@@ -85,8 +80,7 @@ import Testing
         #expect(try await F.log(context.store).count == 1 + 3)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aDeliveredReceiptMayGrowItsRepliesButAFinalOneCannotChange(_ harness: StoreHarness) async throws {
+    static func aDeliveredReceiptMayGrowItsRepliesButAFinalOneCannotChange(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         let message = F.message("m1")
         try await context.store.recordMessage(F.pool, F.stored(message, .accepted))
@@ -100,8 +94,7 @@ import Testing
         #expect(error?.kind == .invalidStateTransition)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aKeyUsedByAnotherMessageIsAnIdempotencyConflictAndWritesNothing(_ harness: StoreHarness) async throws {
+    static func aKeyUsedByAnotherMessageIsAnIdempotencyConflictAndWritesNothing(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         try await context.store.recordMessage(F.pool, F.stored(F.message("m1", key: "shared"), .accepted))
         let error = await agentPoolError { try await context.store.recordMessage(F.pool, F.stored(F.message("m2", key: "shared"), .accepted)) }
@@ -109,8 +102,7 @@ import Testing
         #expect(try await F.log(context.store).count == 2)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aMessageIdReusedUnderAnotherKeyOrWithOtherContentIsAnIdempotencyConflict(_ harness: StoreHarness) async throws {
+    static func aMessageIdReusedUnderAnotherKeyOrWithOtherContentIsAnIdempotencyConflict(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         try await context.store.recordMessage(F.pool, F.stored(F.message("m1", key: "k1"), .accepted))
         for variant in [F.message("m1", key: "k2"), F.message("m1", key: "k1", content: "different")] {
@@ -121,8 +113,7 @@ import Testing
         #expect(try await context.store.message(F.pool, forKey: "k2") == nil)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func inboxListsDeliveriesToARunInOrderOncePerDelivery(_ harness: StoreHarness) async throws {
+    static func inboxListsDeliveriesToARunInOrderOncePerDelivery(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         for id in ["m2", "m1", "m3"] {
             let message = F.message(id)
@@ -140,8 +131,7 @@ import Testing
         #expect(others.map(\.messageID) == ["m2", "m1"])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aWakeIsFoundByIdAndKeyAndEndsInOneFinalStatus(_ harness: StoreHarness) async throws {
+    static func aWakeIsFoundByIdAndKeyAndEndsInOneFinalStatus(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         try await context.store.recordWake(F.pool, F.wake("w1", key: "wk"))
         #expect(try await context.store.wake(F.pool, id: "w1")?.registration.status == .registered)
@@ -161,8 +151,7 @@ import Testing
         #expect(try await F.log(context.store).count == 3)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aNewWakeMustStartRegisteredAndKeysAndIdsAreNotShared(_ harness: StoreHarness) async throws {
+    static func aNewWakeMustStartRegisteredAndKeysAndIdsAreNotShared(_ harness: StoreFactory) async throws {
         let context = try await openedContext(harness)
         let notRegistered = await agentPoolError { try await context.store.recordWake(F.pool, F.wake("w0", status: .triggered)) }
         #expect(notRegistered?.kind == .invalidStateTransition)
@@ -173,4 +162,19 @@ import Testing
         #expect(idReused?.kind == .idempotencyConflict)
         #expect(try await F.log(context.store).count == 2)
     }
+}
+
+extension Conformance {
+    static let messageAndWake: [ConformanceCheck] = [
+        ConformanceCheck("MessageAndWake", "aMessageMovesThroughItsStatusesAndTheKeyLookupReturnsTheLatestReceipt", MessageAndWakeChecks.aMessageMovesThroughItsStatusesAndTheKeyLookupReturnsTheLatestReceipt),
+        ConformanceCheck("MessageAndWake", "repeatingTheCurrentReceiptIsANoOp", MessageAndWakeChecks.repeatingTheCurrentReceiptIsANoOp),
+        ConformanceCheck("MessageAndWake", "everyMessageTransitionIsAllowedOrRefusedAsTheStatusMachineSays", MessageAndWakeChecks.everyMessageTransitionIsAllowedOrRefusedAsTheStatusMachineSays),
+        ConformanceCheck("MessageAndWake", "aNewMessageMustStartAsAcceptedFailedOrExpired", MessageAndWakeChecks.aNewMessageMustStartAsAcceptedFailedOrExpired),
+        ConformanceCheck("MessageAndWake", "aDeliveredReceiptMayGrowItsRepliesButAFinalOneCannotChange", MessageAndWakeChecks.aDeliveredReceiptMayGrowItsRepliesButAFinalOneCannotChange),
+        ConformanceCheck("MessageAndWake", "aKeyUsedByAnotherMessageIsAnIdempotencyConflictAndWritesNothing", MessageAndWakeChecks.aKeyUsedByAnotherMessageIsAnIdempotencyConflictAndWritesNothing),
+        ConformanceCheck("MessageAndWake", "aMessageIdReusedUnderAnotherKeyOrWithOtherContentIsAnIdempotencyConflict", MessageAndWakeChecks.aMessageIdReusedUnderAnotherKeyOrWithOtherContentIsAnIdempotencyConflict),
+        ConformanceCheck("MessageAndWake", "inboxListsDeliveriesToARunInOrderOncePerDelivery", MessageAndWakeChecks.inboxListsDeliveriesToARunInOrderOncePerDelivery),
+        ConformanceCheck("MessageAndWake", "aWakeIsFoundByIdAndKeyAndEndsInOneFinalStatus", MessageAndWakeChecks.aWakeIsFoundByIdAndKeyAndEndsInOneFinalStatus),
+        ConformanceCheck("MessageAndWake", "aNewWakeMustStartRegisteredAndKeysAndIdsAreNotShared", MessageAndWakeChecks.aNewWakeMustStartRegisteredAndKeysAndIdsAreNotShared),
+    ]
 }

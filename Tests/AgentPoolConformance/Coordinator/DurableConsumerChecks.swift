@@ -1,13 +1,11 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Durable consumers through the pool handle (SPEC §9).
-@Suite struct DurableConsumerTests {
+enum DurableConsumerChecks {
     typealias F = CoordinatorFixture
 
-    @Test(arguments: StoreHarness.all)
-    func aConsumerResumesAfterItsLastAckAndReportsItsLag(_ harness: StoreHarness) async throws {
+    static func aConsumerResumesAfterItsLastAckAndReportsItsLag(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: [F.member("a"), F.member("b")])
         let consumer = try fixture.pool.consumer("indexer")
         #expect(try await consumer.cursor() == 0)
@@ -24,4 +22,10 @@ import Testing
         #expect(try await iterator.next()?.seq == 3)
         #expect(try await fixture.pool.consumers() == [ConsumerStatus(name: "indexer", cursor: 2, lag: 1, updatedAt: fixture.clock.nowMillis())])
     }
+}
+
+extension Conformance {
+    static let durableConsumer: [ConformanceCheck] = [
+        ConformanceCheck("DurableConsumer", "aConsumerResumesAfterItsLastAckAndReportsItsLag", DurableConsumerChecks.aConsumerResumesAfterItsLastAckAndReportsItsLag),
+    ]
 }

@@ -1,14 +1,12 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// The log itself: gapless order, paging, atomic multi-append writes, bad input (SPEC §3–§4, §10).
-@Suite struct LogConformanceTests {
+enum LogChecks {
     typealias F = Fixtures
 
-    @Test(arguments: StoreHarness.all)
-    func seqsAreGaplessAndPagesFollowEachOtherInOrder(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func seqsAreGaplessAndPagesFollowEachOtherInOrder(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         for index in 0..<20 {
             context.clock.advance(by: 3)
@@ -23,17 +21,15 @@ import Testing
         #expect(try await F.log(context.store) == all)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func badPagingArgumentsAreInvalidInput(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func badPagingArgumentsAreInvalidInput(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         #expect(await agentPoolError { _ = try await context.store.records(F.pool, after: -1) }?.field == "after")
         #expect(await agentPoolError { _ = try await context.store.records(F.pool, limit: 0) }?.field == "limit")
     }
 
-    @Test(arguments: StoreHarness.all)
-    func severalAppendsInOneWriteCommitTogetherAndReadsSeeEarlierAppends(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func severalAppendsInOneWriteCommitTogetherAndReadsSeeEarlierAppends(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         let seen = try await context.store.write(F.pool) { tx in
             try tx.join(F.member("r1"))
@@ -47,9 +43,8 @@ import Testing
 
     struct Abort: Error {}
 
-    @Test(arguments: StoreHarness.all)
-    func aWriteWhoseBodyThrowsWritesNothing(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func aWriteWhoseBodyThrowsWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         let before = try await context.store.snapshot(F.pool)
         await #expect(throws: Abort.self) {
@@ -76,9 +71,8 @@ import Testing
         ("del\u{7F}", "DEL"),
     ]
 
-    @Test(arguments: StoreHarness.all)
-    func everyMalformedIdIsInvalidInputNamingItsFieldAndWritesNothing(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func everyMalformedIdIsInvalidInputNamingItsFieldAndWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         let store = context.store
         try await store.openPool(F.pool)
         try await store.join(F.pool, F.member("ok"))
@@ -117,13 +111,23 @@ import Testing
         #expect(try await store.pools().map(\.poolID) == [F.pool])
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aReceiptForAnotherMessageIsInvalidInput(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func aReceiptForAnotherMessageIsInvalidInput(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         let stored = StoredMessage(message: F.message("m1"), receipt: Receipt(messageID: "m2", status: .accepted))
         let error = await agentPoolError { try await context.store.recordMessage(F.pool, stored) }
         #expect(error?.field == "receipt.message_id")
         #expect(try await F.log(context.store).count == 1)
     }
+}
+
+extension Conformance {
+    static let log: [ConformanceCheck] = [
+        ConformanceCheck("Log", "seqsAreGaplessAndPagesFollowEachOtherInOrder", LogChecks.seqsAreGaplessAndPagesFollowEachOtherInOrder),
+        ConformanceCheck("Log", "badPagingArgumentsAreInvalidInput", LogChecks.badPagingArgumentsAreInvalidInput),
+        ConformanceCheck("Log", "severalAppendsInOneWriteCommitTogetherAndReadsSeeEarlierAppends", LogChecks.severalAppendsInOneWriteCommitTogetherAndReadsSeeEarlierAppends),
+        ConformanceCheck("Log", "aWriteWhoseBodyThrowsWritesNothing", LogChecks.aWriteWhoseBodyThrowsWritesNothing),
+        ConformanceCheck("Log", "everyMalformedIdIsInvalidInputNamingItsFieldAndWritesNothing", LogChecks.everyMalformedIdIsInvalidInputNamingItsFieldAndWritesNothing),
+        ConformanceCheck("Log", "aReceiptForAnotherMessageIsInvalidInput", LogChecks.aReceiptForAnotherMessageIsInvalidInput),
+    ]
 }

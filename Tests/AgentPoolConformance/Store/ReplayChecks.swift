@@ -1,14 +1,13 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// The snapshot read from a backend's projections equals the pure reducer's replay of its log,
 /// across random operations, refusals, aborted writes, and a close and reopen (SPEC §5).
-@Suite struct ReplayConformanceTests {
+enum ReplayChecks {
     typealias F = Fixtures
 
     /// Applies `count` random operations to two pools, checking replay equivalence every 250.
-    func applyRandomOperations(_ count: Int, seed: UInt64, to context: StoreContext) async throws -> (applied: Int, refused: [AgentPoolError.Kind: Int]) {
+    static func applyRandomOperations(_ count: Int, seed: UInt64, to context: StoreContext) async throws -> (applied: Int, refused: [AgentPoolError.Kind: Int]) {
         var rng = SeededGenerator(seed: seed)
         var applied = 0
         var refused: [AgentPoolError.Kind: Int] = [:]
@@ -30,9 +29,8 @@ import Testing
         return (applied, refused)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func snapshotEqualsTheReplayOfTheLogAfterRandomOperations(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func snapshotEqualsTheReplayOfTheLogAfterRandomOperations(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         let (applied, refused) = try await applyRandomOperations(1500, seed: 0xA6E7, to: context)
         // The generator must exercise both paths, or the test proves little.
         #expect(applied > 300)
@@ -49,9 +47,8 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreHarness.all)
-    func dedupeLookupsAgreeWithTheReplayedState(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func dedupeLookupsAgreeWithTheReplayedState(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         _ = try await applyRandomOperations(600, seed: 0xBEEF, to: context)
         let state = try PoolState.replay(poolID: "alpha", records: try await F.log(context.store, "alpha"))
         for index in 0..<40 {
@@ -67,9 +64,8 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreHarness.persistent)
-    func closingAndReopeningRehydratesEveryPool(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func closingAndReopeningRehydratesEveryPool(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         _ = try await applyRandomOperations(400, seed: 0xC0FFEE, to: context)
         let before = (try await context.store.snapshot("alpha"), try await context.store.snapshot("beta"), try await context.store.pools())
         let logBefore = try await F.log(context.store, "alpha")
@@ -84,4 +80,12 @@ import Testing
         #expect(next?.seq == (before.0.cursor ?? 0) + 1)
         #expect(try await context.store.snapshot("alpha") == (try await F.replayed(context.store, "alpha")))
     }
+}
+
+extension Conformance {
+    static let replay: [ConformanceCheck] = [
+        ConformanceCheck("Replay", "snapshotEqualsTheReplayOfTheLogAfterRandomOperations", ReplayChecks.snapshotEqualsTheReplayOfTheLogAfterRandomOperations),
+        ConformanceCheck("Replay", "dedupeLookupsAgreeWithTheReplayedState", ReplayChecks.dedupeLookupsAgreeWithTheReplayedState),
+        ConformanceCheck("Replay", "closingAndReopeningRehydratesEveryPool", requiresPersistence: true, ReplayChecks.closingAndReopeningRehydratesEveryPool),
+    ]
 }

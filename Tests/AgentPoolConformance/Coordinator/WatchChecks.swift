@@ -1,13 +1,11 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// `watch` and `events`: the backlog then live records, in order, once each (SPEC §9).
-@Suite struct WatchTests {
+enum WatchChecks {
     typealias F = CoordinatorFixture
 
-    @Test(arguments: StoreHarness.all)
-    func watchYieldsTheBacklogThenLiveRecordsInOrderExactlyOnce(_ harness: StoreHarness) async throws {
+    static func watchYieldsTheBacklogThenLiveRecordsInOrderExactlyOnce(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: [F.member("a"), F.member("b")])
         for index in 0..<300 { try await fixture.pool.send(F.message("early-\(index)", from: "a", to: .run("b"))) }
         let backlog = try await fixture.logCount()
@@ -24,22 +22,20 @@ import Testing
         #expect(try await watcher.value == Array(3...Seq(total)))
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aWatcherWaitingForRecordsEndsWhenItsTaskIsCancelled(_ harness: StoreHarness) async throws {
+    static func aWatcherWaitingForRecordsEndsWhenItsTaskIsCancelled(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness)
         let watcher = Task {
             var count = 0
             for try await _ in fixture.pool.watch() { count += 1 }
             return count
         }
-        while fixture.context.store.changes.waiterCount == 0 { await Task.yield() }
+        try await eventually("a watcher or waiter parked on the change signal") { fixture.context.store.changes.waiterCount > 0 }
         watcher.cancel()
         #expect(try await watcher.value == 1)  // pool_opened, then the sequence ended
         #expect(fixture.context.store.changes.waiterCount == 0)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func eventsYieldOnlyMatchingEventsWithTheirCursors(_ harness: StoreHarness) async throws {
+    static func eventsYieldOnlyMatchingEventsWithTheirCursors(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: [F.member("a"), F.member("b")])
         try await fixture.pool.send(F.message("m1", from: "a", to: .run("b")))
         try await fixture.pool.send(F.message("m2", from: "b", to: .run("a")))
@@ -56,4 +52,12 @@ import Testing
         let log = try await fixture.log()
         #expect(events.allSatisfy { event in PoolEvent(log[Int(event.cursor) - 1]) == event })
     }
+}
+
+extension Conformance {
+    static let watch: [ConformanceCheck] = [
+        ConformanceCheck("Watch", "watchYieldsTheBacklogThenLiveRecordsInOrderExactlyOnce", WatchChecks.watchYieldsTheBacklogThenLiveRecordsInOrderExactlyOnce),
+        ConformanceCheck("Watch", "aWatcherWaitingForRecordsEndsWhenItsTaskIsCancelled", WatchChecks.aWatcherWaitingForRecordsEndsWhenItsTaskIsCancelled),
+        ConformanceCheck("Watch", "eventsYieldOnlyMatchingEventsWithTheirCursors", WatchChecks.eventsYieldOnlyMatchingEventsWithTheirCursors),
+    ]
 }

@@ -1,16 +1,14 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Wake conditions: registration, triggering in the same transaction, `since`, timeouts,
 /// cancellation and `wait` (SPEC §8).
-@Suite struct WakeTests {
+enum WakeChecks {
     typealias F = CoordinatorFixture
 
     static let members = [F.member("a"), F.member("b"), F.member("c")]
 
-    @Test(arguments: StoreHarness.all)
-    func aMatchingRecordTriggersTheWakeInItsOwnTransaction(_ harness: StoreHarness) async throws {
+    static func aMatchingRecordTriggersTheWakeInItsOwnTransaction(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         let registered = try await fixture.pool.suspendUntil(F.wake("w", run: "b", kinds: [delivered], from: ["a"]))
         #expect(registered.status == .registered)
@@ -27,8 +25,7 @@ import Testing
         #expect(log.last?.seq == (receipt.cursor ?? 0) + 1)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func joinsLeavesAndTopicsAreEventsToo(_ harness: StoreHarness) async throws {
+    static func joinsLeavesAndTopicsAreEventsToo(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.suspendUntil(F.wake("joined", run: "a", kinds: [PoolEvent.Kind.runJoined], from: ["d"]))
         try await fixture.pool.suspendUntil(F.wake("left", run: "a", kinds: [PoolEvent.Kind.runLeft]))
@@ -40,8 +37,7 @@ import Testing
         #expect(try await fixture.pool.pollWake("left").status == .triggered)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func sinceTriggersAtOnceOnAMatchingEventAlreadyAfterTheCursor(_ harness: StoreHarness) async throws {
+    static func sinceTriggersAtOnceOnAMatchingEventAlreadyAfterTheCursor(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         let before = try await fixture.pool.snapshot().cursor ?? 0
         let sent = try await fixture.pool.send(F.message("m", from: "a", to: .run("b")))
@@ -54,8 +50,7 @@ import Testing
         #expect(unbounded.status == .registered)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aZeroTimeoutTimesOutAtOnce(_ harness: StoreHarness) async throws {
+    static func aZeroTimeoutTimesOutAtOnce(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         let count = try await fixture.logCount()
         let registration = try await fixture.pool.suspendUntil(F.wake("w", run: "a", timeout: 0))
@@ -63,8 +58,7 @@ import Testing
         #expect(try await fixture.logCount() == count + 2)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func anOverdueWakeTimesOutOnTheNextWriteToItsPool(_ harness: StoreHarness) async throws {
+    static func anOverdueWakeTimesOutOnTheNextWriteToItsPool(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         let registered = try await fixture.pool.suspendUntil(F.wake("w", run: "a", kinds: [delivered], timeout: 500))
         #expect(registered.deadlineMillis == fixture.clock.nowMillis() + 500)
@@ -75,8 +69,7 @@ import Testing
         #expect(wake?.registration.status == .timedOut)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func cancellingATriggeredWakeReturnsItAndWritesNothing(_ harness: StoreHarness) async throws {
+    static func cancellingATriggeredWakeReturnsItAndWritesNothing(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.suspendUntil(F.wake("w", run: "b", kinds: [delivered]))
         try await fixture.pool.send(F.message("m", from: "a", to: .run("b")))
@@ -86,43 +79,39 @@ import Testing
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func cancellingARegisteredWakeCancelsIt(_ harness: StoreHarness) async throws {
+    static func cancellingARegisteredWakeCancelsIt(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.suspendUntil(F.wake("w", run: "b"))
         #expect(try await fixture.pool.cancelWake("w").status == .cancelled)
         // A cancelled wake is final: a matching record does not trigger it.
         try await fixture.pool.send(F.message("m", from: "a", to: .run("b")))
         #expect(try await fixture.pool.pollWake("w").status == .cancelled)
-        #expect(await thrownError { _ = try await fixture.pool.cancelWake("nope") }?.kind == .notFound)
+        #expect(await agentPoolError { _ = try await fixture.pool.cancelWake("nope") }?.kind == .notFound)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func registeringTheSameConditionAgainIsDedupedAndAnotherUnderItsKeyConflicts(_ harness: StoreHarness) async throws {
+    static func registeringTheSameConditionAgainIsDedupedAndAnotherUnderItsKeyConflicts(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         let condition = F.wake("w", run: "b", kinds: [delivered], key: "k")
         let first = try await fixture.pool.suspendUntil(condition)
         let count = try await fixture.logCount()
         #expect(try await fixture.pool.suspendUntil(condition) == first)
         #expect(try await fixture.logCount() == count)
-        let otherCondition = await thrownError { _ = try await fixture.pool.suspendUntil(F.wake("w2", run: "b", key: "k")) }
+        let otherCondition = await agentPoolError { _ = try await fixture.pool.suspendUntil(F.wake("w2", run: "b", key: "k")) }
         #expect(otherCondition?.kind == .idempotencyConflict)
-        let reusedID = await thrownError { _ = try await fixture.pool.suspendUntil(F.wake("w", run: "b", kinds: [delivered], key: "k2")) }
+        let reusedID = await agentPoolError { _ = try await fixture.pool.suspendUntil(F.wake("w", run: "b", kinds: [delivered], key: "k2")) }
         #expect(reusedID?.kind == .idempotencyConflict)
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aNonMemberWaiterIsNotMemberAndNothingIsWritten(_ harness: StoreHarness) async throws {
+    static func aNonMemberWaiterIsNotMemberAndNothingIsWritten(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         let count = try await fixture.logCount()
-        let error = await thrownError { _ = try await fixture.pool.suspendUntil(F.wake("w", run: "stranger")) }
+        let error = await agentPoolError { _ = try await fixture.pool.suspendUntil(F.wake("w", run: "stranger")) }
         #expect(error?.kind == .notMember)
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aWakeSeesOnlyRunsHoldingThePoolsPolicyRefs(_ harness: StoreHarness) async throws {
+    static func aWakeSeesOnlyRunsHoldingThePoolsPolicyRefs(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, config: PoolConfig(policyRefs: ["trusted"]),
                                        members: [F.member("a", refs: ["trusted"]), F.member("b"), F.member("c", refs: ["trusted"])])
         try await fixture.pool.suspendUntil(F.wake("w", run: "c", kinds: [delivered]))
@@ -132,26 +121,24 @@ import Testing
         #expect(try await fixture.pool.pollWake("w").status == .triggered)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func waitReturnsWhenAnotherTaskTriggersTheWake(_ harness: StoreHarness) async throws {
+    static func waitReturnsWhenAnotherTaskTriggersTheWake(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.suspendUntil(F.wake("w", run: "b", kinds: [delivered], from: ["a"]))
         let store = fixture.context.store
         async let waited = fixture.pool.wait("w")
         // Send only once the waiter is parked on the change signal.
-        while store.changes.waiterCount == 0 { await Task.yield() }
+        try await eventually("a watcher or waiter parked on the change signal") { store.changes.waiterCount > 0 }
         let receipt = try await fixture.pool.send(F.message("m", from: "a", to: .run("b")))
         let registration = try await waited
         #expect(registration.status == .triggered)
         #expect(registration.matchingCursor == receipt.cursor)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func waitTimesTheWakeOutItselfWhenTheDeadlinePassesWithNoOtherActivity(_ harness: StoreHarness) async throws {
+    static func waitTimesTheWakeOutItselfWhenTheDeadlinePassesWithNoOtherActivity(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.suspendUntil(F.wake("w", run: "b", timeout: 1_000))
         async let waited = fixture.pool.wait("w")
-        while fixture.clock.sleeperCount == 0 { await Task.yield() }
+        try await eventually("a waiter sleeping on the clock") { fixture.clock.sleeperCount > 0 }
         let count = try await fixture.logCount()
         fixture.clock.advance(by: 1_000)
         let registration = try await waited
@@ -159,27 +146,44 @@ import Testing
         #expect(try await fixture.logCount() == count + 1)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aWaiterRecordsAResponseTimeoutAtItsDeadlineSoThatAWakeOnItTriggers(_ harness: StoreHarness) async throws {
+    static func aWaiterRecordsAResponseTimeoutAtItsDeadlineSoThatAWakeOnItTriggers(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.send(F.message("m", from: "a", to: .run("b"), timeout: 700))
         try await fixture.pool.suspendUntil(F.wake("w", run: "a", kinds: [PoolEvent.Kind.message(.timedOut)], messages: ["m"]))
         async let waited = fixture.pool.wait("w")
-        while fixture.clock.sleeperCount == 0 { await Task.yield() }
+        try await eventually("a waiter sleeping on the clock") { fixture.clock.sleeperCount > 0 }
         fixture.clock.advance(by: 700)
         let registration = try await waited
         #expect(registration.status == .triggered)
         #expect(try await fixture.pool.receipt("m").status == .timedOut)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func cancellingTheWaitingTaskEndsWaitPromptly(_ harness: StoreHarness) async throws {
+    static func cancellingTheWaitingTaskEndsWaitPromptly(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.suspendUntil(F.wake("w", run: "b"))
         let task = Task { try await fixture.pool.wait("w") }
-        while fixture.context.store.changes.waiterCount == 0 { await Task.yield() }
+        try await eventually("a watcher or waiter parked on the change signal") { fixture.context.store.changes.waiterCount > 0 }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(fixture.context.store.changes.waiterCount == 0)
     }
+}
+
+extension Conformance {
+    static let wake: [ConformanceCheck] = [
+        ConformanceCheck("Wake", "aMatchingRecordTriggersTheWakeInItsOwnTransaction", WakeChecks.aMatchingRecordTriggersTheWakeInItsOwnTransaction),
+        ConformanceCheck("Wake", "joinsLeavesAndTopicsAreEventsToo", WakeChecks.joinsLeavesAndTopicsAreEventsToo),
+        ConformanceCheck("Wake", "sinceTriggersAtOnceOnAMatchingEventAlreadyAfterTheCursor", WakeChecks.sinceTriggersAtOnceOnAMatchingEventAlreadyAfterTheCursor),
+        ConformanceCheck("Wake", "aZeroTimeoutTimesOutAtOnce", WakeChecks.aZeroTimeoutTimesOutAtOnce),
+        ConformanceCheck("Wake", "anOverdueWakeTimesOutOnTheNextWriteToItsPool", WakeChecks.anOverdueWakeTimesOutOnTheNextWriteToItsPool),
+        ConformanceCheck("Wake", "cancellingATriggeredWakeReturnsItAndWritesNothing", WakeChecks.cancellingATriggeredWakeReturnsItAndWritesNothing),
+        ConformanceCheck("Wake", "cancellingARegisteredWakeCancelsIt", WakeChecks.cancellingARegisteredWakeCancelsIt),
+        ConformanceCheck("Wake", "registeringTheSameConditionAgainIsDedupedAndAnotherUnderItsKeyConflicts", WakeChecks.registeringTheSameConditionAgainIsDedupedAndAnotherUnderItsKeyConflicts),
+        ConformanceCheck("Wake", "aNonMemberWaiterIsNotMemberAndNothingIsWritten", WakeChecks.aNonMemberWaiterIsNotMemberAndNothingIsWritten),
+        ConformanceCheck("Wake", "aWakeSeesOnlyRunsHoldingThePoolsPolicyRefs", WakeChecks.aWakeSeesOnlyRunsHoldingThePoolsPolicyRefs),
+        ConformanceCheck("Wake", "waitReturnsWhenAnotherTaskTriggersTheWake", WakeChecks.waitReturnsWhenAnotherTaskTriggersTheWake),
+        ConformanceCheck("Wake", "waitTimesTheWakeOutItselfWhenTheDeadlinePassesWithNoOtherActivity", WakeChecks.waitTimesTheWakeOutItselfWhenTheDeadlinePassesWithNoOtherActivity),
+        ConformanceCheck("Wake", "aWaiterRecordsAResponseTimeoutAtItsDeadlineSoThatAWakeOnItTriggers", WakeChecks.aWaiterRecordsAResponseTimeoutAtItsDeadlineSoThatAWakeOnItTriggers),
+        ConformanceCheck("Wake", "cancellingTheWaitingTaskEndsWaitPromptly", WakeChecks.cancellingTheWaitingTaskEndsWaitPromptly),
+    ]
 }

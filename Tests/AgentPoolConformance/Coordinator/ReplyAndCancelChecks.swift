@@ -1,15 +1,13 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// `reply`, `cancel` and response timeouts: the message status machine (SPEC §7).
-@Suite struct ReplyAndCancelTests {
+enum ReplyAndCancelChecks {
     typealias F = CoordinatorFixture
 
     static let members = [F.member("asker"), F.member("r1", agent: "helper"), F.member("r2", agent: "helper"), F.member("r3", agent: "helper")]
 
-    @Test(arguments: StoreHarness.all)
-    func theOriginalIsRespondedOnceTheExpectedNumberOfDistinctRecipientsReplied(_ harness: StoreHarness) async throws {
+    static func theOriginalIsRespondedOnceTheExpectedNumberOfDistinctRecipientsReplied(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.send(F.message("ask", from: "asker", to: .agent("helper"), expected: 2))
 
@@ -31,8 +29,7 @@ import Testing
         #expect(stored?.message.replyTo == "ask")
     }
 
-    @Test(arguments: StoreHarness.all)
-    func oneReplyIsEnoughByDefaultAndRepeatingAReplyWritesNothing(_ harness: StoreHarness) async throws {
+    static func oneReplyIsEnoughByDefaultAndRepeatingAReplyWritesNothing(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.send(F.message("ask", from: "asker", to: .run("r1")))
         let reply = F.message("re", from: "r1", to: .run("asker"))
@@ -43,24 +40,22 @@ import Testing
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func repliesAreRefusedFromNonRecipientsToUnknownOrClosedMessages(_ harness: StoreHarness) async throws {
+    static func repliesAreRefusedFromNonRecipientsToUnknownOrClosedMessages(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.send(F.message("ask", from: "asker", to: .run("r1")))
         try await fixture.pool.send(F.message("gone", from: "asker", to: .run("r1")))
         try await fixture.pool.cancel("gone")
         let count = try await fixture.logCount()
-        let outsider = await thrownError { _ = try await fixture.pool.reply(to: "ask", with: F.message("x1", from: "r2", to: .run("asker"))) }
+        let outsider = await agentPoolError { _ = try await fixture.pool.reply(to: "ask", with: F.message("x1", from: "r2", to: .run("asker"))) }
         #expect(outsider?.kind == .invalidInput)
-        let unknown = await thrownError { _ = try await fixture.pool.reply(to: "nope", with: F.message("x2", from: "r1", to: .run("asker"))) }
+        let unknown = await agentPoolError { _ = try await fixture.pool.reply(to: "nope", with: F.message("x2", from: "r1", to: .run("asker"))) }
         #expect(unknown?.kind == .notFound)
-        let closed = await thrownError { _ = try await fixture.pool.reply(to: "gone", with: F.message("x3", from: "r1", to: .run("asker"))) }
+        let closed = await agentPoolError { _ = try await fixture.pool.reply(to: "gone", with: F.message("x3", from: "r1", to: .run("asker"))) }
         #expect(closed?.kind == .invalidStateTransition)
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func cancelMovesAnOpenMessageToCancelledAndLeavesAFinalOneAsItIs(_ harness: StoreHarness) async throws {
+    static func cancelMovesAnOpenMessageToCancelledAndLeavesAFinalOneAsItIs(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.send(F.message("m", from: "asker", to: .run("r1")))
         let cancelled = try await fixture.pool.cancel("m")
@@ -71,11 +66,10 @@ import Testing
         let failed = try await fixture.pool.send(F.message("f", from: "asker", to: .run("ghost")))
         #expect(try await fixture.pool.cancel("f") == failed)
         #expect(try await fixture.logCount() == count + 1)
-        #expect(await thrownError { _ = try await fixture.pool.cancel("unknown") }?.kind == .notFound)
+        #expect(await agentPoolError { _ = try await fixture.pool.cancel("unknown") }?.kind == .notFound)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aDeliveredMessageTimesOutAtItsResponseDeadlineOnTheNextWrite(_ harness: StoreHarness) async throws {
+    static func aDeliveredMessageTimesOutAtItsResponseDeadlineOnTheNextWrite(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         let sent = try await fixture.pool.send(F.message("m", from: "asker", to: .run("r1"), timeout: 1_000))
         #expect(sent.responseDeadlineMillis == fixture.clock.nowMillis() + 1_000)
@@ -88,12 +82,11 @@ import Testing
         #expect(timedOut.status == .timedOut)
         #expect(timedOut.reason == "response_timeout")
         // First terminal wins: a reply now is refused.
-        let late = await thrownError { _ = try await fixture.pool.reply(to: "m", with: F.message("re", from: "r1", to: .run("asker"))) }
+        let late = await agentPoolError { _ = try await fixture.pool.reply(to: "m", with: F.message("re", from: "r1", to: .run("asker"))) }
         #expect(late?.kind == .invalidStateTransition)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aRespondedMessageDoesNotTimeOut(_ harness: StoreHarness) async throws {
+    static func aRespondedMessageDoesNotTimeOut(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.send(F.message("m", from: "asker", to: .run("r1"), timeout: 100))
         try await fixture.pool.reply(to: "m", with: F.message("re", from: "r1", to: .run("asker")))
@@ -101,4 +94,15 @@ import Testing
         try await fixture.pool.join(F.member("x"))
         #expect(try await fixture.pool.receipt("m").status == .responded)
     }
+}
+
+extension Conformance {
+    static let replyAndCancel: [ConformanceCheck] = [
+        ConformanceCheck("ReplyAndCancel", "theOriginalIsRespondedOnceTheExpectedNumberOfDistinctRecipientsReplied", ReplyAndCancelChecks.theOriginalIsRespondedOnceTheExpectedNumberOfDistinctRecipientsReplied),
+        ConformanceCheck("ReplyAndCancel", "oneReplyIsEnoughByDefaultAndRepeatingAReplyWritesNothing", ReplyAndCancelChecks.oneReplyIsEnoughByDefaultAndRepeatingAReplyWritesNothing),
+        ConformanceCheck("ReplyAndCancel", "repliesAreRefusedFromNonRecipientsToUnknownOrClosedMessages", ReplyAndCancelChecks.repliesAreRefusedFromNonRecipientsToUnknownOrClosedMessages),
+        ConformanceCheck("ReplyAndCancel", "cancelMovesAnOpenMessageToCancelledAndLeavesAFinalOneAsItIs", ReplyAndCancelChecks.cancelMovesAnOpenMessageToCancelledAndLeavesAFinalOneAsItIs),
+        ConformanceCheck("ReplyAndCancel", "aDeliveredMessageTimesOutAtItsResponseDeadlineOnTheNextWrite", ReplyAndCancelChecks.aDeliveredMessageTimesOutAtItsResponseDeadlineOnTheNextWrite),
+        ConformanceCheck("ReplyAndCancel", "aRespondedMessageDoesNotTimeOut", ReplyAndCancelChecks.aRespondedMessageDoesNotTimeOut),
+    ]
 }

@@ -1,22 +1,20 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// Retention (SPEC §15): checkpoints, compaction, `cursorCompacted`, `drop`, on every backend.
-@Suite struct CompactionConformanceTests {
+enum CompactionChecks {
     typealias F = Fixtures
 
     /// A store with pool `F.pool` holding a few members and messages.
-    func populated(_ harness: StoreHarness) async throws -> StoreContext {
-        let context = try harness.makeContext()
+    static func populated(_ harness: StoreFactory) async throws -> StoreContext {
+        let context = try await harness.makeContext()
         try await context.store.openPool(F.pool)
         for index in 1...4 { try await context.store.join(F.pool, F.member("run-\(index)")) }
         for index in 1...3 { try await context.store.recordMessage(F.pool, F.stored(F.message("m\(index)"), .accepted)) }
         return context
     }
 
-    @Test(arguments: StoreHarness.all)
-    func compactionWritesACheckpointDeletesOlderRecordsAndReplayStillGivesTheSnapshot(_ harness: StoreHarness) async throws {
+    static func compactionWritesACheckpointDeletesOlderRecordsAndReplayStillGivesTheSnapshot(_ harness: StoreFactory) async throws {
         let context = try await populated(harness)
         let store = context.store
         let snapshot = try await store.snapshot(F.pool)
@@ -40,8 +38,7 @@ import Testing
         #expect(try await store.pools().first?.lastSeq == cursor + 3)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func readingBelowTheCompactionPointIsCursorCompactedWithTheCheckpointSeq(_ harness: StoreHarness) async throws {
+    static func readingBelowTheCompactionPointIsCursorCompactedWithTheCheckpointSeq(_ harness: StoreFactory) async throws {
         let context = try await populated(harness)
         let cursor = try #require(try await context.store.snapshot(F.pool).cursor)
         try await context.store.compact(F.pool, through: 5)
@@ -62,8 +59,7 @@ import Testing
         #expect(try await resumed.next()?.seq == resync + 1)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func compactionStopsAtTheSlowestDurableConsumerUnlessForcedAndRefusesBadBounds(_ harness: StoreHarness) async throws {
+    static func compactionStopsAtTheSlowestDurableConsumerUnlessForcedAndRefusesBadBounds(_ harness: StoreFactory) async throws {
         let context = try await populated(harness)
         let store = context.store
         _ = try await store.write(F.pool) { try $0.ack(consumer: "slow", cursor: 3) }
@@ -85,8 +81,7 @@ import Testing
         #expect(await agentPoolError { try await store.compact("never-opened", through: 1) }?.kind == .poolNotFound)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func dropRemovesThePoolEntirelyAndTheIdCanBeReused(_ harness: StoreHarness) async throws {
+    static func dropRemovesThePoolEntirelyAndTheIdCanBeReused(_ harness: StoreFactory) async throws {
         let context = try await populated(harness)
         try await context.store.openPool("other")
         _ = try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) }
@@ -102,9 +97,8 @@ import Testing
     /// The property of SPEC §15: after random operations and compactions at random points,
     /// replaying what the log still holds (checkpoint + tail) equals the snapshot, and every
     /// read below the compaction point is `cursorCompacted`.
-    @Test(arguments: StoreHarness.all)
-    func replayOfCheckpointPlusTailEqualsTheSnapshotAtRandomCompactionPoints(_ harness: StoreHarness) async throws {
-        let context = try harness.makeContext()
+    static func replayOfCheckpointPlusTailEqualsTheSnapshotAtRandomCompactionPoints(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
         let store = context.store
         var rng = SeededGenerator(seed: 0xC0_4AC7)
         try await store.openPool("p")
@@ -136,4 +130,14 @@ import Testing
             #expect(try await context.store.allRecords("p") == held)
         }
     }
+}
+
+extension Conformance {
+    static let compaction: [ConformanceCheck] = [
+        ConformanceCheck("Compaction", "compactionWritesACheckpointDeletesOlderRecordsAndReplayStillGivesTheSnapshot", CompactionChecks.compactionWritesACheckpointDeletesOlderRecordsAndReplayStillGivesTheSnapshot),
+        ConformanceCheck("Compaction", "readingBelowTheCompactionPointIsCursorCompactedWithTheCheckpointSeq", CompactionChecks.readingBelowTheCompactionPointIsCursorCompactedWithTheCheckpointSeq),
+        ConformanceCheck("Compaction", "compactionStopsAtTheSlowestDurableConsumerUnlessForcedAndRefusesBadBounds", CompactionChecks.compactionStopsAtTheSlowestDurableConsumerUnlessForcedAndRefusesBadBounds),
+        ConformanceCheck("Compaction", "dropRemovesThePoolEntirelyAndTheIdCanBeReused", CompactionChecks.dropRemovesThePoolEntirelyAndTheIdCanBeReused),
+        ConformanceCheck("Compaction", "replayOfCheckpointPlusTailEqualsTheSnapshotAtRandomCompactionPoints", CompactionChecks.replayOfCheckpointPlusTailEqualsTheSnapshotAtRandomCompactionPoints),
+    ]
 }

@@ -1,9 +1,8 @@
 import AgentPool
-import AgentPoolTestSupport
 import Testing
 
 /// `send`: recipients, policies, expiry, idempotency (SPEC §7).
-@Suite struct SendTests {
+enum SendChecks {
     typealias F = CoordinatorFixture
 
     static let crew = [
@@ -19,8 +18,7 @@ import Testing
         ("pool with sender by policy", .pool("pool"), true, ["a1", "a2", "b1", "sender"]),
     ]
 
-    @Test(arguments: StoreHarness.all, addressCases.map(\.0))
-    func eachAddressKindDeliversToTheSortedResolvedRecipients(_ harness: StoreHarness, _ name: String) async throws {
+    static func eachAddressKindDeliversToTheSortedResolvedRecipients(_ harness: StoreFactory, _ name: String) async throws {
         let (_, address, includeSender, expected) = Self.addressCases.first { $0.0 == name }!
         let config = PoolConfig(messagePolicy: MessagePolicy(includeSenderInPoolBroadcast: includeSender))
         let fixture = try await F.make(harness, config: config, members: Self.crew)
@@ -38,8 +36,7 @@ import Testing
         #expect(receipt.cursor == log.last?.seq)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aMessageToNobodyFailsWithNoRecipient(_ harness: StoreHarness) async throws {
+    static func aMessageToNobodyFailsWithNoRecipient(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.crew)
         for (id, address) in [("m1", Address.run("ghost")), ("m2", .agent("nobody")), ("m3", .topic("silence"))] {
             let receipt = try await fixture.pool.send(F.message(id, from: "sender", to: address))
@@ -49,8 +46,7 @@ import Testing
         }
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aMessageMustCarryEveryPoolRequiredPolicyRef(_ harness: StoreHarness) async throws {
+    static func aMessageMustCarryEveryPoolRequiredPolicyRef(_ harness: StoreFactory) async throws {
         let config = PoolConfig(messagePolicy: MessagePolicy(requiredPolicyRefs: ["audited", "signed"]))
         let fixture = try await F.make(harness, config: config, members: [F.member("s"), F.member("r", refs: ["audited", "signed"])])
         let refused = try await fixture.pool.send(F.message("m1", from: "s", to: .run("r"), refs: ["audited"]))
@@ -60,8 +56,7 @@ import Testing
         #expect(accepted.status == .delivered)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aRecipientMustHoldEveryPolicyRefTheMessageCarries(_ harness: StoreHarness) async throws {
+    static func aRecipientMustHoldEveryPolicyRefTheMessageCarries(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: [
             F.member("s"), F.member("cleared", topics: ["t"], refs: ["secret", "x"]), F.member("uncleared", topics: ["t"], refs: ["x"]),
         ])
@@ -71,8 +66,7 @@ import Testing
         #expect(nobody.status == .failed)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func sendingTheSameMessageAgainReturnsTheSameReceiptAndWritesNothing(_ harness: StoreHarness) async throws {
+    static func sendingTheSameMessageAgainReturnsTheSameReceiptAndWritesNothing(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.crew)
         let message = F.message("m", from: "sender", to: .agent("alpha"))
         let first = try await fixture.pool.send(message)
@@ -83,31 +77,28 @@ import Testing
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aDifferentMessageUnderAUsedKeyOrAReusedMessageIdIsAnIdempotencyConflict(_ harness: StoreHarness) async throws {
+    static func aDifferentMessageUnderAUsedKeyOrAReusedMessageIdIsAnIdempotencyConflict(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.crew)
         try await fixture.pool.send(F.message("m", from: "sender", to: .run("a1"), key: "k"))
         let count = try await fixture.logCount()
-        let sameKey = await thrownError { _ = try await fixture.pool.send(F.message("other", from: "sender", to: .run("a1"), key: "k")) }
+        let sameKey = await agentPoolError { _ = try await fixture.pool.send(F.message("other", from: "sender", to: .run("a1"), key: "k")) }
         #expect(sameKey?.kind == .idempotencyConflict)
-        let changedContent = await thrownError { _ = try await fixture.pool.send(F.message("m", from: "sender", to: .run("a2"), key: "k")) }
+        let changedContent = await agentPoolError { _ = try await fixture.pool.send(F.message("m", from: "sender", to: .run("a2"), key: "k")) }
         #expect(changedContent?.kind == .idempotencyConflict)
-        let reusedID = await thrownError { _ = try await fixture.pool.send(F.message("m", from: "sender", to: .run("a1"), key: "k2")) }
+        let reusedID = await agentPoolError { _ = try await fixture.pool.send(F.message("m", from: "sender", to: .run("a1"), key: "k2")) }
         #expect(reusedID?.kind == .idempotencyConflict)
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aNonMemberSenderIsNotMemberAndNothingIsWritten(_ harness: StoreHarness) async throws {
+    static func aNonMemberSenderIsNotMemberAndNothingIsWritten(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.crew)
         let count = try await fixture.logCount()
-        let error = await thrownError { _ = try await fixture.pool.send(F.message("m", from: "stranger", to: .run("a1"))) }
+        let error = await agentPoolError { _ = try await fixture.pool.send(F.message("m", from: "stranger", to: .run("a1"))) }
         #expect(error?.kind == .notMember)
         #expect(try await fixture.logCount() == count)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aMessageAtOrPastItsExpiryIsRecordedExpired(_ harness: StoreHarness) async throws {
+    static func aMessageAtOrPastItsExpiryIsRecordedExpired(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.crew)
         let now = fixture.clock.nowMillis()
         let expired = try await fixture.pool.send(F.message("m1", from: "sender", to: .run("a1"), expiresAt: now))
@@ -116,15 +107,13 @@ import Testing
         #expect(live.status == .delivered)
     }
 
-    @Test(arguments: StoreHarness.all)
-    func aBroadcastToAnotherPoolIsInvalidInput(_ harness: StoreHarness) async throws {
+    static func aBroadcastToAnotherPoolIsInvalidInput(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.crew)
-        let error = await thrownError { _ = try await fixture.pool.send(F.message("m", from: "sender", to: .pool("elsewhere"))) }
+        let error = await agentPoolError { _ = try await fixture.pool.send(F.message("m", from: "sender", to: .pool("elsewhere"))) }
         #expect(error?.field == "message.to.target.pool_id")
     }
 
-    @Test(arguments: StoreHarness.all)
-    func inboxReturnsDeliveriesToARunAfterACursorInOrder(_ harness: StoreHarness) async throws {
+    static func inboxReturnsDeliveriesToARunAfterACursorInOrder(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.crew)
         try await fixture.pool.send(F.message("m1", from: "sender", to: .run("a1")))
         try await fixture.pool.send(F.message("m2", from: "sender", to: .run("b1")))
@@ -138,4 +127,22 @@ import Testing
         #expect(try await fixture.pool.inbox("a1", limit: 1).map(\.message.messageID) == ["m1"])
         #expect(try await fixture.pool.inbox("nobody").isEmpty)
     }
+}
+
+extension Conformance {
+    static let send: [ConformanceCheck] = SendChecks.addressCases.map { name, _, _, _ in
+        ConformanceCheck("Send", "eachAddressKindDeliversToTheSortedResolvedRecipients(\(name))") {
+            try await SendChecks.eachAddressKindDeliversToTheSortedResolvedRecipients($0, name)
+        }
+    } + [
+        ConformanceCheck("Send", "aMessageToNobodyFailsWithNoRecipient", SendChecks.aMessageToNobodyFailsWithNoRecipient),
+        ConformanceCheck("Send", "aMessageMustCarryEveryPoolRequiredPolicyRef", SendChecks.aMessageMustCarryEveryPoolRequiredPolicyRef),
+        ConformanceCheck("Send", "aRecipientMustHoldEveryPolicyRefTheMessageCarries", SendChecks.aRecipientMustHoldEveryPolicyRefTheMessageCarries),
+        ConformanceCheck("Send", "sendingTheSameMessageAgainReturnsTheSameReceiptAndWritesNothing", SendChecks.sendingTheSameMessageAgainReturnsTheSameReceiptAndWritesNothing),
+        ConformanceCheck("Send", "aDifferentMessageUnderAUsedKeyOrAReusedMessageIdIsAnIdempotencyConflict", SendChecks.aDifferentMessageUnderAUsedKeyOrAReusedMessageIdIsAnIdempotencyConflict),
+        ConformanceCheck("Send", "aNonMemberSenderIsNotMemberAndNothingIsWritten", SendChecks.aNonMemberSenderIsNotMemberAndNothingIsWritten),
+        ConformanceCheck("Send", "aMessageAtOrPastItsExpiryIsRecordedExpired", SendChecks.aMessageAtOrPastItsExpiryIsRecordedExpired),
+        ConformanceCheck("Send", "aBroadcastToAnotherPoolIsInvalidInput", SendChecks.aBroadcastToAnotherPoolIsInvalidInput),
+        ConformanceCheck("Send", "inboxReturnsDeliveriesToARunAfterACursorInOrder", SendChecks.inboxReturnsDeliveriesToARunAfterACursorInOrder),
+    ]
 }
