@@ -8,10 +8,14 @@ import Testing
 /// the condition holds. When the deadline passes first it records an issue naming `what` and
 /// throws, so that a broken build fails the test instead of hanging it.
 ///
+/// The default bound is generous on purpose: with the whole suite running on two busy cores,
+/// calls that block a cooperative thread (synchronous store opens and closes) have starved every
+/// task, this poller and the awaited one alike, for more than 30 seconds.
+///
 /// ```swift
 /// try await eventually("a waiter registered") { store.changes.waiterCount > 0 }
 /// ```
-public func eventually(within limit: Duration = .seconds(30), _ what: String,
+public func eventually(within limit: Duration = .seconds(300), _ what: String,
                        sourceLocation: SourceLocation = #_sourceLocation,
                        _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + limit

@@ -18,7 +18,7 @@ import Testing
 
     @Test func eventuallyReturnsOnceTheConditionHolds() async throws {
         var polls = 0
-        try await eventually(within: .seconds(30), "the third poll") {
+        try await eventually("the third poll") {
             polls += 1
             return polls == 3
         }
@@ -26,12 +26,10 @@ import Testing
     }
 
     @Test func eventuallyRecordsAnIssueAndThrowsWhenTheDeadlinePassesFirst() async {
-        let start = ContinuousClock.now
         await withKnownIssue {
             await #expect(throws: TimedOut.self) {
                 try await eventually(within: .milliseconds(50), "a condition that never holds") { false }
             }
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
     }
 }

@@ -3,15 +3,22 @@ import AgentPool
 /// Random store operations over a small id space, so that dedupe hits, conflicts, refused
 /// transitions and bad input all happen often. Every operation is deterministic given the seed.
 public enum RandomOperation: Sendable, CustomStringConvertible {
+    /// `pool_opened` with this config (a conflict when the pool was opened with another).
     case open(PoolConfig)
+    /// `pool_created`, once.
     case markCreated
+    /// `member_joined` (sometimes with an invalid run id).
     case join(Member)
+    /// `member_left` (refused for a non-member).
     case leave(RunID)
+    /// A message record in a random status: transitions, dedupe hits and conflicts.
     case recordMessage(StoredMessage)
+    /// A wake record in a random status: transitions, dedupe hits and conflicts.
     case recordWake(StoredWake)
     /// Several operations in one write that then throws: must leave nothing behind.
     case abortedBatch([RandomOperation])
 
+    /// The operation in a few words, for failure messages.
     public var description: String {
         switch self {
         case .open: "open"
