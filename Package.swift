@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "agentpool-workers", targets: ["AgentPoolWorkersExample"]),
         .executable(name: "agentpool-dashboard", targets: ["AgentPoolDashboardExample"]),
         .executable(name: "agentpool-torture", targets: ["AgentPoolTorture"]),
+        // The conformance kit: every rule a PoolStore owes, as checks a backend's tests run.
+        .library(name: "AgentPoolConformance", targets: ["AgentPoolConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -60,11 +62,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Test support: store harnesses for every backend, random operations, child processes.
+        // The conformance kit (test code: it imports Testing): the checks every backend runs
+        // through a factory of its stores, with their fixtures and the bounded `eventually` wait.
+        .target(
+            name: "AgentPoolConformance",
+            dependencies: [
+                "AgentPool",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            path: "Tests/AgentPoolConformance"
+        ),
+        // Test support: this package's backends as kit factories and shared databases, the
+        // multi-process scenarios, child processes.
         .target(
             name: "AgentPoolTestSupport",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres",
+                "AgentPool", "AgentPoolConformance", "AgentPoolSQLite", "AgentPoolPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/AgentPoolTestSupport"
@@ -119,36 +132,30 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentPoolModelTests",
-            dependencies: ["AgentPool", "AgentPoolTestSupport"]
+            dependencies: ["AgentPool", "AgentPoolConformance", "AgentPoolTestSupport"]
         ),
-        // One conformance suite, run unchanged against every backend.
+        // The in-memory backend through the conformance kit.
         .testTarget(
-            name: "AgentPoolConformanceTests",
-            dependencies: ["AgentPool", "AgentPoolTestSupport"]
+            name: "AgentPoolInMemoryTests",
+            dependencies: ["AgentPool", "AgentPoolConformance"]
         ),
-        // The coordinator's rules (SPEC §7–§8) on every backend.
-        .testTarget(
-            name: "AgentPoolCoordinatorTests",
-            dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolTestSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
-            ]
-        ),
-        // What only the SQLite backend has: files, schema, query plans, several processes.
+        // The SQLite backend through the conformance kit and the multi-process scenarios, and what
+        // only it has: files, schema, query plans, locks.
         .testTarget(
             name: "AgentPoolSQLiteTests",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport", "AgentPoolTestHelper", "AgentPoolTorture",
+                "AgentPool", "AgentPoolSQLite", "AgentPoolConformance", "AgentPoolTestSupport", "AgentPoolTestHelper", "AgentPoolTorture",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
-        // What only the PostgreSQL backend has: URLs, a server, several clients, LISTEN/NOTIFY.
+        // The PostgreSQL backend through the conformance kit and the multi-process scenarios, and
+        // what only it has: URLs, a server, several clients, LISTEN/NOTIFY.
         .testTarget(
             name: "AgentPoolPostgresTests",
             dependencies: [
-                "AgentPool", "AgentPoolPostgres", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                "AgentPool", "AgentPoolPostgres", "AgentPoolConformance", "AgentPoolTestSupport", "AgentPoolTestHelper",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -157,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "AgentPoolCLITests",
             dependencies: [
-                "agentpool", "AgentPool", "AgentPoolSQLite", "AgentPoolTestSupport",
+                "agentpool", "AgentPool", "AgentPoolSQLite", "AgentPoolConformance", "AgentPoolTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,4 +1,5 @@
 @testable import AgentPool
+import AgentPoolConformance
 import AgentPoolTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolConformance
 import AgentPoolTestSupport
 import Foundation
 import Testing

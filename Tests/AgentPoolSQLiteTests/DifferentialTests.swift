@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolConformance
 import AgentPoolTestSupport
 import Testing
 
@@ -7,8 +8,8 @@ import Testing
 @Suite struct DifferentialTests {
     @Test(arguments: [UInt64(1), 2, 3])
     func sqliteAndInMemoryAgreeOnEveryOutcomeAndRecord(_ seed: UInt64) async throws {
-        let memory = try StoreHarness.inMemory.makeContext()
-        let sqlite = try StoreHarness.sqlite.makeContext()
+        let memory = try await StoreFactory.inMemory.makeContext()
+        let sqlite = try await StoreFactory.sqlite.makeContext()
         var rng = SeededGenerator(seed: seed)
         for context in [memory, sqlite] { try await context.store.openPool("p") }
         for step in 0..<400 {

@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolConformance
 @testable import AgentPoolSQLite
 import AgentPoolTestSupport
 import Foundation
@@ -26,19 +27,12 @@ import Testing
         }
     }
 
-    /// Waits (yielding) until `condition` holds; records an issue and returns false after 5
-    /// minutes, so that a broken write path fails the test instead of hanging it. (Under
-    /// ThreadSanitizer with the whole suite running, queueing 24 writes took over a minute.)
+    /// Waits until `condition` holds; records an issue and returns false after 5 minutes, so that
+    /// a broken write path fails the test instead of hanging it, and the caller can release the
+    /// lock it holds. (Under ThreadSanitizer with the whole suite running, queueing 24 writes took
+    /// over a minute.)
     static func waitUntil(_ what: String, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(300)
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting until \(what)")
-                return false
-            }
-            await Task.yield()
-        }
-        return true
+        (try? await eventually(within: .seconds(300), what) { condition() }) != nil
     }
 
     /// The drain waits for the held lock up to the busy timeout: longer than ``waitUntil(_:_:)``

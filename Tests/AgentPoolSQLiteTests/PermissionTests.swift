@@ -1,5 +1,6 @@
 import AgentPool
 import AgentPoolSQLite
+import AgentPoolConformance
 import AgentPoolTestSupport
 import Foundation
 import Testing

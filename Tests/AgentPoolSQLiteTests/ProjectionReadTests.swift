@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolConformance
 import Foundation
 import AgentPoolSQLite
 import AgentPoolTestSupport
@@ -99,7 +100,7 @@ import Testing
         log.start()
         let started = ContinuousClock.now
         let watcher = Task { for try await _ in pool.watch(after: 1) {} }
-        while store.changes.waiterCount == 0 { await Task.yield() }
+        try await eventually("the watcher parked on the change signal") { store.changes.waiterCount > 0 }
         // Give a spinning watcher every chance to run: it would issue statements without end.
         for _ in 0..<5_000 { await Task.yield() }
         // Count the watcher's reads of the log (the notifier's safety probe is not one): a spinning
@@ -111,9 +112,7 @@ import Testing
         // The notification was re-armed on a recreated sidecar: another process's commit still wakes it.
         // (The notifier thread does that when the waiter arrives; on a loaded machine it may not
         // have run yet, so the check waits for it, boundedly.)
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !FileManager.default.fileExists(atPath: path + "-notify"), ContinuousClock.now < deadline { await Task.yield() }
-        #expect(FileManager.default.fileExists(atPath: path + "-notify"))
+        try await eventually(within: .seconds(20), "the sidecar file recreated") { FileManager.default.fileExists(atPath: path + "-notify") }
         watcher.cancel()
         _ = await watcher.result
         try await store.close()

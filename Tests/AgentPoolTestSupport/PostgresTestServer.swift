@@ -62,11 +62,4 @@ public enum PostgresTestServer {
         let location = try PostgresLocation(url: url)
         try await PostgresAdmin.execute(location, ["DROP SCHEMA IF EXISTS \"\(location.schema)\" CASCADE"])
     }
-
-    /// Drops a context's schema (called when the context ends; blocks for the one statement, on
-    /// a connection of its own, so that the test process leaves nothing behind).
-    static func dropSchema(forDirectory directory: String) {
-        guard let url = try? url(forDirectory: directory), let location = try? PostgresLocation(url: url) else { return }
-        try? PostgresAdmin.dropSchema(location)
-    }
 }

@@ -1,0 +1,83 @@
+import AgentPool
+import Testing
+
+/// Durable consumer cursors and whole-pool imports, on every backend (SPEC §9, CLI import/copy).
+enum ConsumerAndImportChecks {
+    typealias F = Fixtures
+
+    static func acksMoveForwardOnlyAndDoNotGrowTheLog(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
+        try await context.store.openPool(F.pool)
+        for run in ["a", "b", "c"] { try await context.store.join(F.pool, F.member(run)) }
+        let ack = { (name: String, cursor: Seq) in try await context.store.write(F.pool) { try $0.ack(consumer: name, cursor: cursor) } }
+        #expect(try await ack("indexer", 3) == 3)
+        #expect(try await ack("indexer", 2) == 3)
+        #expect(try await ack("mailer", 1) == 1)
+        let consumers = try await context.store.read(F.pool) { try $0.consumers() }
+        #expect(consumers.map(\.name) == ["indexer", "mailer"])
+        #expect(consumers.map(\.cursor) == [3, 1])
+        #expect(try await F.log(context.store).count == 4)
+    }
+
+    static func anAckPastThePoolsCursorOrWithABadNameIsInvalidInput(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
+        try await context.store.openPool(F.pool)
+        let future = await agentPoolError { _ = try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) } }
+        #expect(future?.field == "cursor")
+        let badName = await agentPoolError { _ = try await context.store.write(F.pool) { try $0.ack(consumer: "", cursor: 1) } }
+        #expect(badName?.field == "consumer")
+        #expect(try await context.store.read(F.pool) { try $0.consumers() }.isEmpty)
+    }
+
+    static func aConsumersCursorSurvivesAReopen(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
+        try await context.store.openPool(F.pool)
+        try await context.store.join(F.pool, F.member("a"))
+        _ = try await context.store.write(F.pool) { try $0.ack(consumer: "c", cursor: 2) }
+        try await context.reopen()
+        #expect(try await context.store.read(F.pool) { try $0.consumer("c")?.cursor } == 2)
+    }
+
+    static func importingAPoolPreservesItsRecordsSeqsAndTimes(_ harness: StoreFactory) async throws {
+        let source = try await StoreFactory.inMemory.makeContext()
+        var rng = SeededGenerator(seed: 11)
+        try await source.store.openPool("src")
+        for _ in 0..<200 {
+            source.clock.advance(by: 7)
+            await RandomOperation.random(using: &rng).apply(to: source.store, pool: "src")
+        }
+        let records = try await F.log(source.store, "src")
+        let destination = try await harness.makeContext()
+        try await destination.store.importPool(records)
+        #expect(try await F.log(destination.store, "src") == records)
+        #expect(try await destination.store.snapshot("src") == (try await source.store.snapshot("src")))
+    }
+
+    static func importRefusesAnExistingPoolOrAMalformedLogAndWritesNothing(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
+        try await context.store.openPool(F.pool)
+        let opened = PoolRecord(poolID: F.pool, seq: 1, recordedAt: 5, payload: .poolOpened(PoolConfig()))
+        let exists = await agentPoolError { try await context.store.importPool([opened]) }
+        #expect(exists?.kind == .poolExists)
+
+        let other = "imported"
+        let gap = [PoolRecord(poolID: other, seq: 1, recordedAt: 5, payload: .poolOpened(PoolConfig())),
+                   PoolRecord(poolID: other, seq: 3, recordedAt: 6, payload: .poolCreated)]
+        #expect(await agentPoolError { try await context.store.importPool(gap) }?.kind == .corruptRecord)
+        let mixed = [gap[0], PoolRecord(poolID: "x", seq: 2, recordedAt: 6, payload: .poolCreated)]
+        #expect(await agentPoolError { try await context.store.importPool(mixed) }?.kind == .invalidInput)
+        #expect(await agentPoolError { try await context.store.importPool([]) }?.kind == .invalidInput)
+        #expect(try await context.store.pools().map(\.poolID) == [F.pool])
+        #expect(try await F.log(context.store).count == 1)
+    }
+}
+
+extension Conformance {
+    static let consumerAndImport: [ConformanceCheck] = [
+        ConformanceCheck("ConsumerAndImport", "acksMoveForwardOnlyAndDoNotGrowTheLog", ConsumerAndImportChecks.acksMoveForwardOnlyAndDoNotGrowTheLog),
+        ConformanceCheck("ConsumerAndImport", "anAckPastThePoolsCursorOrWithABadNameIsInvalidInput", ConsumerAndImportChecks.anAckPastThePoolsCursorOrWithABadNameIsInvalidInput),
+        ConformanceCheck("ConsumerAndImport", "aConsumersCursorSurvivesAReopen", requiresPersistence: true, ConsumerAndImportChecks.aConsumersCursorSurvivesAReopen),
+        ConformanceCheck("ConsumerAndImport", "importingAPoolPreservesItsRecordsSeqsAndTimes", ConsumerAndImportChecks.importingAPoolPreservesItsRecordsSeqsAndTimes),
+        ConformanceCheck("ConsumerAndImport", "importRefusesAnExistingPoolOrAMalformedLogAndWritesNothing", ConsumerAndImportChecks.importRefusesAnExistingPoolOrAMalformedLogAndWritesNothing),
+    ]
+}

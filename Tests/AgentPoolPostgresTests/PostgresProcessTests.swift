@@ -1,0 +1,11 @@
+import AgentPoolTestSupport
+import Testing
+
+/// Several real OS processes, each with its own connections, on one PostgreSQL schema: every
+/// multi-process scenario, as on one SQLite file, each on a fresh schema.
+@Suite(requiresPostgres) struct PostgreSQLProcessTests {
+    @Test(arguments: ProcessScenarios.all)
+    func postgres(_ scenario: ProcessScenario) async throws {
+        try await scenario.run(on: try .postgres())
+    }
+}
