@@ -34,11 +34,17 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // What both SQL backends share: the statement catalogue and the one pool storage over a
+        // small session protocol. No database driver here.
+        .target(
+            name: "AgentPoolSQL",
+            dependencies: ["AgentPool"]
+        ),
         // The SQLite backend on GRDB, linked to the system SQLite.
         .target(
             name: "AgentPoolSQLite",
             dependencies: [
-                "AgentPool",
+                "AgentPool", "AgentPoolSQL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -48,7 +54,7 @@ let package = Package(
         .target(
             name: "AgentPoolPostgres",
             dependencies: [
-                "AgentPool",
+                "AgentPool", "AgentPoolSQL",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -124,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "AgentPoolBench",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
+                "AgentPool", "AgentPoolSQL", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolSQL
 import AgentPoolSQLite
 import AgentPoolStores
 import Foundation
@@ -17,28 +18,17 @@ import GRDBSQLite
 enum SQLFloor {
     static let begin = "BEGIN IMMEDIATE TRANSACTION"
     static let commit = "COMMIT TRANSACTION"
-    static let loadPool = """
-        SELECT id, config, created, compacted_through, checkpoint_seq,
-               (SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)
-        FROM pools WHERE pool_id = ?
-        """
-    static let hasDue = """
-        SELECT EXISTS (SELECT 1 FROM wakes WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
-            OR EXISTS (SELECT 1 FROM messages WHERE pool = ?1 AND deadline IS NOT NULL AND deadline <= ?2)
-            OR EXISTS (SELECT 1 FROM leases WHERE pool = ?1 AND expires_at <= ?2)
-            OR EXISTS (SELECT 1 FROM claims WHERE pool = ?1 AND status = 'held' AND expires_at <= ?2)
-        """
-    static let messageByID = "SELECT stored FROM messages WHERE pool = ? AND message_id = ?"
-    static let messageByKey = "SELECT stored FROM messages WHERE pool = ? AND idempotency_key = ?"
-    static let isMember = "SELECT 1 FROM members WHERE pool = ? AND run_id = ?"
-    static let insertRecord = "INSERT INTO records (pool, seq, kind, payload, recorded_at) VALUES (?, ?, ?, ?, ?)"
-    static let upsertMessage = """
-        INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (pool, message_id) DO UPDATE SET
-            status = excluded.status, stored = excluded.stored, seq = excluded.seq, deadline = excluded.deadline
-        """
-    static let registeredWakes = "SELECT stored FROM wakes WHERE pool = ? AND status = 'registered' ORDER BY condition_id"
-    static let insertInbox = "INSERT INTO inbox (pool, run_id, seq, message_id) VALUES (?, ?, ?, ?)"
+    /// The store's own statements (its SQLite catalogue), replayed here through the C API.
+    private static let catalogue = SQLiteStore.statements
+    static let loadPool = catalogue.selectPool
+    static let hasDue = catalogue.hasDue
+    static let messageByID = catalogue.message
+    static let messageByKey = catalogue.messageForKey
+    static let isMember = catalogue.isMember
+    static let insertRecord = catalogue.insertRecord
+    static let upsertMessage = catalogue.upsertMessage
+    static let registeredWakes = catalogue.registeredWakes
+    static let insertInbox = catalogue.insertInbox
 
     /// The statements of a store append of a new accepted message, in order.
     static let appendStatements = [begin, loadPool, messageByID, messageByKey, insertRecord, upsertMessage, commit]
@@ -114,7 +104,7 @@ enum SQLFloor {
             let statement = s[Self.loadPool]!
             sqlite3_bind_text(statement, 1, "p", -1, transient)
             guard sqlite3_step(statement) == SQLITE_ROW else { throw BenchError("pool p missing") }
-            let row = (sqlite3_column_int64(statement, 0), sqlite3_column_int64(statement, 5))
+            let row = (sqlite3_column_int64(statement, 0), sqlite3_column_int64(statement, 3))
             try connection.finish(statement)
             return row
         }

@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 /// A value bound to a `$n` parameter of a statement.
-typealias SQLValue = (any PostgresDynamicTypeEncodable)?
+typealias PostgresValue = (any PostgresDynamicTypeEncodable)?
 
 /// One PostgreSQL connection used synchronously: each call sends a statement and blocks the
 /// calling thread until its result arrives.
@@ -115,7 +115,7 @@ final class PostgresSession {
     /// Statements sent but not waited for (see ``execute(_:_:)``), oldest first.
     private var pending: [EventLoopFuture<PostgresQueryResult>] = []
 
-    private func send(_ sql: String, _ values: [SQLValue]) -> EventLoopFuture<PostgresQueryResult> {
+    private func send(_ sql: String, _ values: [PostgresValue]) -> EventLoopFuture<PostgresQueryResult> {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             if let value { bindings.append(value) } else { bindings.appendNull() }
@@ -129,7 +129,7 @@ final class PostgresSession {
     ///   which aborted the transaction) mapped to ``AgentPoolError``: `busy` for lock timeouts,
     ///   deadlocks and serialization failures.
     @discardableResult
-    func query(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRow] {
+    func query(_ sql: String, _ values: [PostgresValue] = []) throws -> [PostgresRow] {
         if let failure { throw failure }
         let future = send(sql, values)
         do {
@@ -145,7 +145,7 @@ final class PostgresSession {
     /// Runs `sql`, whose result the caller does not need. Inside a transaction it is sent without
     /// waiting (pipelined behind the previous statements, in order), which saves a round trip to
     /// this thread per statement; its error surfaces at the next ``query(_:_:)`` or at COMMIT.
-    func execute(_ sql: String, _ values: [SQLValue] = []) throws {
+    func execute(_ sql: String, _ values: [PostgresValue] = []) throws {
         if let failure { throw failure }
         guard inTransaction else {
             try query(sql, values)

@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolSQL
 import Foundation
 import Logging
 import PostgresNIO
@@ -19,6 +20,7 @@ public final class PostgresStore: PoolStore {
     public let options: PostgresOptions
     private let workers: SessionWorkers
     private let listener: ChangeListener
+    private let configs = ConfigCache()
     /// The time source stamped on records.
     public var clock: any AgentPoolClock { options.clock }
     /// Bumped after this store's writes and whenever any client commits to the store's schema.
@@ -110,9 +112,13 @@ public final class PostgresStore: PoolStore {
     public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
+        let configs = self.configs
         return try await transaction { session in
             try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", readOnly: true) {
-                try body(PostgresPoolTransaction(session: session, poolID: pool, now: clock.nowMillis()))
+                let storage = SQLPoolStorage(session: PostgresSQLSession(session), poolID: pool,
+                                             statements: PostgresSQLSession.statements, dialect: PostgresSQLSession.dialect,
+                                             configs: configs)
+                return try storage.runRead(now: clock.nowMillis(), body)
             }
         }
     }
@@ -122,15 +128,18 @@ public final class PostgresStore: PoolStore {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
         let channel = listener.channel
+        let configs = self.configs
         let (result, wrote, appended): (T, Bool, Int)
         do {
             (result, wrote, appended) = try await transaction { session in
                 try session.transaction("BEGIN") {
-                    let locked = try PostgresPoolTransaction.lockPool(session, pool)
+                    let sql = PostgresSQLSession(session)
+                    let locked = try Self.lockPool(sql, pool, configs: configs)
+                    let storage = SQLPoolStorage(session: sql, poolID: pool, statements: PostgresSQLSession.statements,
+                                                 dialect: PostgresSQLSession.dialect, configs: configs, loaded: .some(locked))
                     // The clock is read once the pool's lock is held, so recorded_at follows seq.
-                    let writer = PostgresPoolTransaction(session: session, poolID: pool, now: clock.nowMillis(), pool: .some(locked))
-                    let value = try body(writer)
-                    return (value, try writer.finish(channel: channel), writer.appendedCount)
+                    let (value, outcome) = try storage.runTransaction(now: clock.nowMillis(), body)
+                    return (value, try Self.finish(outcome, pool: pool, session: session, channel: channel), outcome.appendedCount)
                 }
             }
         } catch let error as AgentPoolError where error.kind == .busy {
@@ -140,6 +149,38 @@ public final class PostgresStore: PoolStore {
         metrics.recordsAppended(appended)
         if wrote { changes.notify() }
         return result
+    }
+
+    /// Locks `pool`'s row for the rest of the write transaction and returns it; nil when the pool
+    /// does not exist, in which case an advisory lock on the pool's name is held instead, so that
+    /// two clients opening the same new pool at once take turns (the second then sees the
+    /// first's row). Every later statement of the transaction sees all that earlier writers of
+    /// the pool committed, and no other writer of the pool can commit until this one ends: seqs
+    /// stay gapless across every client.
+    private static func lockPool(_ sql: PostgresSQLSession, _ pool: PoolID, configs: ConfigCache) throws -> SQLPoolStorage.LoadedPool? {
+        let statements = PostgresSQLSession.statements
+        if let locked = try SQLPoolStorage.loadPool(sql, pool, statements: statements, configs: configs, suffix: " FOR UPDATE") {
+            return locked
+        }
+        try sql.session.query("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                              [PostgresSchema.advisoryNamespace, "\(sql.session.location.schema).\(pool)"])
+        return try SQLPoolStorage.loadPool(sql, pool, statements: statements, configs: configs, suffix: " FOR UPDATE")
+    }
+
+    /// Writes the pool's cursor once for the whole transaction and queues the change notification
+    /// (`NOTIFY channel, 'pool:seq'`, delivered by PostgreSQL only if the transaction commits);
+    /// called before COMMIT. Returns whether watchers must be told.
+    private static func finish(_ outcome: TransactionOutcome, pool: PoolID, session: PostgresSession, channel: String) throws -> Bool {
+        if outcome.dropped {
+            try session.execute("SELECT pg_notify($1, $2)", [channel, "\(pool):0"])
+            return true
+        }
+        guard let cursor = outcome.cursor else { return false }
+        try session.execute("""
+            WITH updated AS (UPDATE pools SET last_seq = $1 WHERE pool_id = $2 RETURNING last_seq)
+            SELECT pg_notify($3, $4) FROM updated
+            """, [cursor, pool, channel, "\(pool):\(cursor)"])
+        return true
     }
 
     /// Runs `work` (one transaction) on a worker's session. When the connection turns out to be

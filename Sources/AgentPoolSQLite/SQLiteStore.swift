@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolSQL
 import Foundation
 import GRDB
 import Logging
@@ -166,7 +167,7 @@ public final class SQLiteStore: PoolStore {
         let configs = self.configs
         do {
             return try await database.read { db in
-                try body(SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs))
+                try Self.storage(db, pool, configs).runRead(now: clock.nowMillis(), body)
             }
         } catch {
             throw SQLiteErrors.map(error)
@@ -181,9 +182,8 @@ public final class SQLiteStore: PoolStore {
         // Runs inside the write transaction that the write path opens (alone, or in a batch).
         let transaction = { @Sendable (db: Database) throws -> (T, Bool, Int) in
             // The clock is read once the write lock is held, so recorded_at follows seq.
-            let writer = SQLitePoolTransaction(db: db, poolID: pool, now: clock.nowMillis(), configs: configs)
-            let value = try body(writer)
-            return (value, try writer.finish(), writer.appendedCount)
+            let (value, outcome) = try Self.storage(db, pool, configs).runTransaction(now: clock.nowMillis(), body)
+            return (value, outcome.changedLog, outcome.appendedCount)
         }
         let (result, wrote, appended): (T, Bool, Int)
         do {
@@ -200,6 +200,15 @@ public final class SQLiteStore: PoolStore {
             changes.notify()
         }
         return result
+    }
+
+    /// The statements of a pool transaction in SQLite's syntax (for the benchmark's floor).
+    package static var statements: SQLStatements { SQLiteSession.statements }
+
+    /// The catalogue's storage of `pool` on connection `db`, inside its open transaction.
+    private static func storage(_ db: Database, _ pool: PoolID, _ configs: ConfigCache) -> SQLPoolStorage {
+        SQLPoolStorage(session: SQLiteSession(db), poolID: pool, statements: SQLiteSession.statements,
+                       dialect: SQLiteSession.dialect, configs: configs)
     }
 
     /// Writes of this process queued for a group commit and not yet taken into a batch.

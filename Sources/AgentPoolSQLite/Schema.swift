@@ -14,7 +14,7 @@ enum Schema {
                 PRAGMA application_id = \(applicationID);
 
                 -- One row per pool. last_seq was the cursor up to schema v2; since v3 the cursor
-                -- is the log's last seq, read from its primary key, and last_seq is not written.
+                -- is the log's last seq, read from its primary key; v4 drops the column.
                 CREATE TABLE pools (
                     id INTEGER PRIMARY KEY,
                     pool_id TEXT NOT NULL UNIQUE,
@@ -135,6 +135,11 @@ enum Schema {
                 ALTER TABLE pools ADD COLUMN compacted_through INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE pools ADD COLUMN checkpoint_seq INTEGER;
                 """)
+        }
+        migrator.registerMigration("v4-cursor-from-log") { db in
+            // The cursor is the log's last seq (read from its primary key): a copy in the pools
+            // row could only drift from it.
+            try db.execute(sql: "ALTER TABLE pools DROP COLUMN last_seq")
         }
         return migrator
     }

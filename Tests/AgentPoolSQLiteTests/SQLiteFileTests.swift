@@ -239,14 +239,15 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
             try db.execute(sql: """
                 DROP TABLE leases; DROP TABLE claims; DROP INDEX messages_open;
                 ALTER TABLE pools DROP COLUMN compacted_through; ALTER TABLE pools DROP COLUMN checkpoint_seq;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction');
+                ALTER TABLE pools ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction', 'v4-cursor-from-log');
                 """)
         }
         try queue.close()
 
         let reopened = try SQLiteStore(path: path, options: quietOptions())
         #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)
-        #expect(SQLiteStore.schemaVersion == 3)
+        #expect(SQLiteStore.schemaVersion == 4)
         let pool = try PoolHandle("p", store: reopened)
         #expect(try await pool.members().map(\.runID) == ["r"])
         try await pool.join(Member(runID: "leased", agentID: "a"), leaseMillis: 1_000)
@@ -256,5 +257,9 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         #expect(try await pool.claimNext("leased", leaseMillis: 1_000)?.token == 1)
         #expect(try await pool.compact(through: 2).compactedThrough == 2)
         try await reopened.close()
+        // v4: the cursor is the log's last seq; the pools row no longer keeps a copy.
+        let migrated = try DatabaseQueue(path: path)
+        #expect(try await migrated.read { try $0.columns(in: "pools").map(\.name) }.contains("last_seq") == false)
+        try migrated.close()
     }
 }

@@ -1,6 +1,6 @@
 
 
-/// A store that keeps pools in process memory, replayed by the pure reducer: for tests,
+/// A store that keeps pools in process memory, in dictionaries standing for the projections: for tests,
 /// prototypes and single-process tools. Nothing survives the process.
 ///
 /// Writes are serialized by one lock; a write that throws leaves every pool as it was.
@@ -32,7 +32,7 @@ public final class InMemoryStore: PoolStore {
             try Self.checkOpen(storage)
             return storage.pools[pool] ?? InMemoryPool(poolID: pool)
         }
-        return try body(InMemoryTransaction(data: data, now: clock.nowMillis()))
+        return try InMemoryStorage(data: data).runRead(now: clock.nowMillis(), body)
     }
 
     /// Runs `body` as one atomic write on `pool`: all its appends or none (see ``PoolStore/write(_:_:)``).
@@ -40,14 +40,14 @@ public final class InMemoryStore: PoolStore {
         try IDValidation.check(pool, field: "pool_id")
         let (result, wrote, appended) = try storage.withLock { storage throws -> (T, Bool, Int) in
             try Self.checkOpen(storage)
-            let transaction = InMemoryTransaction(data: storage.pools[pool] ?? InMemoryPool(poolID: pool), now: clock.nowMillis())
-            let result = try body(transaction)
-            if transaction.dropped {
+            let data = InMemoryStorage(data: storage.pools[pool] ?? InMemoryPool(poolID: pool))
+            let (result, outcome) = try data.runTransaction(now: clock.nowMillis(), body)
+            if outcome.dropped {
                 storage.pools[pool] = nil
-            } else if transaction.wrote {
-                storage.pools[pool] = transaction.data
+            } else if outcome.wrote {
+                storage.pools[pool] = data.data
             }
-            return (result, transaction.wrote, transaction.appendedCount)
+            return (result, outcome.wrote, outcome.appendedCount)
         }
         metrics.recordsAppended(appended)
         if wrote { changes.notify() }
@@ -60,9 +60,9 @@ public final class InMemoryStore: PoolStore {
             try Self.checkOpen(storage)
             return storage.pools.values
                 .compactMap { pool in
-                    pool.state.cursor.map {
-                        PoolSummary(poolID: pool.state.poolID, lastSeq: $0,
-                                    memberCount: pool.state.members.count, messageCount: pool.state.messages.count)
+                    pool.config.map { _ in
+                        PoolSummary(poolID: pool.poolID, lastSeq: pool.cursor,
+                                    memberCount: pool.members.count, messageCount: pool.messages.count)
                     }
                 }
                 .sorted { idPrecedes($0.poolID, $1.poolID) }
@@ -80,48 +80,53 @@ public final class InMemoryStore: PoolStore {
     }
 }
 
-/// One pool of the in-memory store: the reducer's state, the log and the inbox index.
+/// One pool of the in-memory store: its log, and dictionaries standing for the projections.
 struct InMemoryPool: Sendable {
-    var state: PoolState
+    let poolID: PoolID
+    var config: PoolConfig?
+    var created = false
+    /// The log's last seq (the compaction point when the log is empty after compaction).
+    var cursor: Seq = 0
     var records: [PoolRecord] = []
+    var members: [RunID: Member] = [:]
+    var messages: [MessageID: StoredMessage] = [:]
+    var messageIDsByKey: [IdempotencyKey: MessageID] = [:]
+    /// The seq of each message's latest record (the claim queue's order).
+    var messageSeqs: [MessageID: Seq] = [:]
+    var wakes: [ConditionID: StoredWake] = [:]
+    var conditionIDsByKey: [IdempotencyKey: ConditionID] = [:]
     var inbox: [RunID: [InboxEntry]] = [:]
     var consumers: [String: ConsumerCursor] = [:]
     var leases: [RunID: MemberLease] = [:]
     var claims: [MessageID: MessageClaim] = [:]
-    /// The seq of each message's latest record (the claim queue's order).
-    var messageSeqs: [MessageID: Seq] = [:]
     /// Records with seq ≤ this were compacted away; `records` starts after it.
     var compactedThrough: Seq = 0
     var checkpoint: Seq?
 
-    init(poolID: PoolID) { state = PoolState(poolID: poolID) }
+    init(poolID: PoolID) { self.poolID = poolID }
 }
 
-/// A read or write transaction on a private copy of one in-memory pool.
-final class InMemoryTransaction: PoolWriter {
+/// The in-memory backend's ``PoolStorage``: a private copy of one pool, committed by the store
+/// when the transaction's body returns.
+final class InMemoryStorage: PoolStorage {
     private(set) var data: InMemoryPool
-    private(set) var wrote = false
-    private(set) var dropped = false
-    private(set) var appendedCount = 0
-    let now: Millis
 
-    init(data: InMemoryPool, now: Millis) {
-        self.data = data
-        self.now = now
-    }
+    init(data: InMemoryPool) { self.data = data }
 
-    var poolID: PoolID { data.state.poolID }
+    var poolID: PoolID { data.poolID }
+
+    // MARK: Reads
 
     func info() throws -> PoolInfo? {
-        guard let config = data.state.config, let cursor = data.state.cursor else { return nil }
-        return PoolInfo(config: config, created: data.state.created, cursor: cursor,
+        guard let config = data.config else { return nil }
+        return PoolInfo(config: config, created: data.created, cursor: data.cursor,
                         compactedThrough: data.compactedThrough, checkpoint: data.checkpoint)
     }
 
-    func member(_ run: RunID) throws -> Member? { data.state.members[run] }
+    func member(_ run: RunID) throws -> Member? { data.members[run] }
 
     func members() throws -> [Member] {
-        data.state.members.values.sorted { idPrecedes($0.runID, $1.runID) }
+        data.members.values.sorted { idPrecedes($0.runID, $1.runID) }
     }
 
     func members(ofAgent agent: AgentID) throws -> [Member] {
@@ -133,27 +138,27 @@ final class InMemoryTransaction: PoolWriter {
     }
 
     func topics() throws -> [TopicID] {
-        data.state.members.values.flatMap(\.topics).normalizedIDs()
+        data.members.values.flatMap(\.topics).normalizedIDs()
     }
 
-    func message(_ id: MessageID) throws -> StoredMessage? { data.state.messages[id] }
+    func message(_ id: MessageID) throws -> StoredMessage? { data.messages[id] }
 
     func message(forKey key: IdempotencyKey) throws -> StoredMessage? {
-        data.state.messageIDsByKey[key].flatMap { data.state.messages[$0] }
+        data.messageIDsByKey[key].flatMap { data.messages[$0] }
     }
 
     func messages() throws -> [StoredMessage] {
-        data.state.messages.values.sorted { idPrecedes($0.message.messageID, $1.message.messageID) }
+        data.messages.values.sorted { idPrecedes($0.message.messageID, $1.message.messageID) }
     }
 
-    func wake(_ id: ConditionID) throws -> StoredWake? { data.state.wakes[id] }
+    func wake(_ id: ConditionID) throws -> StoredWake? { data.wakes[id] }
 
     func wake(forKey key: IdempotencyKey) throws -> StoredWake? {
-        data.state.conditionIDsByKey[key].flatMap { data.state.wakes[$0] }
+        data.conditionIDsByKey[key].flatMap { data.wakes[$0] }
     }
 
     func wakes() throws -> [StoredWake] {
-        data.state.wakes.values.sorted { idPrecedes($0.condition.conditionID, $1.condition.conditionID) }
+        data.wakes.values.sorted { idPrecedes($0.condition.conditionID, $1.condition.conditionID) }
     }
 
     func registeredWakes() throws -> [StoredWake] {
@@ -161,17 +166,16 @@ final class InMemoryTransaction: PoolWriter {
     }
 
     func dueMessages(at now: Millis, limit: Int) throws -> [StoredMessage] {
-        Array(data.state.messages.values.filter { $0.deadline.map { $0 <= now } ?? false }
+        Array(data.messages.values.filter { $0.deadline.map { $0 <= now } ?? false }
             .sorted { ($0.deadline!, $0.message.messageID) < ($1.deadline!, $1.message.messageID) }.prefix(limit))
     }
 
     func dueWakes(at now: Millis, limit: Int) throws -> [StoredWake] {
-        Array(data.state.wakes.values.filter { $0.deadline.map { $0 <= now } ?? false }
+        Array(data.wakes.values.filter { $0.deadline.map { $0 <= now } ?? false }
             .sorted { ($0.deadline!, $0.condition.conditionID) < ($1.deadline!, $1.condition.conditionID) }.prefix(limit))
     }
 
     func records(after: Seq, limit: Int) throws -> [PoolRecord] {
-        try info()?.checkNotCompacted(after: after, pool: poolID)
         // seq n is at index n - compactedThrough - 1: the log is gapless after its compaction point.
         let start = Int(min(max(after - data.compactedThrough, 0), Seq(data.records.count)))
         return Array(data.records[start...].prefix(max(limit, 0)))
@@ -197,7 +201,7 @@ final class InMemoryTransaction: PoolWriter {
     func claim(_ id: MessageID) throws -> MessageClaim? { data.claims[id] }
 
     func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate] {
-        let open = data.state.messages.values.compactMap { stored -> ClaimCandidate? in
+        let open = data.messages.values.compactMap { stored -> ClaimCandidate? in
             let id = stored.message.messageID
             let seq = data.messageSeqs[id] ?? 0
             guard stored.receipt.status == .delivered, seq > after else { return nil }
@@ -218,69 +222,54 @@ final class InMemoryTransaction: PoolWriter {
             .sorted { idPrecedes($0.messageID, $1.messageID) }
     }
 
-    func saveClaim(_ claim: MessageClaim) throws {
-        guard data.state.messages[claim.messageID] != nil else {
-            throw AgentPoolError.make(.notFound, "message '\(claim.messageID)' does not exist in pool '\(poolID)'")
-        }
-        data.claims[claim.messageID] = claim
-        wrote = true
+    // MARK: Writes
+
+    func createPool(_ config: PoolConfig, json: String) throws {
+        data.config = config
     }
 
-    func discardRecords(through: Seq) throws {
-        guard through > data.compactedThrough else { return }
-        data.records.removeFirst(Int(min(through, data.state.cursor ?? 0) - data.compactedThrough))
-        data.compactedThrough = through
-        wrote = true
-    }
-
-    func dropPool() throws {
-        data = InMemoryPool(poolID: poolID)
-        dropped = true
-        wrote = true
-    }
-
-    func saveLease(_ lease: MemberLease) throws {
-        guard data.state.members[lease.runID] != nil else { throw AgentPoolError.notMember(lease.runID, pool: poolID) }
-        data.leases[lease.runID] = lease
-        wrote = true
-    }
-
-    func removeLease(_ run: RunID) throws {
-        if data.leases.removeValue(forKey: run) != nil { wrote = true }
-    }
-
-    func saveConsumer(_ name: String, cursor: Seq) throws {
-        guard data.state.config != nil else { throw AgentPoolError.poolNotFound(poolID) }
-        data.consumers[name] = ConsumerCursor(name: name, cursor: cursor, updatedAt: now)
-        wrote = true
-    }
-
-    func append(_ payload: RecordPayload, recordedAt: Millis) throws -> PoolRecord {
-        if case .poolOpened = payload, data.state.config != nil {
-            throw AgentPoolError.make(.invalidStateTransition, "pool '\(poolID)' is already opened")
-        }
-        if data.state.config == nil, payload.kind != .poolOpened {
-            throw AgentPoolError.poolNotFound(poolID)
-        }
-        // Encoding proves the payload is storable, as on every other backend.
-        _ = try RecordCodec.encode(payload)
-        let record = PoolRecord(poolID: poolID, seq: (data.state.cursor ?? 0) + 1, recordedAt: recordedAt, payload: payload)
-        if case .runMessage(let stored) = payload, stored.receipt.status == .delivered,
-           data.state.messages[stored.message.messageID]?.receipt.status != .delivered {
-            for run in stored.receipt.deliveredTo {
-                data.inbox[run, default: []].append(InboxEntry(seq: record.seq, messageID: stored.message.messageID))
+    func append(_ encoded: EncodedRecord, applying changes: [ProjectionChange]) throws {
+        let record = encoded.record
+        for change in changes {
+            switch change {
+            case .markCreated:
+                data.created = true
+            case .checkpoint:
+                data.checkpoint = record.seq
+            case .putMember(let member, _):
+                data.members[member.runID] = member
+            case .removeMember(let run):
+                data.members[run] = nil
+            case .removeLease(let run):
+                data.leases[run] = nil
+            case .putMessage(let stored, _):
+                let id = stored.message.messageID
+                data.messages[id] = stored
+                data.messageIDsByKey[stored.message.idempotencyKey] = id
+                data.messageSeqs[id] = record.seq
+            case .deliver(let id, let runs):
+                for run in runs { data.inbox[run, default: []].append(InboxEntry(seq: record.seq, messageID: id)) }
+            case .putWake(let stored, _):
+                data.wakes[stored.condition.conditionID] = stored
+                data.conditionIDsByKey[stored.condition.idempotencyKey] = stored.condition.conditionID
             }
         }
-        try data.state.apply(record)
-        switch payload {
-        case .memberLeft(let member, _): data.leases[member.runID] = nil
-        case .runMessage(let stored): data.messageSeqs[stored.message.messageID] = record.seq
-        case .checkpoint: data.checkpoint = record.seq
-        default: break
-        }
         data.records.append(record)
-        wrote = true
-        appendedCount += 1
-        return record
+        data.cursor = record.seq
     }
+
+    func saveConsumer(_ consumer: ConsumerCursor) throws { data.consumers[consumer.name] = consumer }
+
+    func saveLease(_ lease: MemberLease) throws { data.leases[lease.runID] = lease }
+
+    func removeLease(_ run: RunID) throws { data.leases[run] = nil }
+
+    func saveClaim(_ claim: MessageClaim) throws { data.claims[claim.messageID] = claim }
+
+    func discardRecords(through: Seq) throws {
+        data.records.removeFirst(Int(min(through, data.cursor) - data.compactedThrough))
+        data.compactedThrough = through
+    }
+
+    func dropPool() throws { data = InMemoryPool(poolID: poolID) }
 }

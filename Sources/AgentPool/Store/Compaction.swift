@@ -28,7 +28,7 @@ extension PoolWriter {
     /// - Throws: `invalidInput` when `through` is outside 1…cursor, or (unless `force`) beyond
     ///   the slowest durable consumer's cursor (its records would be lost to it); `poolNotFound`.
     @discardableResult
-    public func compact(through: Seq, force: Bool = false) throws -> CompactionResult {
+    package func compact(through: Seq, force: Bool = false) throws -> CompactionResult {
         let info = try requireInfo()
         guard through >= 1, through <= info.cursor else {
             throw AgentPoolError.invalidInput(field: "through", "through must be within 1…\(info.cursor) for pool '\(poolID)', not \(through)")
@@ -51,7 +51,7 @@ extension PoolWriter {
 extension PoolStore {
     /// See ``PoolWriter/compact(through:force:)``; one atomic write.
     @discardableResult
-    public func compact(_ pool: PoolID, through: Seq, force: Bool = false) async throws -> CompactionResult {
+    package func compact(_ pool: PoolID, through: Seq, force: Bool = false) async throws -> CompactionResult {
         try await write(pool) { try $0.compact(through: through, force: force) }
     }
 
@@ -59,7 +59,7 @@ extension PoolStore {
     /// Watchers of the pool see no more records.
     ///
     /// - Throws: `poolNotFound` when the pool does not exist; nothing is written.
-    public func drop(_ pool: PoolID) async throws {
+    package func drop(_ pool: PoolID) async throws {
         try await write(pool) { tx in
             _ = try tx.requireInfo()
             try tx.dropPool()

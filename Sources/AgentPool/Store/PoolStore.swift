@@ -1,7 +1,27 @@
-/// A backend holding pools: the one protocol every backend (in-memory, SQLite, later PostgreSQL)
-/// implements, and the only one the layers above use.
+/// A backend holding pools: the one protocol every backend (in-memory, SQLite, PostgreSQL)
+/// implements, and the only one the layers above use. Users open one and coordinate through
+/// ``PoolHandle``.
 ///
 /// Errors thrown by a store are ``AgentPoolError``s; a failed call writes nothing.
+///
+/// ## Implementing a backend
+///
+/// A backend owns storage concerns only; the rules are the core's. It implements:
+///
+/// - ``read(_:_:)``: open a read transaction that sees one moment, make the backend's
+///   ``PoolStorage`` for the pool, and return `storage.runRead(now:body)`.
+/// - ``write(_:_:)``: open a write transaction that excludes every other writer of the pool (in
+///   this process and in others), read the clock once the lock is held, return
+///   `storage.runTransaction(now:body)`'s value, and commit; roll back when it throws. After the
+///   commit, report ``TransactionOutcome/appendedCount`` to ``AgentPoolMetrics`` and, when
+///   ``TransactionOutcome/changedLog``, bump ``changes`` (and tell other processes).
+/// - ``changes``: bumped whenever any process may have committed to the store.
+/// - ``pools()`` and ``close()``.
+/// - Map its own errors to ``AgentPoolError`` (`busy` for a lock wait that timed out, `storage`
+///   otherwise) and validate the pool id (``IDValidation``) before touching storage.
+///
+/// The conformance kit (the `AgentPoolConformance` product) checks all of it; docs/BACKENDS.md
+/// lists the files a new backend touches.
 public protocol PoolStore: Sendable {
     /// Runs `body` on a consistent read-only view of `pool`.
     ///

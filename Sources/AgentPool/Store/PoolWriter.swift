@@ -1,8 +1,10 @@
 /// A write transaction on one pool: reads see the transaction's own appends, and everything
 /// commits together when the body returns, or nothing does when it throws.
 ///
-/// Backends serialize writers per database (SQLite: `BEGIN IMMEDIATE`), so a read-check-append
-/// sequence in one body is atomic across threads and processes.
+/// Backends serialize writers per pool (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the pool row
+/// `FOR UPDATE`), so a read-check-append sequence in one body is atomic across threads and
+/// processes. The core implements this protocol once, over a backend's ``PoolStorage`` (see
+/// ``PoolStorage/runTransaction(now:_:)``): a backend never implements it.
 public protocol PoolWriter: PoolReader {
     /// The store clock's time when the transaction began (UTC ms); stamped on every append.
     var now: Millis { get }
@@ -10,8 +12,9 @@ public protocol PoolWriter: PoolReader {
     /// Appends a record with the next seq, stamped `recordedAt`, and updates the projections in
     /// the same transaction.
     ///
-    /// Low level: it checks only that the log stays well formed (`pool_opened` first and once).
-    /// The rules of SPEC §6–§8 live in the operations built on it (``PoolWriter/join(_:)`` …).
+    /// Low level: it checks only that the log stays well formed (`pool_opened` first and once,
+    /// nothing before it); the projections follow the core's rules. The coordination rules live
+    /// in the operations built on it (``PoolHandle`` and the store operations).
     func append(_ payload: RecordPayload, recordedAt: Millis) throws -> PoolRecord
 
     /// Stores durable consumer `name`'s cursor (a side table: the log does not grow).
@@ -19,12 +22,16 @@ public protocol PoolWriter: PoolReader {
 
     /// Stores a member's lease (a side table: heartbeats do not grow the log). Appending
     /// `member_left` for the run removes it.
+    ///
+    /// - Throws: `notMember` when the run is not a member; `poolNotFound`.
     func saveLease(_ lease: MemberLease) throws
 
     /// Removes member `run`'s lease, if any: the member no longer expires.
     func removeLease(_ run: RunID) throws
 
     /// Stores a message's claim record (a side table: claims do not grow the log).
+    ///
+    /// - Throws: `notFound` when the pool holds no such message; `poolNotFound`.
     func saveClaim(_ claim: MessageClaim) throws
 
     /// Deletes the records with seq ≤ `through` and remembers it as the pool's compaction point

@@ -1,4 +1,4 @@
-/// The store operations of SPEC §4–§8 that every backend shares, built on ``PoolWriter/append(_:)``.
+/// The store operations that every backend shares, built on ``PoolWriter/append(_:)``.
 ///
 /// Each checks its input and the pool's current state first and appends only when every check
 /// passes, so a thrown error leaves the transaction without writes. Compose several in one
@@ -9,7 +9,7 @@ extension PoolWriter {
     ///
     /// - Throws: `configConflict` when the pool exists with another config; `invalidInput`.
     @discardableResult
-    public func openPool(_ config: PoolConfig) throws -> Snapshot {
+    package func openPool(_ config: PoolConfig) throws -> Snapshot {
         try config.validate()
         let config = config.normalized()
         if let existing = try info() {
@@ -26,7 +26,7 @@ extension PoolWriter {
     ///
     /// - Throws: `poolNotFound`.
     @discardableResult
-    public func markCreated() throws -> PoolRecord? {
+    package func markCreated() throws -> PoolRecord? {
         guard try !requireInfo().created else { return nil }
         return try append(.poolCreated)
     }
@@ -36,7 +36,7 @@ extension PoolWriter {
     ///
     /// - Throws: `invalidInput`; `poolNotFound`.
     @discardableResult
-    public func join(_ member: Member) throws -> PoolRecord? {
+    package func join(_ member: Member) throws -> PoolRecord? {
         try member.validate()
         let member = member.normalized()
         _ = try requireInfo()
@@ -48,7 +48,7 @@ extension PoolWriter {
     ///
     /// - Throws: `notMember` when `run` is not a member; `invalidInput`; `poolNotFound`.
     @discardableResult
-    public func leave(_ run: RunID, reason: String? = nil) throws -> PoolRecord {
+    package func leave(_ run: RunID, reason: String? = nil) throws -> PoolRecord {
         try IDValidation.check(run, field: "run_id")
         _ = try requireInfo()
         guard let member = try member(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
@@ -61,7 +61,7 @@ extension PoolWriter {
     /// - Throws: `idempotencyConflict` when the key or the message id is already used by another
     ///   message; `invalidStateTransition`; `invalidInput`; `poolNotFound`.
     @discardableResult
-    public func recordMessage(_ stored: StoredMessage) throws -> PoolRecord? {
+    package func recordMessage(_ stored: StoredMessage) throws -> PoolRecord? {
         try stored.message.validate()
         try IDValidation.check(stored.receipt.deliveredTo, field: "receipt.delivered_to")
         try IDValidation.check(stored.receipt.respondedBy, field: "receipt.responded_by")
@@ -112,7 +112,7 @@ extension PoolWriter {
     /// - Throws: `idempotencyConflict` when the key or the condition id is already used by another
     ///   condition; `invalidStateTransition`; `invalidInput`; `poolNotFound`.
     @discardableResult
-    public func recordWake(_ stored: StoredWake) throws -> PoolRecord? {
+    package func recordWake(_ stored: StoredWake) throws -> PoolRecord? {
         try stored.condition.validate()
         let id = stored.condition.conditionID
         guard stored.registration.conditionID == id, stored.registration.runID == stored.condition.runID else {
@@ -154,63 +154,66 @@ extension PoolWriter {
     }
 }
 
-/// One-call forms of the store operations, each its own atomic write or consistent read.
+/// One-call forms of the store operations, each its own atomic write or consistent read: for
+/// tests, tools and the benchmark inside this package. Users coordinate through ``PoolHandle``,
+/// whose verbs apply every coordination rule (``PoolHandle/leave(_:)`` releases the run's claims
+/// and triggers departure wakes; the low-level `leave` here only appends `member_left`).
 extension PoolStore {
     /// Opens `pool` with `config` (see ``PoolWriter/openPool(_:)``).
     @discardableResult
-    public func openPool(_ pool: PoolID, config: PoolConfig = PoolConfig()) async throws -> Snapshot {
+    package func openPool(_ pool: PoolID, config: PoolConfig = PoolConfig()) async throws -> Snapshot {
         try await write(pool) { try $0.openPool(config) }
     }
 
     /// The pool's snapshot, read from projections.
-    public func snapshot(_ pool: PoolID) async throws -> Snapshot {
+    package func snapshot(_ pool: PoolID) async throws -> Snapshot {
         try await read(pool) { try $0.snapshot() }
     }
 
     /// See ``PoolWriter/markCreated()``.
     @discardableResult
-    public func markCreated(_ pool: PoolID) async throws -> PoolRecord? {
+    package func markCreated(_ pool: PoolID) async throws -> PoolRecord? {
         try await write(pool) { try $0.markCreated() }
     }
 
     /// See ``PoolWriter/join(_:)``.
     @discardableResult
-    public func join(_ pool: PoolID, _ member: Member) async throws -> PoolRecord? {
+    package func join(_ pool: PoolID, _ member: Member) async throws -> PoolRecord? {
         try await write(pool) { try $0.join(member) }
     }
 
     /// See ``PoolWriter/leave(_:)``.
     @discardableResult
-    public func leave(_ pool: PoolID, run: RunID) async throws -> PoolRecord {
+    package func leave(_ pool: PoolID, run: RunID) async throws -> PoolRecord {
         try await write(pool) { try $0.leave(run) }
     }
 
     /// See ``PoolWriter/recordMessage(_:)``.
     @discardableResult
-    public func recordMessage(_ pool: PoolID, _ stored: StoredMessage) async throws -> PoolRecord? {
+    package func recordMessage(_ pool: PoolID, _ stored: StoredMessage) async throws -> PoolRecord? {
         try await write(pool) { try $0.recordMessage(stored) }
     }
 
     /// See ``PoolWriter/recordWake(_:)``.
     @discardableResult
-    public func recordWake(_ pool: PoolID, _ stored: StoredWake) async throws -> PoolRecord? {
+    package func recordWake(_ pool: PoolID, _ stored: StoredWake) async throws -> PoolRecord? {
         try await write(pool) { try $0.recordWake(stored) }
     }
 
     /// The message recorded under `key`, if any (dedupe lookup).
-    public func message(_ pool: PoolID, forKey key: IdempotencyKey) async throws -> StoredMessage? {
+    package func message(_ pool: PoolID, forKey key: IdempotencyKey) async throws -> StoredMessage? {
         try IDValidation.check(key, field: "idempotency_key")
         return try await read(pool) { try $0.message(forKey: key) }
     }
 
     /// The wake registered under `key`, if any (dedupe lookup).
-    public func wake(_ pool: PoolID, forKey key: IdempotencyKey) async throws -> StoredWake? {
+    package func wake(_ pool: PoolID, forKey key: IdempotencyKey) async throws -> StoredWake? {
         try IDValidation.check(key, field: "idempotency_key")
         return try await read(pool) { try $0.wake(forKey: key) }
     }
 
     /// The wake with condition id `id`, if any.
-    public func wake(_ pool: PoolID, id: ConditionID) async throws -> StoredWake? {
+    package func wake(_ pool: PoolID, id: ConditionID) async throws -> StoredWake? {
         try IDValidation.check(id, field: "condition_id")
         return try await read(pool) { try $0.wake(id) }
     }
@@ -218,14 +221,14 @@ extension PoolStore {
     /// Up to `limit` records of `pool` with seq > `after`, in seq order.
     ///
     /// - Throws: `invalidInput` for a negative cursor or a limit below 1.
-    public func records(_ pool: PoolID, after: Seq = 0, limit: Int = 1000) async throws -> [PoolRecord] {
+    package func records(_ pool: PoolID, after: Seq = 0, limit: Int = 1000) async throws -> [PoolRecord] {
         guard after >= 0 else { throw AgentPoolError.invalidInput(field: "after", "cursor must not be negative") }
         guard limit >= 1 else { throw AgentPoolError.invalidInput(field: "limit", "limit must be at least 1") }
         return try await read(pool) { try $0.records(after: after, limit: limit) }
     }
 
     /// Every record `pool` still holds (from its latest compaction point on), read page by page.
-    public func allRecords(_ pool: PoolID, pageSize: Int = 1000) async throws -> [PoolRecord] {
+    package func allRecords(_ pool: PoolID, pageSize: Int = 1000) async throws -> [PoolRecord] {
         let start = try await read(pool) { try $0.info()?.compactedThrough ?? 0 }
         var result: [PoolRecord] = []
         while true {

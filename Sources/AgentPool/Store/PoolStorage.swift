@@ -1,0 +1,60 @@
+/// What a backend provides for one pool inside one of its transactions: the reads of
+/// ``PoolReader`` answered from its projections as they are, and primitive writes that store
+/// exactly what they are given.
+///
+/// This is the backend SPI, in the manner of swift-log's `LogHandler`: user code never sees it.
+/// A backend owns the storage concerns — transactions, locking, notification, files — and
+/// nothing else. Every rule (which projections an append changes, who may hold a lease, a second
+/// `pool_opened`, a claim on an unknown message, compaction bounds) is the core's:
+/// ``PoolTransaction`` wraps a storage, performs every check, and calls a write only once the
+/// checks passed. A backend's `PoolStore.read` and `PoolStore.write` hand the body a
+/// ``PoolTransaction`` over their storage.
+///
+/// ## Requirements
+///
+/// - One storage value serves one pool in one transaction; it is never shared between threads.
+/// - Reads see the transaction's own earlier writes, and nothing another writer commits after
+///   the transaction began (a consistent view).
+/// - ``PoolReader/info()`` reports the pool row: config, created flag, the log's last seq,
+///   compaction point and latest checkpoint; nil when the pool does not exist. The transaction
+///   reads it once and then tracks it itself.
+/// - ``PoolReader/records(after:limit:)`` returns the stored records as they are; the
+///   transaction checks the compaction point first.
+/// - Writes apply what they are given without checking it, in the order they are called, and
+///   throw only on storage failure (the store then rolls the whole transaction back).
+/// - Sorting: every list sorted "by id" uses byte order of the UTF-8 id (``idPrecedes(_:_:)``).
+public protocol PoolStorage: PoolReader {
+    /// Creates the pool's row with `config` (its JSON: `json`), before its first record.
+    func createPool(_ config: PoolConfig, json: String) throws
+
+    /// Stores `record` in the log and applies `changes` (computed by the core's rules for this
+    /// record) to the projections, in this order.
+    func append(_ record: EncodedRecord, applying changes: [ProjectionChange]) throws
+
+    /// Stores durable consumer `consumer.name`'s cursor, replacing the previous one.
+    func saveConsumer(_ consumer: ConsumerCursor) throws
+
+    /// Stores `lease`, replacing the member's previous lease.
+    func saveLease(_ lease: MemberLease) throws
+
+    /// Removes member `run`'s lease, if there is one.
+    func removeLease(_ run: RunID) throws
+
+    /// Stores `claim`, replacing the message's previous claim record.
+    func saveClaim(_ claim: MessageClaim) throws
+
+    /// Deletes the records with seq ≤ `through` and stores `through` as the compaction point.
+    func discardRecords(through: Seq) throws
+
+    /// Deletes the pool entirely: its row, log, projections, consumers, leases and claims.
+    func dropPool() throws
+}
+
+/// A record as a backend stores it: the record and its payload's JSON (the `payload` column,
+/// byte-identical on every backend).
+public struct EncodedRecord: Sendable {
+    /// The record.
+    public let record: PoolRecord
+    /// The payload's JSON, `{"<inner key>":…,"type":"<kind>"}`.
+    public let payloadJSON: String
+}

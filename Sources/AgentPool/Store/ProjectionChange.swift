@@ -1,0 +1,21 @@
+/// One primitive change to a pool's projections, computed by the core's rules for an appended
+/// record (see ``PoolStorage/append(_:applying:)``). A backend applies it as it is.
+public enum ProjectionChange: Sendable {
+    /// The pool's created flag becomes true.
+    case markCreated
+    /// The pool's latest checkpoint is the record being appended.
+    case checkpoint
+    /// Adds or replaces the member (`json`: its JSON) and replaces its topic rows with its topics.
+    case putMember(Member, json: String)
+    /// Removes the member and its topic rows.
+    case removeMember(RunID)
+    /// Removes the member's lease, if any.
+    case removeLease(RunID)
+    /// Adds or replaces the message's row: its latest state (`json`), status, deadline, and the
+    /// seq of the record being appended (the claim queue's order).
+    case putMessage(StoredMessage, json: String)
+    /// Adds one inbox row per run: the record being appended delivered the message to them.
+    case deliver(MessageID, to: [RunID])
+    /// Adds or replaces the wake's row: its latest state (`json`), status, deadline and seq.
+    case putWake(StoredWake, json: String)
+}

@@ -1,0 +1,96 @@
+import AgentPool
+import AgentPoolSQL
+import PostgresNIO
+
+/// The catalogue's statements on a ``PostgresSession`` inside its open transaction: statements
+/// whose result is not needed are pipelined (see ``PostgresSession/execute(_:_:)``).
+final class PostgresSQLSession: SQLSession {
+    let session: PostgresSession
+
+    init(_ session: PostgresSession) { self.session = session }
+
+    /// The PostgreSQL dialect: `$n` parameters, the cursor kept in the pools row (written once per
+    /// transaction, see ``PostgresStore``), and a record written with its projection rows in one
+    /// statement (one round trip to the server instead of two or three).
+    static let dialect = SQLDialect(
+        placeholder: .dollar, cursorColumn: "last_seq",
+        insertPool: "INSERT INTO pools (pool_id, config, created, last_seq) VALUES ($1, $2, false, 0) RETURNING id",
+        combinedAppend: combinedAppend)
+
+    /// The catalogue in PostgreSQL's syntax.
+    static let statements = SQLStatements(dialect)
+
+    func query(_ sql: String, _ values: [SQLValue], _ row: (any SQLRow) throws -> Void) throws {
+        for result in try session.query(sql, values.map(Self.bind)) {
+            try row(PostgresSQLRow(row: result.makeRandomAccess()))
+        }
+    }
+
+    func execute(_ sql: String, _ values: [SQLValue]) throws {
+        try session.execute(sql, values.map(Self.bind))
+    }
+
+    private static func bind(_ value: SQLValue) -> PostgresValue {
+        switch value {
+        case .integer(let value): value
+        case .text(let value): value
+        case .null: nil
+        case .texts(let values): values
+        }
+    }
+
+    /// A message's or a wake's record with its projection rows (and a message's inbox rows) in
+    /// one statement; nil for the other kinds, which are written statement by statement.
+    private static func combinedAppend(_ pool: Int64, _ encoded: EncodedRecord, _ changes: [ProjectionChange]) -> (String, [SQLValue])? {
+        let record = encoded.record
+        // $1…$5: the log row.
+        let values: [SQLValue] = [.integer(pool), .integer(record.seq), .text(record.kind.rawValue),
+                                  .text(encoded.payloadJSON), .integer(record.recordedAt)]
+        switch changes.last {
+        case .putMessage(let stored, let json):
+            var runs: [String] = []
+            for case .deliver(_, let to) in changes { runs = to }
+            return (messageAppend, values + [
+                .text(stored.message.messageID), .texts(runs), .text(stored.message.idempotencyKey),
+                .text(stored.receipt.status.rawValue), .text(json), .integer(stored.deadline),
+            ])
+        case .putWake(let stored, let json):
+            return (wakeAppend, values + [
+                .text(stored.condition.conditionID), .text(stored.condition.idempotencyKey),
+                .text(stored.registration.status.rawValue), .text(json), .integer(stored.deadline),
+            ])
+        default:
+            return nil
+        }
+    }
+
+    private static let messageAppend = """
+        WITH record AS (\(SQLStatements.insertRecordSQL)),
+             delivery AS (INSERT INTO inbox (pool, run_id, seq, message_id) SELECT $1, r, $2, $6 FROM unnest($7::text[]) AS r)
+        \(SQLStatements.upsertMessageSQL(id: "$6", key: "$8", status: "$9", stored: "$10", seq: "$2", deadline: "$11"))
+        """
+
+    private static let wakeAppend = """
+        WITH record AS (\(SQLStatements.insertRecordSQL))
+        \(SQLStatements.upsertWakeSQL(id: "$6", key: "$7", status: "$8", stored: "$9", seq: "$2", deadline: "$10"))
+        """
+}
+
+/// A result row of postgres-nio, read by column index.
+private struct PostgresSQLRow: SQLRow {
+    let row: PostgresRandomAccessRow
+
+    private func decode<T: PostgresDecodable>(_ index: Int, as type: T.Type) throws -> T {
+        do {
+            return try row[index].decode(T.self)
+        } catch let error as PostgresDecodingError {
+            throw AgentPoolError.corruptRecord("column '\(error.columnName)' cannot be read as \(error.targetType): \(error.code)")
+        }
+    }
+
+    func integer(_ index: Int) throws -> Int64 { try decode(index, as: Int64.self) }
+    func optionalInteger(_ index: Int) throws -> Int64? { try decode(index, as: Int64?.self) }
+    func text(_ index: Int) throws -> String { try decode(index, as: String.self) }
+    func optionalText(_ index: Int) throws -> String? { try decode(index, as: String?.self) }
+    func bool(_ index: Int) throws -> Bool { try decode(index, as: Bool.self) }
+}
