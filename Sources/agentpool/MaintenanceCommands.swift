@@ -11,10 +11,8 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write a pool's records as JSON Lines (seqs and recorded_at included; a compacted pool from its compaction point on); --format is ignored.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
 
     /// Prints every record the pool holds up to its cursor at the start — from seq 1, or, once
     /// compacted, after the compaction point — one JSON object per line; the same log always
@@ -22,13 +20,12 @@ struct ExportCommand: AsyncParsableCommand {
     /// - Throws: `poolNotFound`; `corruptRecord`; `cursorCompacted` when another process compacts
     ///   the pool while it is being exported.
     func run() async throws {
-        let pool = self.pool
-        try await global.withStore(.existing) { store in
-            let info = try await store.read(pool) { try $0.requireInfo() }
+        try await target.withPool { pool in
+            let info = try await pool.store.read(pool.poolID) { try $0.requireInfo() }
             let head = info.cursor
             var cursor = info.compactedThrough
             while cursor < head {
-                let page = try await store.records(pool, after: cursor, limit: Int(min(1000, head - cursor)))
+                let page = try await pool.store.records(pool.poolID, after: cursor, limit: Int(min(1000, head - cursor)))
                 guard let last = page.last else { break }
                 for record in page { try Output.json(record) }
                 cursor = last.seq
