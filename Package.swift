@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "agentpool",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
+                "AgentPool", "AgentPoolStores",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

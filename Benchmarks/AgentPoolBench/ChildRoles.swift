@@ -7,19 +7,19 @@ enum ChildRoles {
     static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     /// Opens the store at `path`: a SQLite file or a postgres:// URL.
-    static func open(_ path: String) throws -> any PoolStore {
-        try StoreLocation.open(path, logger: StoreLocation.quietLogger())
+    static func open(_ path: String) async throws -> any PoolStore {
+        try await StoreLocation.open(path, logger: StoreLocation.quietLogger())
     }
 
     static func run(_ role: String, _ arguments: [String]) async throws {
         switch (role, arguments.count) {
         case ("cold-send", 2):
-            let pool = try PoolHandle("p", store: try open(arguments[0]))
+            let pool = try PoolHandle("p", store: try await open(arguments[0]))
             try await pool.join(Member(runID: arguments[1], agentID: "cold"))
             _ = try await pool.send(Fixtures.message("\(arguments[1])-hello", from: arguments[1], to: "a"))
 
         case ("latency-writer", 4):
-            let store = try open(arguments[0])
+            let store = try await open(arguments[0])
             let (pool, count, rate) = (arguments[1], Int(arguments[2]) ?? 0, Int(arguments[3]) ?? 1000)
             _ = readLine()
             let interval = 1_000_000_000 / UInt64(rate)
@@ -33,7 +33,7 @@ enum ChildRoles {
             }
 
         case ("latency-watcher", 3):
-            let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
+            let pool = try PoolHandle(arguments[1], store: try await open(arguments[0]))
             let count = Int(arguments[2]) ?? 0
             let after = try await pool.snapshot().cursor ?? 0
             say("ready")
@@ -49,7 +49,7 @@ enum ChildRoles {
             say("latency \(sample.median) \(sample.quantile(0.99)) \(sample.max)")
 
         case ("idle-watcher", 2):
-            let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
+            let pool = try PoolHandle(arguments[1], store: try await open(arguments[0]))
             let after = try await pool.snapshot().cursor ?? 0
             let watching = Task { for try await _ in pool.watch(after: after) {} }
             say("ready")
@@ -58,7 +58,7 @@ enum ChildRoles {
             watching.cancel()
 
         case ("contention-writer", 5):
-            let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
+            let pool = try PoolHandle(arguments[1], store: try await open(arguments[0]))
             let (index, writers, count) = (Int(arguments[2]) ?? 0, Int(arguments[3]) ?? 1, Int(arguments[4]) ?? 0)
             say("ready")
             _ = readLine()
@@ -75,7 +75,7 @@ enum ChildRoles {
             FileHandle.standardOutput.write(Data(output.utf8))
 
         case ("claim-worker", 3):
-            let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
+            let pool = try PoolHandle(arguments[1], store: try await open(arguments[0]))
             let run = arguments[2]
             say("ready")
             _ = readLine()
@@ -88,7 +88,7 @@ enum ChildRoles {
 
         case ("claim-solo", 2):
             // claimNext + complete in one process, for profiling: `--child claim-solo DIR COUNT`.
-            let store = try open("\(arguments[0])/claim-solo.sqlite")
+            let store = try await open("\(arguments[0])/claim-solo.sqlite")
             let pool = try await PoolHandle.open("p", store: store)
             let count = Int(arguments[1]) ?? 1000
             try await pool.join(Member(runID: "d", agentID: "d"))
@@ -106,7 +106,7 @@ enum ChildRoles {
             say("claimNext \(Int(claimTime)) µs, complete \(Int(completeTime)) µs")
 
         case ("memory-watcher", 3):
-            let pool = try PoolHandle(arguments[1], store: try open(arguments[0]))
+            let pool = try PoolHandle(arguments[1], store: try await open(arguments[0]))
             let last = Seq(arguments[2]) ?? 0
             var count = 0
             for try await record in pool.watch(after: 0) {

@@ -12,7 +12,7 @@ enum ClaimScenario {
     /// claim and the completion) and what the pool holds afterwards.
     static func run(_ fixtures: Fixtures, workers: Int, tasks: Int) async throws -> Outcome {
         let name = "claims-\(workers)-\(UUID().uuidString)"
-        let store = try fixtures.store(name)
+        let store = try await fixtures.store(name)
         let pool = try await PoolHandle.open("p", store: store)
         try await pool.join(Member(runID: "dispatcher", agentID: "d"))
         for index in 0..<workers { try await pool.join(Member(runID: "w\(index)", agentID: "worker", topics: ["tasks"])) }

@@ -16,8 +16,8 @@ final class Fixtures: Sendable {
         self.postgresURL = postgresURL
     }
 
-    func store(_ name: String) throws -> any PoolStore {
-        try StoreLocation.open(path(name), logger: StoreLocation.quietLogger())
+    func store(_ name: String) async throws -> any PoolStore {
+        try await StoreLocation.open(path(name), logger: StoreLocation.quietLogger())
     }
 
     /// Where store `name` lives: a file in the directory, or a schema `bench_<name>` on the server.

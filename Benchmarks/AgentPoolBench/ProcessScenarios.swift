@@ -9,7 +9,7 @@ enum ProcessScenarios {
     /// per record, the time from just before the writer's write call to its delivery (µs).
     static func watchLatency(_ fixtures: Fixtures, count: Int, rate: Int) async throws -> Latency {
         let name = "watch-\(UUID().uuidString)"
-        let store = try fixtures.store(name)
+        let store = try await fixtures.store(name)
         _ = try await Fixtures.openPool("p", in: store)
         let watcher = try BenchChild(role: "latency-watcher", [fixtures.path(name), "p", "\(count)"])
         guard watcher.line(startingWith: "ready") != nil else { throw BenchError("watcher did not start") }
@@ -26,7 +26,7 @@ enum ProcessScenarios {
     /// CPU used by a watcher process waiting on an idle pool for `seconds`, in % of one core.
     static func idleWatcherCPUPercent(_ fixtures: Fixtures, seconds: Double) async throws -> Double {
         let name = "idle-\(UUID().uuidString)"
-        let store = try fixtures.store(name)
+        let store = try await fixtures.store(name)
         _ = try await Fixtures.openPool("p", in: store)
         let watcher = try BenchChild(role: "idle-watcher", [fixtures.path(name), "p"])
         guard watcher.line(startingWith: "ready") != nil else { throw BenchError("watcher did not start") }
@@ -46,7 +46,7 @@ enum ProcessScenarios {
     /// `writers` processes each send `perWriter` messages to one pool at once.
     static func contention(_ fixtures: Fixtures, writers: Int, perWriter: Int) async throws -> Contention {
         let name = "contention-\(writers)-\(UUID().uuidString)"
-        let store = try fixtures.store(name)
+        let store = try await fixtures.store(name)
         let pool = try await PoolHandle.open("p", store: store)
         for index in 0..<writers { try await pool.join(Member(runID: "w\(index)", agentID: "writer")) }
         let children = try (0..<writers).map {
@@ -79,7 +79,7 @@ enum ProcessScenarios {
     /// Peak RSS (MiB) of a watcher process following a pool of `records` records from seq 0.
     static func watcherPeakRSS(_ fixtures: Fixtures, records: Int) async throws -> Double {
         let name = "memory-\(UUID().uuidString)"
-        let store = try fixtures.store(name)
+        let store = try await fixtures.store(name)
         try await Fixtures.importHistory("p", records: records, into: store)
         try await store.close()
         let watcher = try BenchChild(role: "memory-watcher", [fixtures.path(name), "p", "\(records)"])

@@ -5,7 +5,7 @@ import Foundation
 enum Scenarios {
     /// Store-level appends of one record (a message status) per write transaction, per second.
     static func appendPerSecond(_ fixtures: Fixtures, count: Int) async throws -> Double {
-        let store = try fixtures.store("append-\(UUID().uuidString)")
+        let store = try await fixtures.store("append-\(UUID().uuidString)")
         _ = try await Fixtures.openPool("p", in: store)
         let elapsed = try await seconds {
             for index in 0..<count {
@@ -19,7 +19,7 @@ enum Scenarios {
 
     /// Coordinator sends (dedupe, membership, recipients, accepted + delivered, wakes) per second.
     static func sendPerSecond(_ fixtures: Fixtures, count: Int) async throws -> Double {
-        let store = try fixtures.store("send-\(UUID().uuidString)")
+        let store = try await fixtures.store("send-\(UUID().uuidString)")
         let pool = try await Fixtures.openPool("p", in: store)
         let elapsed = try await seconds {
             for index in 0..<count { _ = try await pool.send(Fixtures.message("send-\(index)")) }
@@ -31,7 +31,7 @@ enum Scenarios {
     /// Sends per second when `senders` tasks of one process send `count` messages in all at once
     /// (writes that wait together share one commit).
     static func concurrentSendPerSecond(_ fixtures: Fixtures, count: Int, senders: Int) async throws -> Double {
-        let store = try fixtures.store("concurrent-\(UUID().uuidString)")
+        let store = try await fixtures.store("concurrent-\(UUID().uuidString)")
         let pool = try await Fixtures.openPool("p", in: store)
         let elapsed = try await seconds {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -51,7 +51,7 @@ enum Scenarios {
 
     /// Median latency of `count` sends, in µs, on a pool that already has `history` records.
     static func sendMedianMicros(_ fixtures: Fixtures, history: Int, count: Int, name: String) async throws -> Double {
-        let store = try fixtures.store(name)
+        let store = try await fixtures.store(name)
         try await Fixtures.importHistory("p", records: history, into: store)
         let pool = try PoolHandle("p", store: store)
         var latencies: [Double] = []

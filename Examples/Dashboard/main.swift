@@ -12,8 +12,8 @@ import Foundation
 func say(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
 
 /// Opens the database at `path`: a SQLite file, or a postgres:// URL.
-func openStore(_ path: String) throws -> any PoolStore {
-    try StoreLocation.open(path, logger: StoreLocation.quietLogger())
+func openStore(_ path: String) async throws -> any PoolStore {
+    try await StoreLocation.open(path, logger: StoreLocation.quietLogger())
 }
 
 /// The table for `snapshot`, as text.
@@ -53,7 +53,7 @@ func follow(pool: PoolHandle, untilDone: Bool, interactive: Bool) async throws {
 
 /// The demo's writer: joins three runs and sends some messages, paced so that redraws show.
 func runWriter(path: String) async throws {
-    let pool = try PoolHandle("demo", store: try openStore(path))
+    let pool = try PoolHandle("demo", store: try await openStore(path))
     for (run, agent) in [("planner", "planner"), ("coder", "coder"), ("tester", "tester")] {
         try await pool.join(Member(runID: run, agentID: agent, topics: ["work"]))
         try await Task.sleep(for: .milliseconds(100))
@@ -73,11 +73,11 @@ do {
     case 3 where arguments[1] == "--writer":
         try await runWriter(path: arguments[2])
     case 3:
-        try await follow(pool: try PoolHandle(arguments[2], store: try openStore(arguments[1])), untilDone: false, interactive: interactive)
+        try await follow(pool: try PoolHandle(arguments[2], store: try await openStore(arguments[1])), untilDone: false, interactive: interactive)
     default:
         let directory = NSTemporaryDirectory() + "agentpool-dashboard-\(getpid())"
         let path = directory + "/dashboard.sqlite"
-        let pool = try await PoolHandle.open("demo", store: try openStore(path))
+        let pool = try await PoolHandle.open("demo", store: try await openStore(path))
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath()
         writer.arguments = ["--writer", path]

@@ -21,7 +21,7 @@ func say(_ line: String) {
 
 /// Opens the pool in the database at `path`: a SQLite file, or a postgres:// URL.
 func openPool(_ path: String) async throws -> PoolHandle {
-    try await PoolHandle.open(poolID, store: try StoreLocation.open(path, logger: StoreLocation.quietLogger()))
+    try await PoolHandle.open(poolID, store: try await StoreLocation.open(path, logger: StoreLocation.quietLogger()))
 }
 
 /// "Wake `run` when a message from `peer` is delivered to it."

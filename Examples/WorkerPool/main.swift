@@ -26,7 +26,7 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 /// Opens the pool in the database at `path`: a SQLite file, or a postgres:// URL.
 func openPool(_ path: String) async throws -> PoolHandle {
-    try await PoolHandle.open(poolID, store: try StoreLocation.open(path, logger: StoreLocation.quietLogger()))
+    try await PoolHandle.open(poolID, store: try await StoreLocation.open(path, logger: StoreLocation.quietLogger()))
 }
 
 /// A worker: claims what is delivered to it, works, replies with its claim token; sleeps on a

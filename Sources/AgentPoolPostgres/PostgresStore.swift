@@ -31,21 +31,51 @@ public final class PostgresStore: PoolStore {
     /// The schema version this build writes and reads.
     public static var schemaVersion: Int { PostgresSchema.currentVersion }
 
-    /// Opens the store at `url` (see ``PostgresLocation`` for the format); see ``init(location:options:)``.
-    public convenience init(url: String, options: PostgresOptions = PostgresOptions()) throws {
-        try self.init(location: PostgresLocation(url: url), options: options)
+    /// Opens the store at `url` (see ``PostgresLocation`` for the format); see ``open(location:options:)``.
+    /// - Throws: `invalidInput` for a malformed URL (nothing is connected); what
+    ///   ``open(location:options:)`` throws.
+    public static func open(url: String, options: PostgresOptions = PostgresOptions()) async throws -> PostgresStore {
+        try await open(location: PostgresLocation(url: url), options: options)
     }
 
     /// Connects to the server, creates the store's schema and tables when missing, and migrates
-    /// them forward. Blocks the calling thread until then (it must not be a SwiftNIO event loop
-    /// thread). Logs one summary line, without the password.
+    /// them forward, without blocking the calling thread: the work runs on the store's own
+    /// connection threads. Logs one summary line, without the password.
     ///
     /// Opening an up-to-date store writes nothing; clients opening a new database at once create
     /// the tables once.
     /// - Throws: `unsupportedSchema` when the schema was written by a newer version (nothing is
     ///   changed); `notFound` when there is no store and ``PostgresOptions/createIfMissing`` is
-    ///   false; `storage` when the server cannot be reached or refuses the login; `busy`.
-    public init(location: PostgresLocation, options: PostgresOptions = PostgresOptions()) throws {
+    ///   false; `storage` when the server cannot be reached or refuses the login; `busy`. On any
+    ///   error every connection opened is closed.
+    public static func open(location: PostgresLocation, options: PostgresOptions = PostgresOptions()) async throws -> PostgresStore {
+        let store = PostgresStore(connectingTo: location, options: options)
+        do {
+            store.opened(try await store.workers.run { try Self.migrate($0, options: options) })
+        } catch {
+            await store.workers.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Opens the store at `url`, blocking the calling thread; see ``init(location:options:)``.
+    public convenience init(url: String, options: PostgresOptions = PostgresOptions()) throws {
+        try self.init(location: PostgresLocation(url: url), options: options)
+    }
+
+    /// ``open(location:options:)`` for synchronous callers: blocks the calling thread until the
+    /// store is open, so it must not be a SwiftNIO event loop thread, and in async code
+    /// ``open(location:options:)`` is the one to use (this one holds a cooperative thread).
+    /// - Throws: what ``open(location:options:)`` throws.
+    public convenience init(location: PostgresLocation, options: PostgresOptions = PostgresOptions()) throws {
+        self.init(connectingTo: location, options: options)
+        // On error the store is released at once and its deinit closes what was opened.
+        opened(try workers.runBlocking { try Self.migrate($0, options: options) })
+    }
+
+    /// Sets the store up without connecting: connections open on first use.
+    private init(connectingTo location: PostgresLocation, options: PostgresOptions) {
         self.location = location
         self.options = options
         metrics = options.metrics ?? AgentPoolMetrics()
@@ -61,27 +91,24 @@ public final class PostgresStore: PoolStore {
                 }
             }
         }
-        let settings: PostgresSettings
-        do {
-            settings = try workers.runBlocking { session in
-                let version = try PostgresSchema.migrate(session, createIfMissing: options.createIfMissing)
-                return try Self.settings(session, schemaVersion: version)
-            }
-        } catch {
-            Task { [workers] in await workers.close() }
-            throw error
-        }
+    }
+
+    /// Creates or migrates the schema on `session` and reads the settings back.
+    private static func migrate(_ session: PostgresSession, options: PostgresOptions) throws -> PostgresSettings {
+        let version = try PostgresSchema.migrate(session, createIfMissing: options.createIfMissing)
+        return try settings(session, schemaVersion: version)
+    }
+
+    /// Finishes opening once the schema is in place: waiting tasks arm the listener, and the
+    /// summary line is logged.
+    private func opened(_ settings: PostgresSettings) {
         let listener = self.listener
         changes.onWait { listener.arm() }
-        options.logger.info("agentpool store opened", metadata: [
-            "backend": "postgresql",
-            "location": "\(location.redacted)",
-            "server_version": "\(settings.serverVersion)",
-            "synchronous_commit": "\(settings.synchronousCommit)",
-            "lock_timeout_ms": "\(settings.lockTimeoutMillis)",
-            "schema": "\(location.schema)",
-            "schema_version": "\(settings.schemaVersion)",
-        ])
+        var metadata: Logger.Metadata = ["backend": "postgresql", "location": "\(location.redacted)"]
+        for setting in settings.all + [StoreSetting("schema_version", .integer(Int64(settings.schemaVersion)))] {
+            metadata[setting.name] = "\(setting.text)"
+        }
+        options.logger.info("agentpool store opened", metadata: metadata)
     }
 
     deinit {
@@ -91,7 +118,7 @@ public final class PostgresStore: PoolStore {
     }
 
     /// The settings in force, read back from the server.
-    public func settings() async throws -> PostgresSettings {
+    func settings() async throws -> PostgresSettings {
         try await workers.run { session in
             try Self.settings(session, schemaVersion: try PostgresSchema.storedVersion(session))
         }
@@ -103,8 +130,12 @@ public final class PostgresStore: PoolStore {
                    (extract(epoch FROM current_setting('lock_timeout')::interval) * 1000)::bigint
             """).first else { throw AgentPoolError.make(.storage, "the server returned no settings") }
         let (version, synchronous, lockTimeout) = try row.decode((String, String, Int64).self)
-        return PostgresSettings(serverVersion: version, synchronousCommit: synchronous,
-                                lockTimeoutMillis: Int(lockTimeout), schema: session.location.schema, schemaVersion: schemaVersion)
+        return PostgresSettings(all: [
+            StoreSetting("server_version", .string(version)),
+            StoreSetting("synchronous_commit", .string(synchronous)),
+            StoreSetting("lock_timeout_ms", .integer(lockTimeout)),
+            StoreSetting("schema", .string(session.location.schema)),
+        ], schemaVersion: schemaVersion)
     }
 
     /// Runs `body` on a consistent read-only view of `pool` (see ``PoolStore/read(_:_:)``): one

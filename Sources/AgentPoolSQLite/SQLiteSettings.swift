@@ -1,5 +1,6 @@
-/// The settings an open SQLite store runs with, read back from SQLite itself.
-public struct SQLiteSettings: Hashable, Sendable, Codable {
+/// The settings an open SQLite store runs with, read back from SQLite itself (reports list them
+/// through ``SQLiteStore/diagnose()``).
+public struct SQLiteSettings: Hashable, Sendable {
     /// `wal` for every agent-pool database.
     public var journalMode: String
     /// `NORMAL` or `FULL`.
@@ -18,10 +19,5 @@ public struct SQLiteSettings: Hashable, Sendable, Codable {
         self.busyTimeoutMillis = busyTimeoutMillis
         self.foreignKeys = foreignKeys
         self.schemaVersion = schemaVersion
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case journalMode = "journal_mode", synchronous, busyTimeoutMillis = "busy_timeout_ms"
-        case foreignKeys = "foreign_keys", schemaVersion = "schema_version"
     }
 }

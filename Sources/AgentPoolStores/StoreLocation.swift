@@ -4,10 +4,25 @@ import AgentPoolSQLite
 import Logging
 
 /// Opens the backend a location names: a `postgres://` or `postgresql://` URL opens a
-/// ``PostgresStore``, anything else is a SQLite file path opening a `SQLiteStore`. The one
+/// `PostgresStore`, anything else is a SQLite file path opening a `SQLiteStore`. The one
 /// entry point for programs that accept "a database" from their users (the CLI's `--db` and
-/// `AGENTPOOL_DB`, the examples, the benchmark); everything above it sees only ``PoolStore``.
+/// `AGENTPOOL_DB`, the examples, the benchmark); everything above it sees only ``PoolStore`` and
+/// the capabilities of `StoreCapabilities.swift`.
 public enum StoreLocation {
+    /// The registered backends, asked in this order whether they claim a location: the first that
+    /// does opens it. SQLite claims every location, so it stays last. Adding a backend is one
+    /// line here.
+    static let backends: [any StoreBackend] = [
+        PostgresBackend(),
+        SQLiteBackend(),
+    ]
+
+    /// The backend that opens `location`: the first registered one that claims it.
+    public static func backend(for location: String) -> any StoreBackend {
+        // why: the last backend (SQLite) claims every location, so the search always succeeds.
+        backends.first { $0.claims(location) } ?? backends[backends.count - 1]
+    }
+
     /// Whether `location` names a PostgreSQL store rather than a SQLite file.
     public static func isPostgres(_ location: String) -> Bool {
         PostgresLocation.isPostgres(location)
@@ -15,35 +30,33 @@ public enum StoreLocation {
 
     /// `location` safe to print: a URL's password is replaced by `***`, a path is unchanged.
     public static func redacted(_ location: String) -> String {
-        guard isPostgres(location) else { return location }
-        return (try? PostgresLocation(url: location).redacted) ?? "postgres://(unreadable URL)"
+        backend(for: location).redacted(location)
     }
 
     /// Opens the store at `location` with each backend's default options, the given clock and
-    /// logger (the open summary line is logged at `info`).
+    /// logger (the open summary line is logged at `info`), without blocking a cooperative thread.
     ///
-    /// - Parameter createIfMissing: for PostgreSQL, whether a missing store's tables are created
-    ///   (false: `notFound`, nothing created). A SQLite file is always created when missing:
-    ///   callers that must not create one check that the file exists first.
+    /// - Parameter createIfMissing: whether a missing store (a SQLite file, a PostgreSQL
+    ///   schema's tables) is created; false: `notFound`, nothing created.
     /// - Throws: what the backend's open throws: `invalidInput` for a malformed URL,
     ///   `unsupportedSchema`, `notFound`, `storage`, `busy`.
     public static func open(_ location: String, logger: Logger? = nil, clock: any AgentPoolClock = SystemClock(),
+                            createIfMissing: Bool = true) async throws -> any PoolStore {
+        try await backend(for: location).open(
+            location, options: StoreOpenOptions(logger: logger, clock: clock, createIfMissing: createIfMissing))
+    }
+
+    /// ``open(_:logger:clock:createIfMissing:)`` for synchronous callers: blocks the calling
+    /// thread until the store is open (for PostgreSQL, until the server answered), so async code
+    /// should await the async variant instead.
+    public static func open(_ location: String, logger: Logger? = nil, clock: any AgentPoolClock = SystemClock(),
                             createIfMissing: Bool = true) throws -> any PoolStore {
-        if isPostgres(location) {
-            var options = PostgresOptions()
-            options.clock = clock
-            options.createIfMissing = createIfMissing
-            if let logger { options.logger = logger }
-            return try PostgresStore(url: location, options: options)
-        }
-        var options = SQLiteOptions()
-        options.clock = clock
-        if let logger { options.logger = logger }
-        return try SQLiteStore(path: location, options: options)
+        try backend(for: location).openBlocking(
+            location, options: StoreOpenOptions(logger: logger, clock: clock, createIfMissing: createIfMissing))
     }
 
     /// A logger that prints warnings and errors only, on standard error (swift-log's default
-    /// handler): what tools and examples pass to ``open(_:logger:clock:)`` to stay quiet.
+    /// handler): what tools and examples pass to ``open(_:logger:clock:createIfMissing:)`` to stay quiet.
     public static func quietLogger(label: String = "agentpool") -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = .warning

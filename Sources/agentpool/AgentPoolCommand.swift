@@ -188,17 +188,15 @@ struct GlobalOptions: ParsableArguments {
     /// ``withStore(_:_:)`` for the store at `location` (a path or a `postgres://` URL).
     static func withStore<T>(at location: String, _ access: Access, verbose: Bool,
                              _ body: (any PoolStore) async throws -> T) async throws -> T {
-        let isPostgres = StoreLocation.isPostgres(location)
-        if access == .existing, !isPostgres, !FileManager.default.fileExists(atPath: location) {
-            throw CLIError.noDatabase(path: location)
-        }
-        var logger = Logger(label: isPostgres ? "agentpool.postgres" : "agentpool.sqlite") { StreamLogHandler.standardError(label: $0) }
+        let backend = StoreLocation.backend(for: location)
+        var logger = Logger(label: "agentpool.\(backend.name)") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .info : .warning
         let store: any PoolStore
         do {
-            store = try StoreLocation.open(location, logger: logger, createIfMissing: access == .createIfMissing)
-        } catch let error as AgentPoolError where isPostgres && error.kind == .notFound {
-            throw CLIError.noDatabase(path: StoreLocation.redacted(location))
+            store = try await backend.open(location, options: StoreOpenOptions(
+                logger: logger, createIfMissing: access == .createIfMissing))
+        } catch let error as AgentPoolError where access == .existing && error.kind == .notFound {
+            throw CLIError.noDatabase(path: backend.redacted(location))
         }
         do {
             let result = try await body(store)

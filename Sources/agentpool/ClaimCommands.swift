@@ -15,10 +15,8 @@ struct ClaimCommand: AsyncParsableCommand {
             ran out, the message becomes a dead letter (see dead and resend).
             """)
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// The claiming run.
     @Option(name: .customLong("run"), help: ArgumentHelp("The claiming run id (a member the message was delivered to).", valueName: "run"))
     var runID: String
@@ -34,8 +32,8 @@ struct ClaimCommand: AsyncParsableCommand {
 
     /// Rejects a lease or attempt count below 1 as a usage error.
     func validate() throws {
-        guard leaseMillis >= 1 else { throw ValidationError("--lease-ms must be at least 1") }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        try Usage.require(leaseMillis, atLeast: 1, "--lease-ms")
+        try Usage.require(maxAttempts, atLeast: 1, "--max-attempts")
     }
 
     /// Prints the claimed message (`claim`, `message`, `receipt`), or `null` when nothing is
@@ -43,18 +41,18 @@ struct ClaimCommand: AsyncParsableCommand {
     /// message at once. No database is created.
     /// - Throws: `notMember`, `poolNotFound`, `invalidInput`; nothing is written.
     func run() async throws {
-        let run = runID, queue = from?.address(in: pool).target
-        let claimed = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).claimNext(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts)
+        let run = runID, queue = from?.address(in: target.pool).target
+        let claimed = try await target.withPool { pool in
+            try await pool.claimNext(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts)
         }
         guard let claimed else {
-            switch global.format {
+            switch target.global.format {
             case .json: Output.line("null")
-            case .table: Output.line("nothing to claim for run '\(run)' in pool '\(pool)'")
+            case .table: Output.line("nothing to claim for run '\(run)' in pool '\(target.pool)'")
             }
             return
         }
-        try global.print(claimed) { claimed in
+        try target.global.print(claimed) { claimed in
             Table.fields([
                 ("message", claimed.message.messageID),
                 ("from", claimed.message.from),
@@ -73,10 +71,8 @@ struct CompleteCommand: AsyncParsableCommand {
         commandName: "complete",
         abstract: "Complete a claimed message (it becomes responded, reason completed) and print its receipt.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// The claim being presented.
     @OptionGroup var claim: ClaimOptions
 
@@ -84,11 +80,7 @@ struct CompleteCommand: AsyncParsableCommand {
     /// - Throws: `staleClaim` unless the token is the run's live claim on the message;
     ///   `notFound`, `invalidStateTransition`, `poolNotFound`; nothing is written.
     func run() async throws {
-        let claim = self.claim
-        let receipt = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).complete(claim.messageID, run: claim.runID, token: claim.token)
-        }
-        try global.print(receipt, table: ReceiptTable.table)
+        try await target.printing(table: ReceiptTable.table) { try await $0.complete(claim.messageID, run: claim.runID, token: claim.token) }
     }
 }
 
@@ -99,10 +91,8 @@ struct ReleaseCommand: AsyncParsableCommand {
         commandName: "release",
         abstract: "Give a claimed message back (claimable again at once, not counted as an attempt) and print the claim.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// The claim being presented.
     @OptionGroup var claim: ClaimOptions
 
@@ -110,11 +100,9 @@ struct ReleaseCommand: AsyncParsableCommand {
     /// - Throws: `staleClaim` unless the token is the run's live claim on the message;
     ///   `notFound`, `poolNotFound`; nothing is written.
     func run() async throws {
-        let claim = self.claim
-        let released = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).release(claim.messageID, run: claim.runID, token: claim.token)
+        try await target.printing(table: { Table.fields([("message", $0.messageID)] + ClaimTable.fields($0)) }) {
+            try await $0.release(claim.messageID, run: claim.runID, token: claim.token)
         }
-        try global.print(released) { Table.fields([("message", $0.messageID)] + ClaimTable.fields($0)) }
     }
 }
 
@@ -125,25 +113,20 @@ struct DeadCommand: AsyncParsableCommand {
         commandName: "dead",
         abstract: "List dead letters: messages failed with reason max_attempts and not re-sent yet.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
 
     /// Prints the dead letters by message id (a JSON array of `claim`, `message`, `receipt`);
     /// only reads, never creates the database.
     /// - Throws: `poolNotFound`.
     func run() async throws {
-        let letters = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).deadLetters()
-        }
-        try global.print(letters) { letters in
+        try await target.printing(table: { letters in
             Table(headers: ["MESSAGE", "FROM", "TO", "EXPIRED", "MAX_ATTEMPTS", "LAST_RUN", "CONTENT"],
                   rows: letters.map {
                       [$0.message.messageID, $0.message.from, Cell.address($0.message.to), "\($0.claim.expiredCount)",
                        "\($0.claim.maxAttempts)", $0.claim.runID, $0.message.contentRef]
                   })
-        }
+        }) { try await $0.deadLetters() }
     }
 }
 
@@ -154,10 +137,8 @@ struct ResendCommand: AsyncParsableCommand {
         commandName: "resend",
         abstract: "Re-send a dead letter as a new message (id M-resent, key K-resent) and print the new message's receipt.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// The dead letter.
     @Option(name: .customLong("id"), help: ArgumentHelp("The dead letter's message id.", valueName: "message"))
     var messageID: String
@@ -166,11 +147,7 @@ struct ResendCommand: AsyncParsableCommand {
     /// - Throws: `notFound`; `invalidStateTransition` when the message is not a dead letter;
     ///   `notMember` when its sender left; `poolNotFound`; nothing is written.
     func run() async throws {
-        let id = messageID
-        let receipt = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).resend(id)
-        }
-        try global.print(receipt, table: ReceiptTable.table)
+        try await target.printing(table: ReceiptTable.table) { try await $0.resend(messageID) }
     }
 }
 

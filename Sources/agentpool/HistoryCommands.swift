@@ -10,10 +10,8 @@ struct TailCommand: AsyncParsableCommand {
         commandName: "tail",
         abstract: "Print a pool's records as JSON Lines; with --follow, keep printing records as any process appends them.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// Only records after this seq; by default every record the pool holds.
     @Option(help: ArgumentHelp("Only records after this seq (default: every record the pool still holds).", valueName: "seq"))
     var after: Int64?
@@ -24,8 +22,8 @@ struct TailCommand: AsyncParsableCommand {
 
     /// Rejects a negative cursor or a limit below 1 as a usage error.
     func validate() throws {
-        if let after, after < 0 { throw ValidationError("--after must not be negative") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        try Usage.require(after, atLeast: 0, "--after")
+        try Usage.require(limit, atLeast: 1, "--limit")
     }
 
     /// Prints one record per line, in seq order, each flushed as it is written: after `--after`,
@@ -34,20 +32,20 @@ struct TailCommand: AsyncParsableCommand {
     /// - Throws: `poolNotFound`; `cursorCompacted` for an `--after` below the compaction point;
     ///   `corruptRecord` for a record that cannot be decoded.
     func run() async throws {
-        let format = global.format
-        let pool = self.pool, after = self.after, limit = self.limit
+        let format = target.global.format
+        let after = self.after, limit = self.limit
         // Installed before anything is printed: once a follower saw a line, a signal stops it cleanly.
         let stopper = follow ? SignalStopper(signals: [SIGINT, SIGTERM]) : nil
         defer { stopper?.stop() }
-        try await global.withStore(.existing) { store in
-            let info = try await store.read(pool) { try $0.requireInfo() }
+        try await target.withPool { pool in
+            let info = try await pool.store.read(pool.poolID) { try $0.requireInfo() }
             let after = after ?? info.compactedThrough
             if format == .table { Output.line(TailRow.header) }
             if !follow {
                 var cursor = after
                 var remaining = limit ?? Int.max
                 while remaining > 0 {
-                    let page = try await store.records(pool, after: cursor, limit: min(remaining, 1000))
+                    let page = try await pool.store.records(pool.poolID, after: cursor, limit: min(remaining, 1000))
                     for record in page { try TailRow.print(record, format: format) }
                     guard let last = page.last else { break }
                     cursor = last.seq
@@ -55,7 +53,7 @@ struct TailCommand: AsyncParsableCommand {
                 }
                 return
             }
-            let watch = try PoolHandle(pool, store: store).watch(after: after)
+            let watch = pool.watch(after: after)
             let printer = Task {
                 var count = 0
                 for try await record in watch {

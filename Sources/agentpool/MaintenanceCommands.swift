@@ -1,6 +1,4 @@
 import AgentPool
-import AgentPoolPostgres
-import AgentPoolSQLite
 import AgentPoolStores
 import ArgumentParser
 import Foundation
@@ -13,10 +11,8 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write a pool's records as JSON Lines (seqs and recorded_at included; a compacted pool from its compaction point on); --format is ignored.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
 
     /// Prints every record the pool holds up to its cursor at the start — from seq 1, or, once
     /// compacted, after the compaction point — one JSON object per line; the same log always
@@ -24,13 +20,12 @@ struct ExportCommand: AsyncParsableCommand {
     /// - Throws: `poolNotFound`; `corruptRecord`; `cursorCompacted` when another process compacts
     ///   the pool while it is being exported.
     func run() async throws {
-        let pool = self.pool
-        try await global.withStore(.existing) { store in
-            let info = try await store.read(pool) { try $0.requireInfo() }
+        try await target.withPool { pool in
+            let info = try await pool.store.read(pool.poolID) { try $0.requireInfo() }
             let head = info.cursor
             var cursor = info.compactedThrough
             while cursor < head {
-                let page = try await store.records(pool, after: cursor, limit: Int(min(1000, head - cursor)))
+                let page = try await pool.store.records(pool.poolID, after: cursor, limit: Int(min(1000, head - cursor)))
                 guard let last = page.last else { break }
                 for record in page { try Output.json(record) }
                 cursor = last.seq
@@ -179,37 +174,30 @@ struct DoctorReport: Encodable {
     }
 }
 
-/// The settings of either backend, encoded as that backend's own settings object.
-enum BackendSettings: Encodable {
-    case sqlite(SQLiteSettings)
-    case postgres(PostgresSettings)
+/// The settings a store reports, encoded as one JSON object: each setting under its own name,
+/// and `schema_version`.
+struct BackendSettings: Encodable {
+    /// The settings, in the backend's order.
+    var settings: [StoreSetting]
+    /// The schema version the backend reports.
+    var schemaVersion: Int
+
+    /// A setting's name as a JSON key.
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 
     func encode(to encoder: any Encoder) throws {
-        switch self {
-        case .sqlite(let settings): try settings.encode(to: encoder)
-        case .postgres(let settings): try settings.encode(to: encoder)
-        }
+        var container = encoder.container(keyedBy: Key.self)
+        for setting in settings { try container.encode(setting.value, forKey: Key(stringValue: setting.name)) }
+        try container.encode(schemaVersion, forKey: Key(stringValue: "schema_version"))
     }
 
-    /// The schema version the backend reports.
-    var schemaVersion: Int {
-        switch self {
-        case .sqlite(let settings): settings.schemaVersion
-        case .postgres(let settings): settings.schemaVersion
-        }
-    }
-
-    /// The table rows of doctor's `--format table`.
-    var rows: [[String]] {
-        switch self {
-        case .sqlite(let settings):
-            [["journal_mode", settings.journalMode], ["synchronous", settings.synchronous],
-             ["busy_timeout_ms", "\(settings.busyTimeoutMillis)"], ["foreign_keys", "\(settings.foreignKeys)"]]
-        case .postgres(let settings):
-            [["server_version", settings.serverVersion], ["synchronous_commit", settings.synchronousCommit],
-             ["lock_timeout_ms", "\(settings.lockTimeoutMillis)"], ["schema", settings.schema]]
-        }
-    }
+    /// The table rows of doctor's `--format table`, one per setting.
+    var rows: [[String]] { settings.map { [$0.name, $0.text] } }
 }
 
 /// `agentpool doctor`: checks the file, its settings and every pool's projections.
@@ -252,26 +240,14 @@ struct DoctorCommand: AsyncParsableCommand {
 
     /// Runs every check on `store`; a pool that cannot be read is reported, not thrown.
     static func examine(_ store: any PoolStore, path: String) async throws -> DoctorReport {
-        var problems: [String] = []
-        let integrity: [String]
-        let settings: BackendSettings
-        let expectedVersion: Int
-        if let store = store as? PostgresStore {
-            integrity = ["not checked: PostgreSQL guards its own storage"]
-            settings = .postgres(try await store.settings())
-            expectedVersion = PostgresStore.schemaVersion
-        } else if let store = store as? SQLiteStore {
-            Output.progress("integrity check…")
-            integrity = try store.integrityCheck()
-            if integrity != ["ok"] { problems.append("integrity_check: " + integrity.joined(separator: "; ")) }
-            let sqlite = try store.settings()
-            if sqlite.journalMode.lowercased() != "wal" { problems.append("journal_mode is \(sqlite.journalMode), expected wal") }
-            if !sqlite.foreignKeys { problems.append("foreign keys are off") }
-            settings = .sqlite(sqlite)
-            expectedVersion = SQLiteStore.schemaVersion
-        } else {
-            throw CLIError.input("doctor checks SQLite and PostgreSQL stores only")
+        guard let diagnosable = store as? any DiagnosableStore else {
+            throw CLIError.input("doctor checks only stores that can diagnose themselves")
         }
+        Output.progress("integrity check…")
+        let diagnosis = try await diagnosable.diagnose()
+        var problems = diagnosis.problems
+        let settings = BackendSettings(settings: diagnosis.settings, schemaVersion: diagnosis.schemaVersion)
+        let expectedVersion = diagnosis.expectedSchemaVersion
         if settings.schemaVersion != expectedVersion {
             problems.append("schema version is \(settings.schemaVersion), expected \(expectedVersion)")
         }
@@ -285,7 +261,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         Output.endProgress()
         return DoctorReport(
-            healthy: problems.isEmpty, path: path, integrity: integrity, settings: settings,
+            healthy: problems.isEmpty, path: path, integrity: diagnosis.integrity, settings: settings,
             expectedSchemaVersion: expectedVersion, pools: checks, problems: problems)
     }
 
@@ -374,16 +350,15 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let source = global.databasePath
         let destination = self.destination
-        guard !StoreLocation.isPostgres(source) else {
-            throw CLIError.input("backup copies a SQLite file; for PostgreSQL use pg_dump, or `agentpool copy --to FILE`")
-        }
+        let backend = StoreLocation.backend(for: source)
+        if let advice = backend.backupAdvice { throw CLIError.input(advice) }
         try await global.withStore(.existing) { store in
-            guard let store = store as? SQLiteStore else { throw CLIError.input("backup copies a SQLite file") }
+            guard let store = store as? any BackupCapableStore else {
+                throw CLIError.input("the \(backend.name) store at \(backend.redacted(source)) cannot back itself up; use `agentpool copy --to FILE`")
+            }
             try await store.backup(to: destination)
         }
-        var options = SQLiteOptions()
-        options.logger.logLevel = .warning
-        let copy = try SQLiteStore(path: destination, options: options)
+        let copy = try await backend.open(destination, options: StoreOpenOptions(logger: StoreLocation.quietLogger(label: "agentpool.\(backend.name)")))
         let pools = try await copy.pools()
         try await copy.close()
         try global.print(Result(source: source, destination: destination, pools: pools)) { result in

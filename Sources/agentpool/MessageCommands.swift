@@ -47,10 +47,8 @@ struct SendCommand: AsyncParsableCommand {
         commandName: "send",
         abstract: "Send a message and print its receipt (the same key and message again writes nothing).")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// The message id.
     @Option(name: .customLong("id"), help: ArgumentHelp("The message id.", valueName: "message")) var messageID: String
     /// The sending run.
@@ -81,16 +79,14 @@ struct SendCommand: AsyncParsableCommand {
     ///   `staleClaim`, `invalidInput`, `poolNotFound`; nothing is written. No database is created.
     func run() async throws {
         let message = Message(
-            messageID: messageID, from: from, to: to.address(in: pool), contentRef: content,
+            messageID: messageID, from: from, to: to.address(in: target.pool), contentRef: content,
             idempotencyKey: key, replyTo: replyTo, expiresAtMillis: expiresAt)
-        let receipt = try await global.withStore(.existing) { store in
-            let handle = try PoolHandle(pool, store: store)
+        try await target.printing(table: ReceiptTable.table) { pool in
             if let replyTo {
-                return try await handle.reply(to: replyTo, with: message, claimToken: token)
+                return try await pool.reply(to: replyTo, with: message, claimToken: token)
             }
-            return try await handle.send(message)
+            return try await pool.send(message)
         }
-        try global.print(receipt, table: ReceiptTable.table)
     }
 }
 
@@ -100,12 +96,8 @@ struct InboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inbox", abstract: "List the messages delivered to a run after a cursor.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
-    /// The receiving run.
-    @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
+    /// The global options, the pool and the receiving run.
+    @OptionGroup var member: RunArguments
     /// Only deliveries after this cursor.
     @Option(help: ArgumentHelp("Only deliveries after this seq.", valueName: "seq")) var after: Int64 = 0
     /// At most this many items.
@@ -113,20 +105,17 @@ struct InboxCommand: AsyncParsableCommand {
 
     /// Rejects a negative cursor or a limit below 1 as a usage error.
     func validate() throws {
-        guard after >= 0 else { throw ValidationError("--after must not be negative") }
-        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+        try Usage.require(after, atLeast: 0, "--after")
+        try Usage.require(limit, atLeast: 1, "--limit")
     }
 
     /// Prints the items in delivery order (a JSON array); never creates the database.
     /// - Throws: `poolNotFound`.
     func run() async throws {
-        let items = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).inbox(runID, after: after, limit: limit)
-        }
-        try global.print(items) { items in
+        try await member.target.printing(table: { items in
             Table(headers: ["CURSOR", "MESSAGE", "FROM", "STATUS", "CONTENT"],
                   rows: items.map { ["\($0.cursor)", $0.message.messageID, $0.message.from, $0.receipt.status.rawValue, $0.message.contentRef] })
-        }
+        }) { try await $0.inbox(member.runID, after: after, limit: limit) }
     }
 }
 

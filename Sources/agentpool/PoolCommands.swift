@@ -28,10 +28,8 @@ struct OpenCommand: AsyncParsableCommand {
         commandName: "open",
         abstract: "Open a pool (appends pool_opened once; an equal config writes nothing).")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// Policy refs every message must carry.
     @Option(name: .customLong("required-policy"), help: ArgumentHelp("A policy ref every message must carry (repeatable).", valueName: "ref"))
     var requiredPolicies: [String] = []
@@ -49,12 +47,9 @@ struct OpenCommand: AsyncParsableCommand {
         let config = PoolConfig(
             messagePolicy: MessagePolicy(requiredPolicyRefs: requiredPolicies, includeSenderInPoolBroadcast: includeSender),
             policyRefs: policies)
-        try IDValidation.check(pool, field: "pool_id")
+        try IDValidation.check(target.pool, field: "pool_id")
         try config.validate()
-        let snapshot = try await global.withStore(.createIfMissing) { store in
-            try await PoolHandle(pool, store: store).open(config: config)
-        }
-        try global.print(snapshot, table: SnapshotTable.table)
+        try await target.printing(.createIfMissing, table: SnapshotTable.table) { try await $0.open(config: config) }
     }
 }
 
@@ -82,12 +77,8 @@ struct JoinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "join", abstract: "Add a run to a pool (joining again as the same member writes nothing).")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
-    /// The joining run.
-    @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
+    /// The global options, the pool and the joining run.
+    @OptionGroup var member: RunArguments
     /// The agent behind the run.
     @Option(help: ArgumentHelp("The agent id.", valueName: "agent")) var agent: String
     /// Topics the member listens to.
@@ -103,12 +94,10 @@ struct JoinCommand: AsyncParsableCommand {
     /// Prints the pool, run and cursor.
     /// - Throws: `poolNotFound`, `invalidInput`; no database is created.
     func run() async throws {
-        let member = Member(runID: runID, agentID: agent, policyRefs: policies, topics: topics)
-        let lease = leaseMillis
-        let cursor = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).join(member, leaseMillis: lease)
+        let joining = Member(runID: member.runID, agentID: agent, policyRefs: policies, topics: topics)
+        try await member.target.printing(table: MembershipResult.table) { pool in
+            MembershipResult(poolID: pool.poolID, runID: joining.runID, cursor: try await pool.join(joining, leaseMillis: leaseMillis))
         }
-        try global.print(MembershipResult(poolID: pool, runID: runID, cursor: cursor), table: MembershipResult.table)
     }
 }
 
@@ -117,20 +106,16 @@ struct LeaveCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(commandName: "leave", abstract: "Remove a run from a pool.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
-    /// The leaving run.
-    @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
+    /// The global options, the pool and the leaving run.
+    @OptionGroup var member: RunArguments
 
     /// Prints the pool, run and cursor.
     /// - Throws: `notMember`, `poolNotFound`; nothing is written.
     func run() async throws {
-        let cursor = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).leave(runID)
+        let run = member.runID
+        try await member.target.printing(table: MembershipResult.table) { pool in
+            MembershipResult(poolID: pool.poolID, runID: run, cursor: try await pool.leave(run))
         }
-        try global.print(MembershipResult(poolID: pool, runID: runID, cursor: cursor), table: MembershipResult.table)
     }
 }
 
@@ -139,16 +124,13 @@ struct SnapshotCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Print a pool's current state.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
 
     /// Prints the snapshot; never creates the database.
     /// - Throws: `poolNotFound`.
     func run() async throws {
-        let snapshot = try await global.withStore(.existing) { try await $0.snapshot(pool) }
-        try global.print(snapshot, table: SnapshotTable.table)
+        try await target.printing(table: SnapshotTable.table) { try await $0.snapshot() }
     }
 }
 
@@ -158,21 +140,16 @@ struct ConsumersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consumers", abstract: "List a pool's durable consumers with their cursor and lag.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
 
     /// Prints the consumers sorted by name (a JSON array); never creates the database.
     /// - Throws: `poolNotFound`.
     func run() async throws {
-        let consumers = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).consumers()
-        }
-        try global.print(consumers) { consumers in
+        try await target.printing(table: { consumers in
             Table(headers: ["NAME", "CURSOR", "LAG", "UPDATED_AT"],
                   rows: consumers.map { [$0.name, "\($0.cursor)", "\($0.lag)", Cell.time($0.updatedAt)] })
-        }
+        }) { try await $0.consumers() }
     }
 }
 
@@ -205,12 +182,8 @@ struct HeartbeatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heartbeat", abstract: "Renew a leased member's lease (writes no record).")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
-    /// The member run.
-    @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
+    /// The global options, the pool and the member run.
+    @OptionGroup var member: RunArguments
 
     /// The renewed lease.
     struct Result: Codable {
@@ -227,13 +200,10 @@ struct HeartbeatCommand: AsyncParsableCommand {
     /// Prints the new expiry.
     /// - Throws: `notMember` (also once the lease ran out), `poolNotFound`.
     func run() async throws {
-        let run = runID
-        let expiry = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).heartbeat(run)
-        }
-        try global.print(Result(poolID: pool, runID: run, expiresAt: expiry)) { result in
+        let run = member.runID
+        try await member.target.printing(table: { result in
             Table(headers: ["POOL", "RUN", "EXPIRES_AT"], rows: [[result.poolID, result.runID, result.expiresAt.map { "\($0)" } ?? "-"]])
-        }
+        }) { pool in Result(poolID: pool.poolID, runID: run, expiresAt: try await pool.heartbeat(run)) }
     }
 }
 

@@ -14,10 +14,8 @@ struct CompactCommand: AsyncParsableCommand {
             compacted pool cannot be exported and imported again: copy it with backup.
             """)
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// The last seq to delete.
     @Option(help: ArgumentHelp("Delete the records with seq up to this one (1…the pool's last seq).", valueName: "seq"))
     var through: Int64
@@ -27,7 +25,7 @@ struct CompactCommand: AsyncParsableCommand {
 
     /// Rejects a seq below 1 as a usage error.
     func validate() throws {
-        guard through >= 1 else { throw ValidationError("--through must be at least 1") }
+        try Usage.require(through, atLeast: 1, "--through")
     }
 
     /// Prints the checkpoint's seq, the compaction point and how many records were deleted; at or
@@ -35,14 +33,10 @@ struct CompactCommand: AsyncParsableCommand {
     /// - Throws: `invalidInput` for a seq past the pool's cursor or (without `--force`) past the
     ///   slowest durable consumer; `poolNotFound`; nothing is written.
     func run() async throws {
-        let through = self.through, force = self.force
-        let result = try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).compact(through: through, force: force)
-        }
-        try global.print(result) { result in
+        try await target.printing(table: { result in
             Table(headers: ["CHECKPOINT", "COMPACTED_THROUGH", "DELETED"],
                   rows: [[Cell.number(result.checkpoint), "\(result.compactedThrough)", "\(result.deleted)"]])
-        }
+        }) { try await $0.compact(through: through, force: force) }
     }
 }
 
@@ -53,10 +47,8 @@ struct DropCommand: AsyncParsableCommand {
         commandName: "drop",
         abstract: "Remove a pool entirely: its log, state, consumers, leases and claims (irreversible).")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
 
     /// What `drop` prints.
     struct Result: Codable {
@@ -73,11 +65,11 @@ struct DropCommand: AsyncParsableCommand {
     /// be opened again afterwards, as a new pool. No database is created.
     /// - Throws: `poolNotFound`; nothing is written.
     func run() async throws {
-        try await global.withStore(.existing) { store in
-            try await PoolHandle(pool, store: store).drop()
-        }
-        try global.print(Result(poolID: pool, dropped: true)) { result in
+        try await target.printing(table: { (result: Result) in
             Table(headers: ["POOL", "DROPPED"], rows: [[result.poolID, "\(result.dropped)"]])
+        }) { pool in
+            try await pool.drop()
+            return Result(poolID: pool.poolID, dropped: true)
         }
     }
 }

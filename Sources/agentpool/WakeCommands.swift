@@ -9,10 +9,8 @@ struct WakeCommand: AsyncParsableCommand {
         commandName: "wake",
         abstract: "Register a wake condition; with --wait, block until it is final and print it.")
 
-    /// The global options.
-    @OptionGroup var global: GlobalOptions
-    /// The pool id.
-    @Argument(help: "The pool id.") var pool: String
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
     /// The condition id.
     @Option(name: .customLong("id"), help: ArgumentHelp("The wake condition id.", valueName: "wake")) var conditionID: String
     /// The waiting run.
@@ -35,8 +33,8 @@ struct WakeCommand: AsyncParsableCommand {
 
     /// Rejects negative numbers as a usage error.
     func validate() throws {
-        if let timeoutMillis, timeoutMillis < 0 { throw ValidationError("--timeout-ms must not be negative") }
-        if let since, since < 0 { throw ValidationError("--since must not be negative") }
+        try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
+        try Usage.require(since, atLeast: 0, "--since")
     }
 
     /// Prints the registration: as registered (or already triggered), or, with `--wait`, once final.
@@ -48,16 +46,14 @@ struct WakeCommand: AsyncParsableCommand {
             filter: EventFilter(sourceRuns: sources.isEmpty ? .any : .oneOf(sources),
                                 kinds: kinds.isEmpty ? .any : .oneOf(kinds)),
             idempotencyKey: key, timeoutMillis: timeoutMillis)
-        let registration = try await global.withStore(.existing) { store in
-            let handle = try PoolHandle(pool, store: store)
-            let registered = try await handle.suspendUntil(condition, since: since)
-            guard wait, !registered.status.isFinal else { return registered }
-            return try await handle.wait(condition.conditionID)
-        }
-        try global.print(registration) { registration in
+        try await target.printing(table: { registration in
             Table(headers: ["CONDITION", "RUN", "STATUS", "DEADLINE", "MATCHING_CURSOR"],
                   rows: [[registration.conditionID, registration.runID, registration.status.rawValue,
                           Cell.time(registration.deadlineMillis), Cell.number(registration.matchingCursor)]])
+        }) { pool in
+            let registered = try await pool.suspendUntil(condition, since: since)
+            guard wait, !registered.status.isFinal else { return registered }
+            return try await pool.wait(condition.conditionID)
         }
     }
 }
