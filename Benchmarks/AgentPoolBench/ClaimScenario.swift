@@ -2,7 +2,7 @@ import AgentPool
 import AgentPoolSQLite
 import Foundation
 
-/// Competing consumers (SPEC §15): worker processes draining one queue with `claimNext` +
+/// Competing consumers: worker processes draining one queue with `claimNext` +
 /// `complete`, verified against the pool afterwards.
 enum ClaimScenario {
     struct Outcome { var claimsPerSecond: Double; var completed: Int; var duplicated: Int; var lost: Int }

@@ -12,7 +12,7 @@ import GRDBSQLite
 /// JSON encoding (done before timing), no GRDB, no async.
 ///
 /// What the store adds above this floor is the library's overhead; the floor's own distance from
-/// the single-row baseline is what the log and the projections SPEC §4–§8 require cost on disk.
+/// the single-row baseline is what the log and the projections the store keeps cost on disk.
 /// Before measuring, ``verify(directory:)`` traces a real store append and send and fails when
 /// their statements differ from the ones replayed here, so the floor cannot silently go stale.
 enum SQLFloor {

@@ -2,7 +2,7 @@ import AgentPool
 import Logging
 import PostgresNIO
 
-/// Cross-machine change detection for one opened PostgreSQL store (SPEC §9).
+/// Cross-machine change detection for one opened PostgreSQL store.
 ///
 /// Writers `NOTIFY` the store's channel inside their transaction (PostgreSQL delivers it only
 /// on commit); one connection per store `LISTEN`s and bumps the store's ``ChangeSignal`` on

@@ -4,7 +4,7 @@ extension PostgresStore: DiagnosableStore {
     /// Reads the server's settings and the store's schema version back. No storage check: the
     /// server guards its own storage, so ``StoreDiagnosis/integrity`` says that nothing was
     /// checked and no problem is reported. Only reads.
-    public func diagnose() async throws -> StoreDiagnosis {
+    package func diagnose() async throws -> StoreDiagnosis {
         let settings = try await settings()
         return StoreDiagnosis(
             backend: "postgresql", location: location.redacted, settings: settings.all,
@@ -14,34 +14,34 @@ extension PostgresStore: DiagnosableStore {
 }
 
 /// Opens PostgreSQL stores: the locations that are `postgres://` or `postgresql://` URLs.
-public struct PostgresBackend: StoreBackend {
+package struct PostgresBackend: StoreBackend {
     /// Creates the backend.
-    public init() {}
+    package init() {}
 
     /// `postgres`.
-    public var name: String { "postgres" }
+    package var name: String { "postgres" }
 
     /// Whether `location` is a `postgres://` or `postgresql://` URL.
-    public func claims(_ location: String) -> Bool { PostgresLocation.isPostgres(location) }
+    package func claims(_ location: String) -> Bool { PostgresLocation.isPostgres(location) }
 
     /// The URL with its password replaced by `***` (see ``PostgresLocation/redacted``).
-    public func redacted(_ location: String) -> String {
+    package func redacted(_ location: String) -> String {
         (try? PostgresLocation(url: location).redacted) ?? "postgres://(unreadable URL)"
     }
 
     /// Opens the store at the URL `location` with the default ``PostgresOptions`` and the given
     /// clock, logger and `createIfMissing`, without blocking (``PostgresStore/open(url:options:)``).
-    public func open(_ location: String, options: StoreOpenOptions) async throws -> any PoolStore {
+    package func open(_ location: String, options: StoreOpenOptions) async throws -> any PoolStore {
         try await PostgresStore.open(url: location, options: Self.options(options))
     }
 
     /// ``open(_:options:)``, blocking the calling thread (``PostgresStore/init(url:options:)``).
-    public func openBlocking(_ location: String, options: StoreOpenOptions) throws -> any PoolStore {
+    package func openBlocking(_ location: String, options: StoreOpenOptions) throws -> any PoolStore {
         try PostgresStore(url: location, options: Self.options(options))
     }
 
     /// PostgreSQL stores are copied by the server's tools, or by `agentpool copy`.
-    public var backupAdvice: String? {
+    package var backupAdvice: String? {
         "backup copies a SQLite file; for PostgreSQL use pg_dump, or `agentpool copy --to FILE`"
     }
 

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// The checks and the creation of a database file that happen before the store opens it, so that
-/// a bad file is refused untouched and a new file appears complete and private (SPEC §12).
+/// a bad file is refused untouched and a new file appears complete and private.
 enum DatabaseFile {
     private static let magic = Array("SQLite format 3\0".utf8)
 

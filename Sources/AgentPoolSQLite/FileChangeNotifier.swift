@@ -6,13 +6,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Cross-process change detection for one opened SQLite store (SPEC §9).
+/// Cross-process change detection for one opened SQLite store.
 ///
 /// Writers touch a sidecar file (`<db>-notify`) after each commit; one thread per store waits on
 /// a file notification for it (inotify on Linux, kqueue on Darwin) and bumps the store's
 /// ``ChangeSignal``. The sidecar, not the `-wal`, is watched because a WAL write is notified
-/// before its commit is visible (see MEASURED.md). A slow safety poll (1 s) probes the pools
-/// table and bumps the signal when it changed, in case a notification was missed. Waiting costs
+/// before its commit is visible (inotify reports the WAL frame write, which precedes the commit
+/// that makes it readable; measured on Linux while building this notifier). A slow safety poll
+/// (1 s) probes the pools table and bumps the signal when it changed, in case a notification was missed. Waiting costs
 /// no CPU: the thread sleeps in `poll(2)`.
 ///
 /// The inotify instance (or kqueue) exists only while someone waits: it is made when the first

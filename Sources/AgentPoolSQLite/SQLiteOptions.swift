@@ -1,7 +1,7 @@
 import AgentPool
 import Logging
 
-/// How ``SQLiteStore`` opens its file (SPEC §12). The defaults suit most users.
+/// How ``SQLiteStore`` opens its file. The defaults suit most users.
 public struct SQLiteOptions: Sendable {
     /// SQLite's `synchronous` setting.
     public enum Synchronous: String, Sendable {

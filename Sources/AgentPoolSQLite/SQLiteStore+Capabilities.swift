@@ -4,7 +4,7 @@ import Foundation
 extension SQLiteStore: DiagnosableStore, BackupCapableStore {
     /// Runs `PRAGMA integrity_check` and reads the settings back; a journal mode other than WAL
     /// and foreign keys turned off are problems. Only reads.
-    public func diagnose() async throws -> StoreDiagnosis {
+    package func diagnose() async throws -> StoreDiagnosis {
         let integrity = try integrityCheck()
         let settings = try settings()
         var problems: [String] = []
@@ -25,26 +25,26 @@ extension SQLiteStore: DiagnosableStore, BackupCapableStore {
 }
 
 /// Opens SQLite files: every location no other registered backend claims is a file path.
-public struct SQLiteBackend: StoreBackend {
+package struct SQLiteBackend: StoreBackend {
     /// Creates the backend.
-    public init() {}
+    package init() {}
 
     /// `sqlite`.
-    public var name: String { "sqlite" }
+    package var name: String { "sqlite" }
 
     /// Every location: register it last, as the fallback for plain paths.
-    public func claims(_ location: String) -> Bool { true }
+    package func claims(_ location: String) -> Bool { true }
 
     /// Opens the file at `location` with the default ``SQLiteOptions`` and the given clock and
     /// logger (see ``SQLiteStore/init(path:options:)``). Opening blocks on file I/O only.
     /// - Throws: `notFound` when the file does not exist and `createIfMissing` is false (nothing
     ///   is created); what ``SQLiteStore/init(path:options:)`` throws.
-    public func open(_ location: String, options: StoreOpenOptions) async throws -> any PoolStore {
+    package func open(_ location: String, options: StoreOpenOptions) async throws -> any PoolStore {
         try openBlocking(location, options: options)
     }
 
     /// ``open(_:options:)``, synchronously.
-    public func openBlocking(_ location: String, options: StoreOpenOptions) throws -> any PoolStore {
+    package func openBlocking(_ location: String, options: StoreOpenOptions) throws -> any PoolStore {
         if !options.createIfMissing, !FileManager.default.fileExists(atPath: location) {
             throw AgentPoolError.make(.notFound, "no database at \(location)")
         }

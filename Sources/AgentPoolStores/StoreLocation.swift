@@ -18,7 +18,7 @@ public enum StoreLocation {
     ]
 
     /// The backend that opens `location`: the first registered one that claims it.
-    public static func backend(for location: String) -> any StoreBackend {
+    package static func backend(for location: String) -> any StoreBackend {
         // why: the last backend (SQLite) claims every location, so the search always succeeds.
         backends.first { $0.claims(location) } ?? backends[backends.count - 1]
     }

@@ -4,7 +4,7 @@ import AgentPoolTestSupport
 import Foundation
 import Testing
 
-/// The SPEC §15 verbs — claim, complete, release, dead, resend, compact, drop — run as real
+/// The operations verbs — claim, complete, release, dead, resend, compact, drop — run as real
 /// processes on a real file.
 @Suite struct ClaimAndRetentionTests {
     @Test func claimThenCompleteRoundTripsTheFencingTokenAndAnswersTheMessage() async throws {

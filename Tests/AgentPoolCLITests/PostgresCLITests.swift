@@ -3,7 +3,7 @@ import AgentPoolTestSupport
 import Foundation
 import Testing
 
-/// The CLI on a PostgreSQL URL: the same verbs, and `copy` between backends (SPEC §10, issue 9).
+/// The CLI on a PostgreSQL URL: the same verbs, and `copy` between backends.
 @Suite(.enabled(if: PostgresTestServer.isEnabled, Comment(rawValue: PostgresTestServer.skipReason)))
 struct PostgreSQLCLITests {
     /// A URL to a fresh schema, dropped after `body`.

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The record decoder fed random and mutated input returns a payload or a typed
-/// `corruptRecord`, and never crashes (SPEC §4, §10).
+/// `corruptRecord`, and never crashes.
 @Suite struct RecordDecoderFuzzTests {
     static let seeds: [String] = RecordJSONTests.everyKind.map { try! RecordCodec.encode($0).payload }
 

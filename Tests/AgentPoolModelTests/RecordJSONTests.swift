@@ -2,7 +2,7 @@ import AgentPool
 import Foundation
 import Testing
 
-/// The record JSON uses the seed format's names and shapes (SPEC §4, §14).
+/// The record JSON uses the seed format's names and shapes.
 @Suite struct RecordJSONTests {
     func json(_ value: some Encodable) throws -> [String: Any] {
         let text = try RecordCodec.encodeJSON(value)

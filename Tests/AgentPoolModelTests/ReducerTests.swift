@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// The pure reducer: `state + record → state` (SPEC §4–§5).
+/// The pure reducer: `state + record → state`.
 @Suite struct ReducerTests {
     func record(_ seq: Seq, _ payload: RecordPayload, pool: PoolID = "p") -> PoolRecord {
         PoolRecord(poolID: pool, seq: seq, recordedAt: 1000 + seq, payload: payload)

@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Identifier rules (SPEC §3) and the error type (SPEC §10).
+/// Identifier rules and the error type.
 @Suite struct ValidationTests {
     @Test(arguments: ["a", "run-1", "日本語", String(repeating: "x", count: 256), String(repeating: "é", count: 128), "with space"])
     func validIdsAreAccepted(_ id: String) throws {

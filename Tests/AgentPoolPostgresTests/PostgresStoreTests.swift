@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Testing
 
-/// Locations: the URL format and the password that never shows (SPEC §10).
+/// Locations: the URL format and the password that never shows.
 @Suite struct PostgreSQLLocationTests {
     @Test func aURLGivesHostPortUserPasswordDatabaseAndSchema() throws {
         let location = try PostgresLocation(url: "postgresql://agent:p%40ss:word@db.example:6543/pools?schema=team_a")
@@ -41,7 +41,7 @@ import Testing
     }
 }
 
-/// Opening, schema versions, locks and errors of the PostgreSQL backend (SPEC §10, §12).
+/// Opening, schema versions, locks and errors of the PostgreSQL backend.
 @Suite(requiresPostgres) struct PostgreSQLStoreTests {
     @Test func openingLogsOneSummaryLineWithoutThePassword() async throws {
         let schema = try TestSchema()

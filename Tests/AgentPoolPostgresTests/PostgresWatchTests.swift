@@ -7,7 +7,7 @@ import PostgresNIO
 import Testing
 
 /// LISTEN/NOTIFY: watchers of one store see what other clients commit, and survive losing the
-/// listening connection (SPEC §9).
+/// listening connection.
 @Suite(requiresPostgres) struct PostgreSQLWatchTests {
     /// A store whose only change detection is LISTEN/NOTIFY: its safety poll never fires in a test.
     func listenOnly(_ schema: TestSchema) throws -> PostgresStore {

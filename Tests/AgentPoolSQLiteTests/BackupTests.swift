@@ -5,7 +5,7 @@ import AgentPoolTestSupport
 import Foundation
 import Testing
 
-/// `backup(to:)`: a consistent copy of a live database (SPEC §15).
+/// `backup(to:)`: a consistent copy of a live database.
 @Suite struct BackupTests {
     @Test func aBackupTakenWhileFourWriterProcessesRunHoldsEveryAcknowledgedRecordAndIsHealthy() async throws {
         let directory = try TemporaryDirectory()

@@ -7,7 +7,7 @@ import GRDB
 import MetricsTestKit
 import Testing
 
-/// The SQLite backend's own metric (SPEC §15): waits for another connection's write lock are
+/// The SQLite backend's own metric: waits for another connection's write lock are
 /// counted. (The counters every backend moves are checked by the conformance kit.)
 @Suite struct BusyWaitMetricsTests {
     typealias Label = AgentPoolMetrics.Label

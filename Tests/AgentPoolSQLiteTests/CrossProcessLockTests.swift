@@ -5,7 +5,7 @@ import AgentPoolTestSupport
 import Foundation
 import Testing
 
-/// Lock contention with another process (SPEC §10, §12).
+/// Lock contention with another process.
 @Suite struct CrossProcessLockTests {
     @Test func aWriteBlockedByAnotherProcessPastTheBusyTimeoutIsBusyThenSucceedsOnceTheLockIsReleased() async throws {
         let directory = try TemporaryDirectory()

@@ -6,7 +6,7 @@ import AgentPoolTestSupport
 import GRDB
 import Testing
 
-/// Snapshots and dedupe lookups read the projections only, through indexes (SPEC §5, §11),
+/// Snapshots and dedupe lookups read the projections only, through indexes,
 /// proven with SQLite's own statement trace and `EXPLAIN QUERY PLAN`.
 @Suite struct ProjectionReadTests {
     /// A store with a pool that has some history, and the log of statements it runs.

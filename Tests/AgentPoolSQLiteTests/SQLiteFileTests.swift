@@ -7,7 +7,7 @@ import GRDB
 import Logging
 import Testing
 
-/// How the SQLite backend creates, opens and refuses files (SPEC §12).
+/// How the SQLite backend creates, opens and refuses files.
 @Suite struct SQLiteFileTests {
     @Test func aNewDatabaseAndItsParentDirectoriesAreCreatedReadableByTheOwnerOnly() async throws {
         let directory = try TemporaryDirectory()
@@ -224,7 +224,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
     do { try await body(); return nil } catch { return error as? AgentPoolError }
 }
 
-/// Forward migration of a file written by an older schema (SPEC §12).
+/// Forward migration of a file written by an older schema.
 @Suite struct MigrationTests {
     @Test func aFileOfTheFirstSchemaIsMigratedForwardOnOpenAndKeepsItsData() async throws {
         let directory = try TemporaryDirectory()

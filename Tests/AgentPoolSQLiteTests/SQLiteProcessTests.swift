@@ -1,8 +1,7 @@
 import AgentPoolTestSupport
 import Testing
 
-/// Several real OS processes on one SQLite file: every multi-process scenario (SPEC §4, §7–§9,
-/// §11, §15), each on a fresh file.
+/// Several real OS processes on one SQLite file: every multi-process scenario, each on a fresh file.
 @Suite struct SQLiteProcessTests {
     @Test(arguments: ProcessScenarios.all)
     func sqlite(_ scenario: ProcessScenario) async throws {

@@ -5,7 +5,7 @@ import AgentPoolTestSupport
 import Foundation
 import Testing
 
-/// WAL hygiene (SPEC §15): idle watchers hold no read transaction, so the WAL stays bounded.
+/// WAL hygiene: idle watchers hold no read transaction, so the WAL stays bounded.
 @Suite struct WALBoundTests {
     /// The bound the test holds the `-wal` file to: SQLite's automatic checkpoint runs every
     /// 1,000 pages (4 MiB), and one write adds a few pages past it before the checkpoint.

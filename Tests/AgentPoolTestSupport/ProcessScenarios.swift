@@ -30,7 +30,7 @@ public struct ProcessScenario: Sendable, CustomStringConvertible, Identifiable {
     public func run(on database: SharedDatabase) async throws { try await body(database) }
 }
 
-/// Every multi-process scenario (SPEC §4, §7–§9, §11, §15): several writer processes on one
+/// Every multi-process scenario: several writer processes on one
 /// database, dedupe across processes, wakes and watchers across processes, durable consumers,
 /// claims and leases of processes killed with SIGKILL.
 public enum ProcessScenarios {

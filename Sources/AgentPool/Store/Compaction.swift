@@ -17,7 +17,7 @@ public struct CompactionResult: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey { case checkpoint, compactedThrough = "compacted_through", deleted }
 }
 
-/// Retention (SPEC §15), built on ``PoolWriter/append(_:)`` and ``PoolWriter/discardRecords(through:)``.
+/// Retention, built on ``PoolWriter/append(_:)`` and ``PoolWriter/discardRecords(through:)``.
 extension PoolWriter {
     /// Compacts the pool's log: appends a `checkpoint` record holding the pool's snapshot at the
     /// checkpoint's own seq, then deletes every record with seq ≤ `through`, in this one

@@ -8,7 +8,7 @@ import Logging
 ///
 /// Programs that take "a database" from their users ask each registered backend in turn whether
 /// it ``claims(_:)`` the location, and open it with the first that does.
-public protocol StoreBackend: Sendable {
+package protocol StoreBackend: Sendable {
     /// A short lowercase name, used in log labels (`agentpool.<name>`): `sqlite`, `postgres`.
     var name: String { get }
 
@@ -41,30 +41,30 @@ public protocol StoreBackend: Sendable {
 
 extension StoreBackend {
     /// The location unchanged: right for backends whose locations hold no secret.
-    public func redacted(_ location: String) -> String { location }
+    package func redacted(_ location: String) -> String { location }
 
     /// Refuses: this backend opens asynchronously only (see ``StoreBackend/openBlocking(_:options:)``).
-    public func openBlocking(_ location: String, options: StoreOpenOptions) throws -> any PoolStore {
+    package func openBlocking(_ location: String, options: StoreOpenOptions) throws -> any PoolStore {
         throw AgentPoolError.make(.storage, "the \(name) backend opens asynchronously only; use the async open")
     }
 
     /// Nil: the backend's stores are expected to be ``BackupCapableStore``s.
-    public var backupAdvice: String? { nil }
+    package var backupAdvice: String? { nil }
 }
 
 /// How a ``StoreBackend`` opens a store: what every backend understands, beside its own options
 /// (which keep their defaults).
-public struct StoreOpenOptions: Sendable {
+package struct StoreOpenOptions: Sendable {
     /// Where the open summary line (at `info`) and warnings go; nil: the backend's default logger.
-    public var logger: Logger?
+    package var logger: Logger?
     /// The time source stamped on records.
-    public var clock: any AgentPoolClock
+    package var clock: any AgentPoolClock
     /// Whether a missing store is created. When false, opening a location without a store fails
     /// with `notFound` and creates nothing (for read-only tools).
-    public var createIfMissing: Bool
+    package var createIfMissing: Bool
 
     /// Options with the given values; by default the system clock, and a missing store created.
-    public init(logger: Logger? = nil, clock: any AgentPoolClock = SystemClock(), createIfMissing: Bool = true) {
+    package init(logger: Logger? = nil, clock: any AgentPoolClock = SystemClock(), createIfMissing: Bool = true) {
         self.logger = logger
         self.clock = clock
         self.createIfMissing = createIfMissing
@@ -76,34 +76,34 @@ public struct StoreOpenOptions: Sendable {
 /// Diagnosis only reads: it never changes the store, its settings nor its schema. The pools'
 /// own consistency (replay against projections) is not part of it: tools check that through
 /// ``PoolStore`` alike for every backend.
-public protocol DiagnosableStore: PoolStore {
+package protocol DiagnosableStore: PoolStore {
     /// Reads the store's diagnosis at this moment.
     /// - Throws: `storage` or `busy` when the store cannot be read; nothing is changed.
     func diagnose() async throws -> StoreDiagnosis
 }
 
 /// What a ``DiagnosableStore`` reports about its storage.
-public struct StoreDiagnosis: Sendable, Hashable {
+package struct StoreDiagnosis: Sendable, Hashable {
     /// The backend's name as its open log line gives it: `sqlite`, `postgresql`.
-    public var backend: String
+    package var backend: String
     /// Where the store lives, safe to print (no password).
-    public var location: String
+    package var location: String
     /// The settings in force, read back from the backend itself, in the order a report lists
     /// them; the schema version is ``schemaVersion``, not one of them.
-    public var settings: [StoreSetting]
+    package var settings: [StoreSetting]
     /// The schema version the store holds.
-    public var schemaVersion: Int
+    package var schemaVersion: Int
     /// The schema version this build writes and reads.
-    public var expectedSchemaVersion: Int
+    package var expectedSchemaVersion: Int
     /// The result of the backend's storage check: `["ok"]` when healthy, otherwise what is wrong,
     /// or one line saying why nothing was checked.
-    public var integrity: [String]
+    package var integrity: [String]
     /// What is wrong with the storage or its settings (the integrity check included); empty when
     /// healthy. A schema version other than the expected one is for the caller to judge.
-    public var problems: [String]
+    package var problems: [String]
 
     /// A diagnosis with the given values.
-    public init(backend: String, location: String, settings: [StoreSetting], schemaVersion: Int,
+    package init(backend: String, location: String, settings: [StoreSetting], schemaVersion: Int,
                 expectedSchemaVersion: Int, integrity: [String], problems: [String]) {
         self.backend = backend
         self.location = location
@@ -116,20 +116,20 @@ public struct StoreDiagnosis: Sendable, Hashable {
 }
 
 /// One setting a backend runs with: a snake_case name and its value as read back.
-public struct StoreSetting: Sendable, Hashable {
+package struct StoreSetting: Sendable, Hashable {
     /// The setting's snake_case name, e.g. `journal_mode`, `lock_timeout_ms`.
-    public var name: String
+    package var name: String
     /// Its value: a string, an integer or a boolean.
-    public var value: JSONValue
+    package var value: JSONValue
 
     /// A setting named `name` with `value`.
-    public init(_ name: String, _ value: JSONValue) {
+    package init(_ name: String, _ value: JSONValue) {
         self.name = name
         self.value = value
     }
 
     /// The value as a person reads it: a string as is, a number or boolean as its literal.
-    public var text: String {
+    package var text: String {
         switch value {
         case .null: "null"
         case .bool(let flag): "\(flag)"
@@ -142,7 +142,7 @@ public struct StoreSetting: Sendable, Hashable {
 }
 
 /// A store that can copy itself, live, to a new location.
-public protocol BackupCapableStore: PoolStore {
+package protocol BackupCapableStore: PoolStore {
     /// Copies the whole store to `destination`, consistent as of one moment while writers keep
     /// running: the copy holds every write committed before the call began, and `destination`
     /// never holds a partial copy. The copy opens with the same backend.

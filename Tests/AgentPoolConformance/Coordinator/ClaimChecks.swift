@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Claims with fencing tokens, dead letters and re-sending (SPEC §15), on every backend.
+/// Claims with fencing tokens, dead letters and re-sending, on every backend.
 enum ClaimChecks {
     typealias F = CoordinatorFixture
 

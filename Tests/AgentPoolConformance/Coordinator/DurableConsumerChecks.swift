@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Durable consumers through the pool handle (SPEC §9).
+/// Durable consumers through the pool handle.
 enum DurableConsumerChecks {
     typealias F = CoordinatorFixture
 

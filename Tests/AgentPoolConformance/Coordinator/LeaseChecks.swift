@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Member leases and heartbeats (SPEC §15).
+/// Member leases and heartbeats.
 enum LeaseChecks {
     typealias F = CoordinatorFixture
 

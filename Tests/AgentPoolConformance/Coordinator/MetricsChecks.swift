@@ -2,7 +2,7 @@ import AgentPool
 import MetricsTestKit
 import Testing
 
-/// Metrics through swift-metrics (SPEC §15): a test metrics backend sees every counter move,
+/// Metrics through swift-metrics: a test metrics backend sees every counter move,
 /// and only for writes that committed.
 enum MetricsChecks {
     typealias F = CoordinatorFixture

@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// `reply`, `cancel` and response timeouts: the message status machine (SPEC §7).
+/// `reply`, `cancel` and response timeouts: the message status machine.
 enum ReplyAndCancelChecks {
     typealias F = CoordinatorFixture
 

@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// `send`: recipients, policies, expiry, idempotency (SPEC §7).
+/// `send`: recipients, policies, expiry, idempotency.
 enum SendChecks {
     typealias F = CoordinatorFixture
 

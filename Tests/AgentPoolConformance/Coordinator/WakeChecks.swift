@@ -2,7 +2,7 @@ import AgentPool
 import Testing
 
 /// Wake conditions: registration, triggering in the same transaction, `since`, timeouts,
-/// cancellation and `wait` (SPEC §8).
+/// cancellation and `wait`.
 enum WakeChecks {
     typealias F = CoordinatorFixture
 

@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// `watch` and `events`: the backlog then live records, in order, once each (SPEC §9).
+/// `watch` and `events`: the backlog then live records, in order, once each.
 enum WatchChecks {
     typealias F = CoordinatorFixture
 

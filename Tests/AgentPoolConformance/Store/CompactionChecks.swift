@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Retention (SPEC §15): checkpoints, compaction, `cursorCompacted`, `drop`, on every backend.
+/// Retention: checkpoints, compaction, `cursorCompacted`, `drop`, on every backend.
 enum CompactionChecks {
     typealias F = Fixtures
 
@@ -94,7 +94,7 @@ enum CompactionChecks {
         #expect(try await context.store.read(F.pool) { try $0.consumers() }.isEmpty)
     }
 
-    /// The property of SPEC §15: after random operations and compactions at random points,
+    /// The compaction property: after random operations and compactions at random points,
     /// replaying what the log still holds (checkpoint + tail) equals the snapshot, and every
     /// read below the compaction point is `cursorCompacted`.
     static func replayOfCheckpointPlusTailEqualsTheSnapshotAtRandomCompactionPoints(_ harness: StoreFactory) async throws {

@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Durable consumer cursors and whole-pool imports, on every backend (SPEC §9, CLI import/copy).
+/// Durable consumer cursors and whole-pool imports, on every backend.
 enum ConsumerAndImportChecks {
     typealias F = Fixtures
 

@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// The log itself: gapless order, paging, atomic multi-append writes, bad input (SPEC §3–§4, §10).
+/// The log itself: gapless order, paging, atomic multi-append writes, bad input.
 enum LogChecks {
     typealias F = Fixtures
 

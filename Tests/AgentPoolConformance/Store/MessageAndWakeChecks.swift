@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Message and wake records: status machines, dedupe lookups and conflicts (SPEC §7–§8).
+/// Message and wake records: status machines, dedupe lookups and conflicts.
 enum MessageAndWakeChecks {
     typealias F = Fixtures
 
@@ -61,10 +61,10 @@ enum MessageAndWakeChecks {
                 #expect(after == before, "\(from) → \(to)")
             }
         }
-        // Spot-check the machine itself against SPEC §7.
+        // Spot-check the machine itself against the documented machine.
         #expect(MessageStatus.accepted.canTransition(to: .delivered))
         #expect(MessageStatus.delivered.canTransition(to: .responded))
-        // delivered → failed is the dead letter of SPEC §15 (max_attempts); expired stays initial-only.
+        // delivered → failed is the dead letter (max_attempts); expired stays initial-only.
         #expect(MessageStatus.delivered.canTransition(to: .failed))
         #expect(!MessageStatus.delivered.canTransition(to: .expired))
         #expect(!MessageStatus.responded.canTransition(to: .cancelled))

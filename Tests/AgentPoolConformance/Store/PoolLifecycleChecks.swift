@@ -1,7 +1,7 @@
 import AgentPool
 import Testing
 
-/// Opening, creating, joining and leaving, on every backend (SPEC §4–§6).
+/// Opening, creating, joining and leaving, on every backend.
 enum PoolLifecycleChecks {
     typealias F = Fixtures
 

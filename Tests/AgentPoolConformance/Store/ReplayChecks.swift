@@ -2,7 +2,7 @@ import AgentPool
 import Testing
 
 /// The snapshot read from a backend's projections equals the pure reducer's replay of its log,
-/// across random operations, refusals, aborted writes, and a close and reopen (SPEC §5).
+/// across random operations, refusals, aborted writes, and a close and reopen.
 enum ReplayChecks {
     typealias F = Fixtures
 
