@@ -54,14 +54,14 @@ public struct ConformanceCheck: Sendable, CustomStringConvertible, Identifiable 
 /// ``StoreFactory``.
 ///
 /// The checks cover the log (gapless seqs, paging, atomic writes, validation), pool lifecycle,
-/// message and wake status machines and dedupe, durable consumers, imports, compaction,
+/// the core's projection rules and write checks, message and wake status machines and dedupe, durable consumers, imports, compaction,
 /// replay equivalence with the pure reducer (also across a reopen), and the coordinator's rules
 /// over the store: send, wakes and `wait`, claims, leases, watch, replies and metrics.
 public enum Conformance {
     /// Every check, store rules first, then the coordinator's rules.
     public static let all: [ConformanceCheck] =
-        log + poolLifecycle + messageAndWake + consumerAndImport + compaction + replay
-        + send + wake + claim + replyAndCancel + lease + watch + durableConsumer + metrics + reviewRegression
+        log + poolLifecycle + projectionRules + messageAndWake + consumerAndImport + compaction + replay
+        + send + wake + claim + claimStream + replyAndCancel + lease + watch + durableConsumer + metrics + reviewRegression
 
     /// The checks a backend whose data does not survive a reopen runs: ``all`` but those that
     /// ``ConformanceCheck/requiresPersistence``.

@@ -16,11 +16,17 @@ extension PoolHandle {
     /// - Throws: `notMember`; `invalidInput` for a lease below 1 ms or `maxAttempts` below 1.
     public func claimNext(_ run: RunID, from queue: AddressTarget? = nil, leaseMillis: Millis,
                           maxAttempts: Int = 3) async throws -> ClaimedMessage? {
+        try Self.checkClaimArguments(run, queue, leaseMillis, maxAttempts)
+        return try await coordinate { try $0.claimNext(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts) }
+    }
+
+    /// The checks of a claim's arguments: a valid run and queue, a lease of at least 1 ms, at
+    /// least one attempt.
+    static func checkClaimArguments(_ run: RunID, _ queue: AddressTarget?, _ leaseMillis: Millis, _ maxAttempts: Int) throws {
         try IDValidation.check(run, field: "run_id")
         if let queue { try Address(target: queue).validate(field: "from") }
         guard leaseMillis >= 1 else { throw AgentPoolError.invalidInput(field: "lease_millis", "a claim lease must be at least 1 ms") }
         guard maxAttempts >= 1 else { throw AgentPoolError.invalidInput(field: "max_attempts", "max_attempts must be at least 1") }
-        return try await coordinate { try $0.claimNext(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts) }
     }
 
     /// Completes a claimed message: it becomes `responded` with reason `completed` and the

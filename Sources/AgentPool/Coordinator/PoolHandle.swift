@@ -249,22 +249,29 @@ public struct PoolHandle: Sendable {
                 try await coordinate { _ in }  // the sweep records what is due, then poll again
                 continue
             }
-            // Wake on the first of: a change to the store, the next deadline.
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await changes.wait(after: generation) }
-                if let deadline {
-                    group.addTask { try? await clock.sleep(untilMillis: deadline) }
-                }
-                await group.next()
-                group.cancelAll()
-            }
+            await idle(after: generation, until: deadline)
             try Task.checkCancellation()
+        }
+    }
+
+    /// Sleeps until the first of: a change to the store after `generation`, `deadline` (store
+    /// clock), the task's cancellation. Costs no CPU while it sleeps.
+    func idle(after generation: UInt64, until deadline: Millis?) async {
+        let changes = store.changes
+        let clock = store.clock
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await changes.wait(after: generation) }
+            if let deadline {
+                group.addTask { try? await clock.sleep(untilMillis: deadline) }
+            }
+            await group.next()
+            group.cancelAll()
         }
     }
 
     /// The earliest deadline of the pool's delivered messages, registered wakes, leases and held
     /// claims, if any.
-    private func nextDeadline() async throws -> Millis? {
+    func nextDeadline() async throws -> Millis? {
         try await store.read(poolID) { reader in
             let message = try reader.dueMessages(at: .max, limit: 1).first?.deadline
             let wake = try reader.dueWakes(at: .max, limit: 1).first?.deadline

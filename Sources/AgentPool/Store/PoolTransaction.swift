@@ -16,8 +16,11 @@ final class PoolTransaction: PoolWriter {
     /// the storage once and then kept current by this transaction's own writes.
     private var pool: PoolInfo??
     /// Message statuses this transaction read or wrote, so that the inbox rule need not ask the
-    /// storage again; a key present means the message exists.
+    /// storage again.
     private var statuses: [MessageID: MessageStatus] = [:]
+    /// Messages this transaction saw exist (read, written, or holding a claim record), so that
+    /// storing a claim need not look the message up again.
+    private var known: Set<MessageID> = []
 
     /// The pool this transaction is on.
     var poolID: PoolID { storage.poolID }
@@ -77,7 +80,7 @@ final class PoolTransaction: PoolWriter {
     func claim(_ id: MessageID) throws -> MessageClaim? {
         let claim = try storage.claim(id)
         // A claim record exists only for a message of the pool.
-        if claim != nil, statuses[id] == nil, let stored = try storage.message(id) { _ = remember(stored) }
+        if claim != nil { known.insert(id) }
         return claim
     }
 
@@ -94,7 +97,10 @@ final class PoolTransaction: PoolWriter {
     }
 
     private func remember(_ stored: StoredMessage?) -> StoredMessage? {
-        if let stored { statuses[stored.message.messageID] = stored.receipt.status }
+        if let stored {
+            statuses[stored.message.messageID] = stored.receipt.status
+            known.insert(stored.message.messageID)
+        }
         return stored
     }
 
@@ -121,7 +127,9 @@ final class PoolTransaction: PoolWriter {
         switch payload {
         case .poolCreated: current.created = true
         case .checkpoint: current.checkpoint = record.seq
-        case .runMessage(let stored): statuses[stored.message.messageID] = stored.receipt.status
+        case .runMessage(let stored):
+            statuses[stored.message.messageID] = stored.receipt.status
+            known.insert(stored.message.messageID)
         default: break
         }
         current.cursor = record.seq
@@ -153,7 +161,7 @@ final class PoolTransaction: PoolWriter {
     func saveClaim(_ claim: MessageClaim) throws {
         _ = try requireInfo()
         let id = claim.messageID
-        if statuses[id] == nil, try message(id) == nil {
+        if !known.contains(id), try message(id) == nil {
             throw AgentPoolError.make(.notFound, "message '\(id)' does not exist in pool '\(poolID)'")
         }
         try storage.saveClaim(claim)
@@ -174,6 +182,7 @@ final class PoolTransaction: PoolWriter {
         try storage.dropPool()
         pool = .some(nil)
         statuses = [:]
+        known = []
         dropped = true
         wrote = true
     }
