@@ -155,6 +155,28 @@ do {
         while let claimed = try await pool.claimNext(run, from: .topic("tasks"), leaseMillis: 600_000) {
             say("claimed \(claimed.message.messageID) \(claimed.token)")
         }
+    case ("stream", 5):
+        // A worker in the claim stream: joins, waits for the go line, then claims its first task
+        // from the stream (sleeping while nothing is claimable), or gives up after the timeout.
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let (run, timeout) = (arguments[3], Int(arguments[4]) ?? 60_000)
+        try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]))
+        say("ready")
+        _ = readLine()
+        let stream = try pool.claims(run, from: .topic("tasks"), leaseMillis: 60_000)
+        // Detached: top-level code runs on the main actor.
+        let first = Task.detached { () throws -> ClaimedMessage? in
+            var iterator = stream.makeAsyncIterator()
+            return try await iterator.next()
+        }
+        let timer = Task.detached {
+            try await Task.sleep(for: .milliseconds(timeout))
+            first.cancel()
+        }
+        say("streaming")
+        let claimed = try await first.value
+        timer.cancel()
+        say(claimed.map { "claimed \($0.message.messageID) \($0.token)" } ?? "none")
     case ("complete", 6):
         let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
         do {

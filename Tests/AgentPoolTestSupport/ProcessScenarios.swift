@@ -56,10 +56,47 @@ public enum ProcessScenarios {
                             aDurableConsumerKilledBetweenAcksResumesWithoutSkippingAndRepeatsAtMostTheUnackedRecord),
             ProcessScenario("aWorkerKilledWhileHoldingAClaimLosesItAndItsStaleTokenIsRefusedAfterAnotherWorkerClaims",
                             aWorkerKilledWhileHoldingAClaimLosesItAndItsStaleTokenIsRefusedAfterAnotherWorkerClaims),
+            ProcessScenario("aWorkerIdleInTheClaimStreamTakesOverAKilledWorkersTaskWithinItsLeasePlusOneSecond",
+                            aWorkerIdleInTheClaimStreamTakesOverAKilledWorkersTaskWithinItsLeasePlusOneSecond),
             ProcessScenario("eightProcessesClaimingAtOnceNeverHoldTheSameMessage", eightProcessesClaimingAtOnceNeverHoldTheSameMessage),
             ProcessScenario("aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched",
                             aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched),
         ]
+
+    /// A worker SIGKILLed while it holds a task, and another worker process idle in its claim
+    /// stream: with no other traffic in the pool, the idle worker wakes when the killed worker's
+    /// member lease runs out, and claims the task (token 2) within that lease plus one second.
+    static func aWorkerIdleInTheClaimStreamTakesOverAKilledWorkersTaskWithinItsLeasePlusOneSecond(_ database: SharedDatabase) async throws {
+        let (path, store) = (database.location, try database.open())
+        let pool = try await PoolHandle.open("p", store: store)
+        try await pool.join(Member(runID: "dispatcher", agentID: "d"))
+        let helper = try ChildProcess.helperURL
+        let successor = try ChildProcess(helper, ["stream", path, "p", "successor", "60000"])
+        #expect(await successor.line { $0 == "ready" } != nil)
+        let doomed = try ChildProcess(helper, ["worker", path, "p", "doomed", liveLeaseMillis])
+        #expect(await doomed.line { $0 == "ready" } != nil)
+        try await pool.send(Message(messageID: "task", from: "dispatcher", to: .topic("tasks"), contentRef: "work", idempotencyKey: "task"))
+        doomed.release()
+        guard await doomed.line(where: { $0.hasPrefix("claimed") || $0 == "none" }) == "claimed task 1" else {
+            let exit = await doomed.wait()
+            Issue.record("the doomed worker did not claim the task: \(exit)")
+            return
+        }
+        // The successor enters its claim stream: the task is held, so it finds nothing and sleeps.
+        successor.release()
+        #expect(await successor.line { $0 == "streaming" } != nil)
+
+        let killed = ContinuousClock.now
+        doomed.kill()
+        _ = await doomed.wait()
+        let line = await successor.line { $0.hasPrefix("claimed") || $0 == "none" }
+        let elapsed = ContinuousClock.now - killed
+        #expect(line == "claimed task 2")
+        #expect(elapsed <= .milliseconds(Int(liveLeaseMillis)! + 1_000), "took \(elapsed) after the kill")
+        #expect(await successor.wait().status == 0)
+        let claim = try #require(try await pool.claim("task"))
+        #expect(claim.runID == "successor" && claim.token == 2 && claim.expiredCount == 1)
+    }
 
     /// The member lease of the helper processes (heartbeat every quarter of it): long enough that
     /// a saturated machine never makes a live member miss its heartbeats. 4 s was not, once, with
