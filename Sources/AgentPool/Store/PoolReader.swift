@@ -70,13 +70,13 @@ public protocol PoolReader {
 extension PoolReader {
     /// Whether ``dueMessages(at:limit:)`` or ``dueWakes(at:limit:)`` would return anything.
     /// Backends may answer with one query.
-    public func hasDue(at now: Millis) throws -> Bool {
+    package func hasDue(at now: Millis) throws -> Bool {
         try !dueWakes(at: now, limit: 1).isEmpty || !dueMessages(at: now, limit: 1).isEmpty
             || !dueLeases(at: now, limit: 1).isEmpty || !dueClaims(at: now, limit: 1).isEmpty
     }
 
     /// Whether `run` is a member: ``member(_:)`` is not nil. Backends may answer more cheaply.
-    public func isMember(_ run: RunID) throws -> Bool { try member(run) != nil }
+    package func isMember(_ run: RunID) throws -> Bool { try member(run) != nil }
 
     /// The pool's snapshot, built from the projections (no replay).
     ///
@@ -89,12 +89,12 @@ extension PoolReader {
     }
 
     /// The seq the next append will get: the pool's cursor + 1 (allocates nothing).
-    public func nextSeq() throws -> Seq {
+    package func nextSeq() throws -> Seq {
         try requireInfo().cursor + 1
     }
 
     /// The pool's info, or `poolNotFound`.
-    public func requireInfo() throws -> PoolInfo {
+    package func requireInfo() throws -> PoolInfo {
         guard let info = try info() else { throw AgentPoolError.poolNotFound(poolID) }
         return info
     }

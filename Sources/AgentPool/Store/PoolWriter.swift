@@ -54,7 +54,7 @@ extension PoolWriter {
     /// - Throws: `invalidInput` when the record belongs to another pool or its seq is not the
     ///   pool's next one; `corruptRecord`-style refusals of a malformed log come from `append`.
     @discardableResult
-    public func restore(_ record: PoolRecord) throws -> PoolRecord {
+    package func restore(_ record: PoolRecord) throws -> PoolRecord {
         guard record.poolID == poolID else {
             throw AgentPoolError.invalidInput(field: "pool_id", "record of pool '\(record.poolID)' restored into pool '\(poolID)'")
         }
@@ -70,7 +70,7 @@ extension PoolWriter {
     ///
     /// - Throws: `invalidInput` for a malformed name or a cursor past the pool's; `poolNotFound`.
     @discardableResult
-    public func ack(consumer name: String, cursor: Seq) throws -> Seq {
+    package func ack(consumer name: String, cursor: Seq) throws -> Seq {
         try IDValidation.check(name, field: "consumer")
         let info = try requireInfo()
         guard cursor >= 0, cursor <= info.cursor else {
