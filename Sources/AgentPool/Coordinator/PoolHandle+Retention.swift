@@ -1,6 +1,6 @@
 /// Retention: compaction and dropping a pool.
 extension PoolHandle {
-    /// Compacts the log through `through` (see ``PoolWriter/compact(through:force:)``): a
+    /// Compacts the log through `through` (the pool's log only; see docs/DESIGN.md): a
     /// `checkpoint` record holding the snapshot, and the records ≤ `through` deleted, in one
     /// write. Without `force` it never passes the slowest durable consumer.
     ///

@@ -1,4 +1,4 @@
-/// What ``PoolWriter/compact(through:force:)`` did.
+/// What a compaction (``PoolHandle/compact(through:force:)``) did.
 public struct CompactionResult: Hashable, Sendable, Codable {
     /// The `checkpoint` record's seq (the latest one when nothing was written).
     public var checkpoint: Seq?

@@ -6,9 +6,9 @@
 /// A backend owns the storage concerns — transactions, locking, notification, files — and
 /// nothing else. Every rule (which projections an append changes, who may hold a lease, a second
 /// `pool_opened`, a claim on an unknown message, compaction bounds) is the core's:
-/// ``PoolTransaction`` wraps a storage, performs every check, and calls a write only once the
-/// checks passed. A backend's `PoolStore.read` and `PoolStore.write` hand the body a
-/// ``PoolTransaction`` over their storage.
+/// the core's one `PoolWriter` (see ``PoolStorage/runTransaction(now:_:)``) wraps a storage, performs every check, and calls a write only once the
+/// checks passed. A backend's `PoolStore.read` and `PoolStore.write` run the body through
+/// ``PoolStorage/runRead(now:_:)`` and ``PoolStorage/runTransaction(now:_:)``.
 ///
 /// ## Requirements
 ///
@@ -22,7 +22,7 @@
 ///   transaction checks the compaction point first.
 /// - Writes apply what they are given without checking it, in the order they are called, and
 ///   throw only on storage failure (the store then rolls the whole transaction back).
-/// - Sorting: every list sorted "by id" uses byte order of the UTF-8 id (``idPrecedes(_:_:)``).
+/// - Sorting: every list sorted "by id" uses byte order of the UTF-8 id (SQL's binary collation).
 public protocol PoolStorage: PoolReader {
     /// Creates the pool's row with `config` (its JSON: `json`), before its first record.
     func createPool(_ config: PoolConfig, json: String) throws

@@ -18,7 +18,7 @@
 /// - ``changes``: bumped whenever any process may have committed to the store.
 /// - ``pools()`` and ``close()``.
 /// - Map its own errors to ``AgentPoolError`` (`busy` for a lock wait that timed out, `storage`
-///   otherwise) and validate the pool id (``IDValidation``) before touching storage.
+///   otherwise) and validate the pool id before touching storage.
 ///
 /// The conformance kit (the `AgentPoolConformance` product) checks all of it; docs/BACKENDS.md
 /// lists the files a new backend touches.
