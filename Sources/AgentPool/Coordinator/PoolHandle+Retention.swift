@@ -1,6 +1,6 @@
 /// Retention: compaction and dropping a pool.
 extension PoolHandle {
-    /// Compacts the log through `through` (the pool's log only; see docs/DESIGN.md): a
+    /// Compacts the pool's log through `through` (docs/DESIGN.md, "Compaction"): a
     /// `checkpoint` record holding the snapshot, and the records ≤ `through` deleted, in one
     /// write. Without `force` it never passes the slowest durable consumer.
     ///
