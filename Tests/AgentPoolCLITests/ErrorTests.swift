@@ -150,6 +150,27 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         #expect(try cli.files() == files)
     }
 
+    @Test func theCLIPrintsAnErrorsDescriptionWhichIsItsLocalizedDescription() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        let result = try await cli.run(["leave", "q", "--run", "ghost"])
+        expectFailure(result, status: 1, "leave ghost")
+        let error = AgentPoolError.notMember("ghost", pool: "q")
+        #expect(result.stderr == "error: \(error.description)\n")
+        #expect(result.stderr == "error: \(error.localizedDescription)\n")
+    }
+
+    @Test func aReplyWithoutATokenToAClaimedMessageSaysToPassTheClaimToken() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        try await cli.succeed(["send", "q", "--id", "job", "--from", "a", "--to", "run:b", "--content", "c1", "--key", "job"])
+        let claimed = try await cli.succeed(["claim", "q", "--run", "b", "--lease-ms", "60000"]).decode(ClaimedMessage.self)
+        let before = try cli.dump()
+        let reply = try await cli.run(["send", "q", "--id", "r1", "--from", "b", "--to", "run:a", "--content", "done",
+                                       "--key", "r1", "--reply-to", "job"])
+        expectFailure(reply, status: 1, "reply without a token")
+        #expect(reply.stderr == "error: staleClaim: message 'job' is claimed (token \(claimed.token), held by run 'b'): pass its claim token to reply\n")
+        #expect(try cli.dump() == before)
+    }
+
     @Test func aWriteBlockedPastTheBusyTimeoutExitsThreeAndWritesNothing() async throws {
         let cli = try CLIHarness()
         try await cli.seed()
