@@ -27,4 +27,28 @@ import Testing
         #expect(AgentPoolError.claimTokenMissing(claim, at: 2000).message
             == "message 'job' was claimed (token 3, by run 'w1') but the claim ran out: claim it again and pass the new claim token to reply")
     }
+
+    static let stored = StoredMessage(
+        message: Message(messageID: "m1", from: "r1", to: .run("r2"), contentRef: "s3://tasks/1", idempotencyKey: "k1"),
+        receipt: Receipt(messageID: "m1", status: .delivered, deliveredTo: ["r2"], cursor: 4))
+
+    @Test func aReceiptPrintsAsItsCompactJSON() throws {
+        let text = "\(Self.stored.receipt)"
+        #expect(text == #"{"cursor":4,"delivered_to":["r2"],"message_id":"m1","status":"delivered"}"#)
+        #expect(String(describing: Receipt(messageID: "m2", status: .failed, reason: "no_recipient"))
+            == #"{"message_id":"m2","reason":"no_recipient","status":"failed"}"#)
+    }
+
+    @Test func recordsMessagesRegistrationsAndClaimsPrintAsTheirRecordJSON() throws {
+        let claim = MessageClaim(messageID: "m1", status: .held, runID: "r2", token: 1, leaseMillis: 100, expiresAt: 200, maxAttempts: 3)
+        let registration = Registration(conditionID: "w1", runID: "r2", status: .triggered, matchingCursor: 4)
+        let record = PoolRecord(poolID: "p", seq: 4, recordedAt: 1_700_000_000_000, payload: .runMessage(Self.stored))
+        #expect(String(describing: Self.stored) == (try RecordCodec.encodeJSON(Self.stored)))
+        #expect(String(describing: claim) == (try RecordCodec.encodeJSON(claim)))
+        #expect(String(describing: registration) == (try RecordCodec.encodeJSON(registration)))
+        #expect(String(describing: record) == (try RecordCodec.encodeJSON(record)))
+        #expect(String(describing: registration) == #"{"condition_id":"w1","matching_cursor":4,"run_id":"r2","status":"triggered"}"#)
+        // The JSON is the stored encoding: it decodes back to the same value.
+        #expect(try JSONDecoder().decode(PoolRecord.self, from: Data(String(describing: record).utf8)) == record)
+    }
 }
