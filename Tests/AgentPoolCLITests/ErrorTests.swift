@@ -45,6 +45,7 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(2, "nowhere", ["claim", "p", "--run", "b", "--lease-ms", "10", "--from", "nowhere"]),
         FailingCall(2, "--token", ["complete", "p", "--id", "m1", "--run", "b"]),
         FailingCall(2, "--through", ["compact", "p", "--through", "0"]),
+        FailingCall(2, "run_mesage_delivered", ["wake", "p", "--id", "w", "--run", "a", "--key", "k", "--kind", "run_mesage_delivered"]),
         // Input, not-found and conflict errors (exit 1).
         FailingCall(1, "poolNotFound", ["join", "nope", "--run", "x", "--agent", "y"]),
         FailingCall(1, "notMember", ["leave", "p", "--run", "ghost"]),

@@ -51,4 +51,14 @@ import Testing
         // The JSON is the stored encoding: it decodes back to the same value.
         #expect(try JSONDecoder().decode(PoolRecord.self, from: Data(String(describing: record).utf8)) == record)
     }
+
+    @Test func theWakeTriggeringKindsAreEveryEventKindButTheWakeEvents() {
+        let kinds = PoolEvent.Kind.wakeTriggers
+        #expect(Set(kinds).count == kinds.count)
+        #expect(kinds.starts(with: ["agent_pool_created", "agent_pool_run_joined", "agent_pool_run_left"]))
+        for status in MessageStatus.allCases { #expect(kinds.contains(PoolEvent.Kind.message(status))) }
+        #expect(kinds.contains("run_message_delivered"))
+        for status in WakeStatus.allCases { #expect(!kinds.contains(PoolEvent.Kind.wake(status))) }
+        #expect(kinds.count == 3 + MessageStatus.allCases.count)
+    }
 }
