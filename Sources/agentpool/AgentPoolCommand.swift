@@ -29,7 +29,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             InboxCommand.self, ConsumersCommand.self, DoctorCommand.self, ExportCommand.self,
             ImportCommand.self, BackupCommand.self, CopyCommand.self, HeartbeatCommand.self, SweepCommand.self,
             ClaimCommand.self, CompleteCommand.self, ReleaseCommand.self, DeadCommand.self,
-            ResendCommand.self, CompactCommand.self, DropCommand.self,
+            ResendCommand.self, MembersCommand.self, ClaimsCommand.self, CompactCommand.self, DropCommand.self,
         ])
 
     /// The global options, when given before the verb.

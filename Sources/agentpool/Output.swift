@@ -127,6 +127,19 @@ enum Cell {
         value.map { "\($0)" } ?? "-"
     }
 
+    /// A duration as people read it — `850ms`, `29.5s`, `4m05s`, `2h03m` — a negative one as
+    /// `overdue …`, or `-` when absent.
+    static func duration(_ millis: Millis?) -> String {
+        guard let millis else { return "-" }
+        if millis < 0 { return "overdue " + duration(-millis) }
+        if millis < 1000 { return "\(millis)ms" }
+        if millis < 60_000 { return "\(millis / 1000).\(millis % 1000 / 100)s" }
+        func twoDigits(_ value: Millis) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let seconds = millis / 1000
+        if seconds < 3600 { return "\(seconds / 60)m\(twoDigits(seconds % 60))s" }
+        return "\(seconds / 3600)h\(twoDigits(seconds % 3600 / 60))m"
+    }
+
     /// A comma-separated list, or `-` when empty.
     static func list(_ values: [String]) -> String {
         values.isEmpty ? "-" : values.joined(separator: ",")

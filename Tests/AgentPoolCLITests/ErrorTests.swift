@@ -46,6 +46,7 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(2, "--token", ["complete", "p", "--id", "m1", "--run", "b"]),
         FailingCall(2, "--through", ["compact", "p", "--through", "0"]),
         FailingCall(2, "run_mesage_delivered", ["wake", "p", "--id", "w", "--run", "a", "--key", "k", "--kind", "run_mesage_delivered"]),
+        FailingCall(2, "--status", ["claims", "p", "--status", "completed"]),
         // Input, not-found and conflict errors (exit 1).
         FailingCall(1, "poolNotFound", ["join", "nope", "--run", "x", "--agent", "y"]),
         FailingCall(1, "notMember", ["leave", "p", "--run", "ghost"]),
@@ -75,6 +76,9 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(1, "invalidInput", ["compact", "p", "--through", "99"]),
         FailingCall(1, "poolNotFound", ["compact", "nope", "--through", "1"]),
         FailingCall(1, "poolNotFound", ["drop", "nope"]),
+        FailingCall(1, "poolNotFound", ["members", "nope"]),
+        FailingCall(1, "poolNotFound", ["claims", "nope"]),
+        FailingCall(1, "invalidInput", ["claims", "p", "--run", ""]),
     ]
 
     @Test(arguments: calls)
@@ -104,7 +108,7 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         ["wake", "p", "--id", "w", "--run", "a", "--key", "k"],
         ["claim", "p", "--run", "a", "--lease-ms", "10"], ["complete", "p", "--id", "m", "--run", "a", "--token", "1"],
         ["release", "p", "--id", "m", "--run", "a", "--token", "1"], ["dead", "p"], ["resend", "p", "--id", "m"],
-        ["compact", "p", "--through", "1"], ["drop", "p"],
+        ["compact", "p", "--through", "1"], ["drop", "p"], ["members", "p"], ["claims", "p"],
     ]
 
     @Test(arguments: readVerbs)
