@@ -29,7 +29,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             InboxCommand.self, ConsumersCommand.self, DoctorCommand.self, ExportCommand.self,
             ImportCommand.self, BackupCommand.self, CopyCommand.self, HeartbeatCommand.self, SweepCommand.self,
             ClaimCommand.self, CompleteCommand.self, ReleaseCommand.self, DeadCommand.self,
-            ResendCommand.self, CompactCommand.self, DropCommand.self,
+            ResendCommand.self, MembersCommand.self, ClaimsCommand.self, CompactCommand.self, DropCommand.self,
         ])
 
     /// The global options, when given before the verb.
@@ -74,7 +74,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
         }
         // Everything the argument parser rejects (unknown verb or option, a missing or malformed
         // value, a failed validate()) is a usage error.
-        Output.error("error: " + Failure.oneLine(message(for: error)))
+        Output.error("error: " + message(for: error).foldedToOneLine)
         Foundation.exit(ExitStatus.usage)
     }
 }
@@ -110,7 +110,8 @@ struct Failure {
     init(_ error: any Error) {
         switch error {
         case let error as AgentPoolError:
-            message = Self.oneLine(error.description)
+            // One source for the text: the error's description, which localizedDescription returns too.
+            message = error.description
             switch error.kind {
             case .invalidInput, .notMember, .configConflict, .idempotencyConflict, .invalidStateTransition,
                  .poolNotFound, .notFound, .poolExists, .staleClaim, .cursorCompacted:
@@ -122,24 +123,18 @@ struct Failure {
             message = "no database at \(path)"
             exitCode = ExitStatus.input
         case CLIError.input(let text):
-            message = Self.oneLine(text)
+            message = text.foldedToOneLine
             exitCode = ExitStatus.input
         case CLIError.unhealthy(let text):
-            message = Self.oneLine(text)
+            message = text.foldedToOneLine
             exitCode = ExitStatus.storage
         case is CancellationError:
             message = "interrupted"
             exitCode = ExitStatus.input
         default:
-            message = Self.oneLine("\(error)")
+            message = "\(error)".foldedToOneLine
             exitCode = ExitStatus.input
         }
-    }
-
-    /// `text` with line breaks folded into spaces, so that an error is always one line.
-    static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }.joined(separator: " ")
     }
 }
 

@@ -122,7 +122,7 @@ struct DeadCommand: AsyncParsableCommand {
     func run() async throws {
         try await target.printing(table: { letters in
             Table(headers: ["MESSAGE", "FROM", "TO", "EXPIRED", "MAX_ATTEMPTS", "LAST_RUN", "CONTENT"],
-                  rows: letters.map {
+                  rows: letters.sortedNaturally(by: \.message.messageID).map {
                       [$0.message.messageID, $0.message.from, Cell.address($0.message.to), "\($0.claim.expiredCount)",
                        "\($0.claim.maxAttempts)", $0.claim.runID, $0.message.contentRef]
                   })

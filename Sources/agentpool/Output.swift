@@ -127,6 +127,19 @@ enum Cell {
         value.map { "\($0)" } ?? "-"
     }
 
+    /// A duration as people read it — `850ms`, `29.5s`, `4m05s`, `2h03m` — a negative one as
+    /// `overdue …`, or `-` when absent.
+    static func duration(_ millis: Millis?) -> String {
+        guard let millis else { return "-" }
+        if millis < 0 { return "overdue " + duration(-millis) }
+        if millis < 1000 { return "\(millis)ms" }
+        if millis < 60_000 { return "\(millis / 1000).\(millis % 1000 / 100)s" }
+        func twoDigits(_ value: Millis) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let seconds = millis / 1000
+        if seconds < 3600 { return "\(seconds / 60)m\(twoDigits(seconds % 60))s" }
+        return "\(seconds / 3600)h\(twoDigits(seconds % 3600 / 60))m"
+    }
+
     /// A comma-separated list, or `-` when empty.
     static func list(_ values: [String]) -> String {
         values.isEmpty ? "-" : values.joined(separator: ",")
@@ -158,5 +171,40 @@ enum Cell {
         case .checkpoint(let snapshot):
             "members=\(snapshot.members.count) messages=\(snapshot.messages.count) wakes=\(snapshot.wakes.count)"
         }
+    }
+}
+
+/// The order of ids in tables: runs of digits compare as numbers (`task-2` before `task-10`),
+/// everything else byte by byte. JSON output keeps the store's byte order; only the rows people
+/// read are re-sorted.
+enum NaturalOrder {
+    /// Whether `a` sorts before `b`. A strict total order: ids equal but for leading zeros
+    /// (`a01`, `a1`) fall back to byte order.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        var left = a.utf8[...], right = b.utf8[...]
+        while let x = left.first, let y = right.first {
+            guard isDigit(x), isDigit(y) else {
+                if x != y { return x < y }
+                left = left.dropFirst()
+                right = right.dropFirst()
+                continue
+            }
+            let leftDigits = left.prefix(while: isDigit), rightDigits = right.prefix(while: isDigit)
+            let leftNumber = leftDigits.drop(while: { $0 == 0x30 }), rightNumber = rightDigits.drop(while: { $0 == 0x30 })
+            if leftNumber.count != rightNumber.count { return leftNumber.count < rightNumber.count }
+            if !leftNumber.elementsEqual(rightNumber) { return leftNumber.lexicographicallyPrecedes(rightNumber) }
+            left = left.dropFirst(leftDigits.count)
+            right = right.dropFirst(rightDigits.count)
+        }
+        if left.isEmpty != right.isEmpty { return left.isEmpty }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+}
+
+extension Sequence {
+    /// The elements in ``NaturalOrder`` of the id `key` gives, for table rows.
+    func sortedNaturally(by key: (Element) -> String) -> [Element] {
+        sorted { NaturalOrder.precedes(key($0), key($1)) }
     }
 }

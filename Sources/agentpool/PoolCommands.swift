@@ -16,7 +16,7 @@ struct PoolsCommand: AsyncParsableCommand {
         let pools = try await global.withStore(.existing) { try await $0.pools() }
         try global.print(pools) { pools in
             Table(headers: ["POOL", "LAST_SEQ", "MEMBERS", "MESSAGES"],
-                  rows: pools.map { [$0.poolID, "\($0.lastSeq)", "\($0.memberCount)", "\($0.messageCount)"] })
+                  rows: pools.sortedNaturally(by: \.poolID).map { [$0.poolID, "\($0.lastSeq)", "\($0.memberCount)", "\($0.messageCount)"] })
         }
     }
 }
@@ -148,27 +148,28 @@ struct ConsumersCommand: AsyncParsableCommand {
     func run() async throws {
         try await target.printing(table: { consumers in
             Table(headers: ["NAME", "CURSOR", "LAG", "UPDATED_AT"],
-                  rows: consumers.map { [$0.name, "\($0.cursor)", "\($0.lag)", Cell.time($0.updatedAt)] })
+                  rows: consumers.sortedNaturally(by: \.name).map { [$0.name, "\($0.cursor)", "\($0.lag)", Cell.time($0.updatedAt)] })
         }) { try await $0.consumers() }
     }
 }
 
 /// The table rendering of a snapshot: the pool's fields, then one row per member, message and wake.
 enum SnapshotTable {
-    /// One table with a section column, so that everything stays aligned.
+    /// One table with a section column, so that everything stays aligned; ids in each section
+    /// in natural order (`task-2` before `task-10`).
     static func table(_ snapshot: Snapshot) -> Table {
         var rows: [[String]] = [
             ["pool", snapshot.poolID, "cursor=\(Cell.number(snapshot.cursor)) created=\(snapshot.created)"],
             ["config", "-", "required=\(Cell.list(snapshot.messagePolicy.requiredPolicyRefs)) include_sender=\(snapshot.messagePolicy.includeSenderInPoolBroadcast) policies=\(Cell.list(snapshot.policyRefs))"],
         ]
-        rows += snapshot.members.map {
+        rows += snapshot.members.sortedNaturally(by: \.runID).map {
             ["member", $0.runID, "agent=\($0.agentID) topics=\(Cell.list($0.topics)) policies=\(Cell.list($0.policyRefs))"]
         }
-        rows += snapshot.messages.map {
+        rows += snapshot.messages.sortedNaturally(by: \.message.messageID).map {
             ["message", $0.message.messageID,
-             "status=\($0.receipt.status.rawValue) from=\($0.message.from) to=\(Cell.address($0.message.to)) delivered_to=\(Cell.list($0.receipt.deliveredTo))"]
+             "status=\($0.receipt.status.rawValue) from=\($0.message.from) to=\(Cell.address($0.message.to)) delivered_to=\(Cell.list($0.receipt.deliveredTo)) content=\($0.message.contentRef)"]
         }
-        rows += snapshot.wakes.map {
+        rows += snapshot.wakes.sortedNaturally(by: \.condition.conditionID).map {
             ["wake", $0.condition.conditionID,
              "status=\($0.registration.status.rawValue) run=\($0.registration.runID) matching_cursor=\(Cell.number($0.registration.matchingCursor))"]
         }
@@ -224,7 +225,7 @@ struct SweepCommand: AsyncParsableCommand {
         }
         try global.print(pools) { pools in
             Table(headers: ["POOL", "LAST_SEQ", "MEMBERS", "MESSAGES"],
-                  rows: pools.map { [$0.poolID, "\($0.lastSeq)", "\($0.memberCount)", "\($0.messageCount)"] })
+                  rows: pools.sortedNaturally(by: \.poolID).map { [$0.poolID, "\($0.lastSeq)", "\($0.memberCount)", "\($0.messageCount)"] })
         }
     }
 }

@@ -40,4 +40,11 @@ enum Usage {
         guard let value, value < minimum else { return }
         throw ValidationError(minimum == 0 ? "\(option) must not be negative" : "\(option) must be at least \(minimum)")
     }
+
+    /// Passes when every one of `values` is in `valid`; otherwise fails with "OPTION 'X' is not
+    /// one of A, B, C", naming the first unknown value and every valid one.
+    static func require(_ values: [String], in valid: [String], _ option: String) throws {
+        guard let unknown = values.first(where: { !valid.contains($0) }) else { return }
+        throw ValidationError("\(option) '\(unknown)' is not one of \(valid.joined(separator: ", "))")
+    }
 }

@@ -15,12 +15,21 @@ struct WakeCommand: AsyncParsableCommand {
     @Option(name: .customLong("id"), help: ArgumentHelp("The wake condition id.", valueName: "wake")) var conditionID: String
     /// The waiting run.
     @Option(name: .customLong("run"), help: ArgumentHelp("The waiting run id.", valueName: "run")) var runID: String
-    /// Event kinds that trigger the wake; any when none.
-    @Option(name: .customLong("kind"), help: ArgumentHelp("An event kind that triggers it, e.g. run_message_delivered (repeatable; default any).", valueName: "kind"))
+    /// Event kinds that trigger the wake; any when none. Only kinds that can fire a wake.
+    @Option(name: .customLong("kind"), help: ArgumentHelp(
+        "An event kind that triggers it (repeatable; default any): \(PoolEvent.Kind.wakeTriggers.joined(separator: ", ")).",
+        valueName: "kind"))
     var kinds: [String] = []
     /// Source runs whose events trigger the wake; any when none.
     @Option(name: .customLong("from"), help: ArgumentHelp("A source run whose events trigger it (repeatable; default any).", valueName: "run"))
     var sources: [String] = []
+    /// Target runs (recipients of a message) whose events trigger the wake; any when none.
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "Only events whose recipients include this run, e.g. a message delivered to it (repeatable; default any).", valueName: "run"))
+    var targets: [String] = []
+    /// Messages whose events trigger the wake; any when none.
+    @Option(name: .customLong("message"), help: ArgumentHelp("Only events of this message (repeatable; default any).", valueName: "message"))
+    var messageIDs: [String] = []
     /// Time after registration before the wake times out.
     @Option(name: .customLong("timeout-ms"), help: ArgumentHelp("Time out after this many milliseconds (0: at once).", valueName: "ms"))
     var timeoutMillis: Int64?
@@ -31,11 +40,16 @@ struct WakeCommand: AsyncParsableCommand {
     /// Block until the registration is final.
     @Flag(help: "Block until the wake is triggered, timed out or cancelled, then print it.") var wait = false
 
-    /// Rejects negative numbers as a usage error.
+    /// Rejects negative numbers, and a kind that can never fire a wake (a typo included), as a
+    /// usage error; the latter names every valid kind.
     func validate() throws {
+        try Usage.require(kinds, in: PoolEvent.Kind.wakeTriggers, "--kind")
         try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
         try Usage.require(since, atLeast: 0, "--since")
     }
+
+    /// Any value when `values` is empty (the option was not given), else one of them.
+    private static func facet(_ values: [String]) -> Facet { values.isEmpty ? .any : .oneOf(values) }
 
     /// Prints the registration: as registered (or already triggered), or, with `--wait`, once final.
     /// - Throws: `notMember`, `idempotencyConflict`, `invalidInput`, `poolNotFound`; nothing is
@@ -43,8 +57,8 @@ struct WakeCommand: AsyncParsableCommand {
     func run() async throws {
         let condition = WakeCondition(
             conditionID: conditionID, runID: runID,
-            filter: EventFilter(sourceRuns: sources.isEmpty ? .any : .oneOf(sources),
-                                kinds: kinds.isEmpty ? .any : .oneOf(kinds)),
+            filter: EventFilter(sourceRuns: Self.facet(sources), kinds: Self.facet(kinds),
+                                targets: Self.facet(targets), messageIDs: Self.facet(messageIDs)),
             idempotencyKey: key, timeoutMillis: timeoutMillis)
         try await target.printing(table: { registration in
             Table(headers: ["CONDITION", "RUN", "STATUS", "DEADLINE", "MATCHING_CURSOR"],

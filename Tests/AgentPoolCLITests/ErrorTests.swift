@@ -45,6 +45,8 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(2, "nowhere", ["claim", "p", "--run", "b", "--lease-ms", "10", "--from", "nowhere"]),
         FailingCall(2, "--token", ["complete", "p", "--id", "m1", "--run", "b"]),
         FailingCall(2, "--through", ["compact", "p", "--through", "0"]),
+        FailingCall(2, "run_mesage_delivered", ["wake", "p", "--id", "w", "--run", "a", "--key", "k", "--kind", "run_mesage_delivered"]),
+        FailingCall(2, "--status", ["claims", "p", "--status", "completed"]),
         // Input, not-found and conflict errors (exit 1).
         FailingCall(1, "poolNotFound", ["join", "nope", "--run", "x", "--agent", "y"]),
         FailingCall(1, "notMember", ["leave", "p", "--run", "ghost"]),
@@ -74,6 +76,9 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(1, "invalidInput", ["compact", "p", "--through", "99"]),
         FailingCall(1, "poolNotFound", ["compact", "nope", "--through", "1"]),
         FailingCall(1, "poolNotFound", ["drop", "nope"]),
+        FailingCall(1, "poolNotFound", ["members", "nope"]),
+        FailingCall(1, "poolNotFound", ["claims", "nope"]),
+        FailingCall(1, "invalidInput", ["claims", "p", "--run", ""]),
     ]
 
     @Test(arguments: calls)
@@ -103,7 +108,7 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         ["wake", "p", "--id", "w", "--run", "a", "--key", "k"],
         ["claim", "p", "--run", "a", "--lease-ms", "10"], ["complete", "p", "--id", "m", "--run", "a", "--token", "1"],
         ["release", "p", "--id", "m", "--run", "a", "--token", "1"], ["dead", "p"], ["resend", "p", "--id", "m"],
-        ["compact", "p", "--through", "1"], ["drop", "p"],
+        ["compact", "p", "--through", "1"], ["drop", "p"], ["members", "p"], ["claims", "p"],
     ]
 
     @Test(arguments: readVerbs)
@@ -148,6 +153,27 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         #expect(result.stderr.contains(kind == .otherApplication ? "unsupportedSchema" : "storage"), "\(result)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: cli.db)) == bytes)
         #expect(try cli.files() == files)
+    }
+
+    @Test func theCLIPrintsAnErrorsDescriptionWhichIsItsLocalizedDescription() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        let result = try await cli.run(["leave", "q", "--run", "ghost"])
+        expectFailure(result, status: 1, "leave ghost")
+        let error = AgentPoolError.notMember("ghost", pool: "q")
+        #expect(result.stderr == "error: \(error.description)\n")
+        #expect(result.stderr == "error: \(error.localizedDescription)\n")
+    }
+
+    @Test func aReplyWithoutATokenToAClaimedMessageSaysToPassTheClaimToken() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        try await cli.succeed(["send", "q", "--id", "job", "--from", "a", "--to", "run:b", "--content", "c1", "--key", "job"])
+        let claimed = try await cli.succeed(["claim", "q", "--run", "b", "--lease-ms", "60000"]).decode(ClaimedMessage.self)
+        let before = try cli.dump()
+        let reply = try await cli.run(["send", "q", "--id", "r1", "--from", "b", "--to", "run:a", "--content", "done",
+                                       "--key", "r1", "--reply-to", "job"])
+        expectFailure(reply, status: 1, "reply without a token")
+        #expect(reply.stderr == "error: staleClaim: message 'job' is claimed (token \(claimed.token), held by run 'b'): pass its claim token to reply\n")
+        #expect(try cli.dump() == before)
     }
 
     @Test func aWriteBlockedPastTheBusyTimeoutExitsThreeAndWritesNothing() async throws {

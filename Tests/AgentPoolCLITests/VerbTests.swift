@@ -196,6 +196,19 @@ import Testing
         #expect(try await cli.succeed(["snapshot", "p", "--format", "table"]).lines.first?.hasPrefix("KIND") == true)
     }
 
+    @Test func tablesListIdsInNaturalOrderAndShowMessageContent() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        for task in ["task-10", "task-2", "task-1"] {
+            try await cli.succeed(["send", "q", "--id", task, "--from", "a", "--to", "topic:t", "--content", "s3://\(task)", "--key", task])
+        }
+        // JSON keeps the store's byte order.
+        #expect(try await cli.succeed(["snapshot", "q"]).decode(Snapshot.self).messages.map(\.message.messageID) == ["task-1", "task-10", "task-2"])
+        let table = try await cli.succeed(["--format", "table", "snapshot", "q"])
+        let messages = table.lines.filter { $0.hasPrefix("message") }
+        #expect(messages.map { $0.split(separator: " ")[1] } == ["task-1", "task-2", "task-10"])
+        #expect(messages.allSatisfy { $0.hasSuffix("content=s3://\($0.split(separator: " ")[1])") }, "\(table)")
+    }
+
     @Test func theDatabaseComesFromAGENTPOOL_DBThenTheWorkingDirectory() async throws {
         let cli = try CLIHarness()
         var environment = ProcessInfo.processInfo.environment

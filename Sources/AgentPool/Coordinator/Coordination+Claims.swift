@@ -41,14 +41,15 @@ extension Coordination {
     /// The live claim `run` holds on `id` under `token`; nil when the message was never claimed
     /// and no token was presented.
     ///
-    /// - Throws: `staleClaim` when a token is presented for a message never claimed, or when the
-    ///   message was claimed and `token` is not its live claim's current token held by `run`.
+    /// - Throws: `staleClaim` when a token is presented for a message never claimed, when the
+    ///   message was claimed and no token is presented (the error says where the claim stands),
+    ///   or when `token` is not its live claim's current token held by `run`.
     func liveClaim(_ id: MessageID, run: RunID, token: Int64?) throws -> MessageClaim? {
         guard let claim = try tx.claim(id) else {
             if token != nil { throw AgentPoolError.staleClaim(id, run: run, token: token) }
             return nil
         }
-        guard let token else { throw AgentPoolError.staleClaim(id, run: run, token: nil) }
+        guard let token else { throw AgentPoolError.claimTokenMissing(claim, at: now) }
         return try requireLive(claim, run: run, token: token)
     }
 

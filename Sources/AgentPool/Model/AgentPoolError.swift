@@ -1,8 +1,12 @@
+import Foundation
+
 /// The single error type of the library.
 ///
 /// Every failed operation writes nothing. ``kind`` says what went wrong; ``retry`` says whether
-/// trying again can help. Messages never contain secrets.
-public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible {
+/// trying again can help. Messages never contain secrets. ``description`` and
+/// `localizedDescription` are the same one line, the text the `agentpool` CLI prints after
+/// `error: `.
+public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible, LocalizedError {
     /// What went wrong.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// An argument was malformed (an id, a config, a record); ``AgentPoolError/field`` names it.
@@ -79,12 +83,17 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
     /// True only for ``Kind/busy``.
     public var isRetryable: Bool { retry == .retryable }
 
-    /// `<kind>: <message>`, then ` (code N)` when the backend gave a code.
+    /// `<kind>: <message>`, then ` (code N)` when the backend gave a code, on one line (line
+    /// breaks in the message folded into spaces): exactly what the CLI prints after `error: `.
     public var description: String {
         var text = "\(kind.rawValue): \(message)"
         if let code { text += " (code \(code))" }
-        return text
+        return text.foldedToOneLine
     }
+
+    /// The same text as ``description``, so that `error.localizedDescription` reads as the CLI's
+    /// error line instead of Foundation's generic "The operation could not be completed".
+    public var errorDescription: String? { description }
 
     /// `invalidInput` naming `field`.
     package static func invalidInput(field: String, _ message: String) -> AgentPoolError {
@@ -113,6 +122,22 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
         let presented = token.map { "token \($0)" } ?? "no token"
         return AgentPoolError(kind: .staleClaim,
                               message: "run '\(run)' presented \(presented) for message '\(id)', which is not its live claim")
+    }
+    /// `staleClaim` for a reply that presented no token although message `claim.messageID` was
+    /// claimed: says where its claim stands at `now` and what to pass instead.
+    package static func claimTokenMissing(_ claim: MessageClaim, at now: Millis) -> AgentPoolError {
+        let token = "token \(claim.token)"
+        let state = switch claim.status {
+        case .held where claim.expiresAt > now:
+            "is claimed (\(token), held by run '\(claim.runID)'): pass its claim token to reply"
+        case .held:
+            "was claimed (\(token), by run '\(claim.runID)') but the claim ran out: claim it again and pass the new claim token to reply"
+        case .open:
+            "was claimed (\(token), now open): claim it and pass the new claim token to reply"
+        case .done, .deadLetter, .resent:
+            "was claimed (\(token), claim \(claim.status.rawValue)): a reply must pass the live claim token"
+        }
+        return AgentPoolError(kind: .staleClaim, message: "message '\(claim.messageID)' \(state)")
     }
     /// An error of `kind` with `message`.
     package static func make(_ kind: Kind, _ message: String) -> AgentPoolError {

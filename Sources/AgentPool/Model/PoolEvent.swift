@@ -27,6 +27,12 @@ public struct PoolEvent: Hashable, Sendable, Codable {
         public static func message(_ status: MessageStatus) -> String { "run_message_\(status.rawValue)" }
         /// `wake_condition_<status>`.
         public static func wake(_ status: WakeStatus) -> String { "wake_condition_\(status.rawValue)" }
+
+        /// Every kind a wake condition can be triggered by, in this order: ``poolCreated``,
+        /// ``runJoined``, ``runLeft``, then ``message(_:)`` of each ``MessageStatus``. A kind not
+        /// listed never fires a wake (wake events never trigger wakes), so tools refuse it.
+        public static let wakeTriggers: [String] =
+            [poolCreated, runJoined, runLeft] + MessageStatus.allCases.map(message)
     }
 
     /// The event of `record`; nil for `pool_opened` and `checkpoint` (neither is an event).

@@ -26,6 +26,12 @@ package enum RecordCodec {
         }
     }
 
+    /// `value`'s ``encodeJSON(_:)`` text, for a `description`; if it cannot be encoded (no model
+    /// value fails), a line naming the type and the failure instead of throwing.
+    package static func jsonDescription<T: Encodable>(of value: T) -> String {
+        do { return try encodeJSON(value) } catch { return "<\(T.self) not encodable: \(error.message)>" }
+    }
+
     /// Decodes JSON written by ``encodeJSON(_:)``; any failure is `corruptRecord` naming `what`.
     package static func decodeJSON<T: Decodable>(_ type: T.Type, from json: String, what: String) throws(AgentPoolError) -> T {
         do {

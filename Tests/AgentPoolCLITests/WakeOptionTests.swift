@@ -1,0 +1,49 @@
+import AgentPool
+import AgentPoolTestSupport
+import Foundation
+import Testing
+
+/// `wake`'s kind check and its narrowing options, run as real processes on a real file.
+@Suite struct WakeOptionTests {
+    @Test func anUnknownWakeKindExitsTwoNamingEveryValidKindAndWritesNothing() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        let before = try cli.dump()
+        let result = try await cli.run(["wake", "q", "--id", "w1", "--run", "b", "--kind", "run_mesage_delivered", "--key", "w1"])
+        expectFailure(result, status: 2, "typo in --kind")
+        #expect(result.stderr.contains("--kind 'run_mesage_delivered'"), "\(result)")
+        for kind in PoolEvent.Kind.wakeTriggers { #expect(result.stderr.contains(kind), "\(kind): \(result)") }
+        // A wake event can never fire a wake: refused the same way.
+        let wakeEvent = try await cli.run(["wake", "q", "--id", "w1", "--run", "b", "--kind", PoolEvent.Kind.wake(.triggered), "--key", "w1"])
+        expectFailure(wakeEvent, status: 2, "wake event kind")
+        #expect(try cli.dump() == before)
+    }
+
+    @Test func wakeTargetAndMessageNarrowWhichDeliveriesTriggerIt() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        try await cli.succeed(["join", "q", "--run", "c", "--agent", "other"])
+        let delivered = PoolEvent.Kind.message(.delivered)
+        try await cli.succeed(["wake", "q", "--id", "to-b", "--run", "b", "--kind", delivered, "--target", "b", "--key", "to-b"])
+        try await cli.succeed(["wake", "q", "--id", "any", "--run", "b", "--kind", delivered, "--key", "any"])
+        try await cli.succeed(["wake", "q", "--id", "m2", "--run", "b", "--message", "m2", "--key", "m2"])
+
+        let toC = try await cli.succeed(["send", "q", "--id", "m1", "--from", "a", "--to", "run:c", "--content", "c1", "--key", "k1"]).decode(Receipt.self)
+        var wakes = try await registrations(cli)
+        #expect(wakes["any"]?.status == .triggered)
+        #expect(wakes["any"]?.matchingCursor == toC.cursor)
+        #expect(wakes["to-b"]?.status == .registered)
+        #expect(wakes["m2"]?.status == .registered)
+
+        let toB = try await cli.succeed(["send", "q", "--id", "m2", "--from", "a", "--to", "run:b", "--content", "c2", "--key", "k2"]).decode(Receipt.self)
+        wakes = try await registrations(cli)
+        #expect(wakes["to-b"]?.status == .triggered)
+        #expect(wakes["to-b"]?.matchingCursor == toB.cursor)
+        #expect(wakes["m2"]?.status == .triggered)
+        #expect((wakes["m2"]?.matchingCursor ?? 0) > (toC.cursor ?? .max))
+    }
+
+    /// Every wake's registration in pool `q`, by condition id.
+    private func registrations(_ cli: CLIHarness) async throws -> [ConditionID: Registration] {
+        let snapshot = try await cli.succeed(["snapshot", "q"]).decode(Snapshot.self)
+        return Dictionary(uniqueKeysWithValues: snapshot.wakes.map { ($0.condition.conditionID, $0.registration) })
+    }
+}
