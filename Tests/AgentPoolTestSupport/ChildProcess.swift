@@ -4,11 +4,14 @@ import Foundation
 
 /// A real child process running an executable of this package, with its output collected as it
 /// arrives so that a test can wait for a line (a readiness signal) instead of sleeping.
+///
+/// Spawned with `posix_spawn`, not Foundation's `Process`: on Swift 6.3.1 for Linux,
+/// `Process.run()` intermittently crashes (a 256-byte over-read of `/proc/self/fd` entries,
+/// swift-corelibs-foundation PR #5472), seen once in a full CI run of this suite.
 public final class ChildProcess: Sendable {
-    private let process: Process
-    private let input = Pipe()
-    private let output = Pipe()
-    private let errors = Pipe()
+    private let processID: pid_t
+    private let input: FileHandle
+    private let exitStatus = Locked<Int32?>(nil)
     private let outText = Locked("")
     private let errText = Locked("")
     private let closedStreams = Locked(0)
@@ -42,19 +45,42 @@ public final class ChildProcess: Sendable {
     public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil) throws {
         // A child that exits before reading its input must not kill the test with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        var command = [executable.path] + arguments
+        if let currentDirectory {
+            command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", currentDirectory.path] + command
+        }
+        let environment = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        // Every pipe end is close-on-exec, created and spawned under one lock: a child spawned by
+        // another test at the same moment inherits none of them (its copy of a write end would
+        // keep this child's output from ever ending).
+        let (pid, stdinWrite, stdoutRead, stderrRead) = try Self.spawnLock.withLock { _ throws -> (pid_t, Int32, Int32, Int32) in
+            let stdin = try Self.pipe(), stdout = try Self.pipe(), stderr = try Self.pipe()
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
+            posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
+            posix_spawn_file_actions_adddup2(&actions, stderr.write, 2)
+            var pid: pid_t = 0
+            let argv = command.map { strdup($0) } + [nil]
+            let envp = environment.map { strdup($0) } + [nil]
+            defer { (argv + envp).forEach { free($0) } }
+            let code = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+            for fd in [stdin.read, stdout.write, stderr.write] { close(fd) }
+            guard code == 0 else {
+                for fd in [stdin.write, stdout.read, stderr.read] { close(fd) }
+                throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "posix_spawn \(command[0]): \(String(cString: strerror(code)))"])
+            }
+            return (pid, stdin.write, stdout.read, stderr.read)
+        }
+        processID = pid
+        input = FileHandle(fileDescriptor: stdinWrite, closeOnDealloc: true)
+        let output = FileHandle(fileDescriptor: stdoutRead, closeOnDealloc: true)
+        let errors = FileHandle(fileDescriptor: stderrRead, closeOnDealloc: true)
         // The reader threads hold the buffers, not `self`: a child process object dropped by a
         // test (also one that failed early) is deinitialized, which kills the child.
         let (outText, errText, arrivals, closedStreams) = (self.outText, self.errText, self.arrivals, self.closedStreams)
-        for (handle, isOut) in [(output.fileHandleForReading, true), (errors.fileHandleForReading, false)] {
+        for (handle, isOut) in [(output, true), (errors, false)] {
             let thread = Thread {
                 while true {
                     let chunk = handle.availableData
@@ -70,28 +96,46 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Kills the child if it is still running: no test leaves processes behind.
+    /// Serializes spawning (see ``init(_:_:environment:currentDirectory:)``).
+    private static let spawnLock = Locked(())
+
+    /// A pipe whose two ends are close-on-exec.
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard Glibc.pipe(&fds) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    /// Kills the child if it is still running: no test leaves processes behind; reaps it.
     deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        if exitStatus.withLock({ $0 }) == nil {
+            Foundation.kill(processID, SIGKILL)
+            let pid = processID
+            DispatchQueue.global().async {
+                var status: Int32 = 0
+                _ = waitpid(pid, &status, 0)
+            }
+        }
     }
 
     /// The child's process id.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { processID }
 
     /// Writes a line to the child's standard input and closes it: the start signal of a barrier.
     public func release() {
-        try? input.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
-        try? input.fileHandleForWriting.close()
+        try? input.write(contentsOf: Data("go\n".utf8))
+        try? input.close()
     }
 
     /// Everything the child printed on stdout so far.
     public var outputSoFar: String { outText.withLock { $0 } }
 
     /// Sends SIGKILL.
-    public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
+    public func kill() { Foundation.kill(processID, SIGKILL) }
 
     /// Sends `signal` (e.g. SIGINT or SIGTERM), asking the child to stop on its own terms.
-    public func send(signal: Int32) { Foundation.kill(process.processIdentifier, signal) }
+    public func send(signal: Int32) { Foundation.kill(processID, signal) }
 
     /// Waits until the child printed a line satisfying `predicate` and returns it; nil if its
     /// output ended first.
@@ -112,13 +156,18 @@ public final class ChildProcess: Sendable {
             if closedStreams.withLock({ $0 }) == 2 { break }
             await arrivals.wait(after: generation)
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let process = self.process
+        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            let (pid, exitStatus) = (processID, self.exitStatus)
             DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
+                if let known = exitStatus.withLock({ $0 }) { return continuation.resume(returning: known) }
+                var raw: Int32 = 0
+                while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
+                // As Foundation's terminationStatus: the exit code, or the signal that ended it.
+                let code = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : raw & 0x7f
+                exitStatus.withLock { $0 = $0 ?? code }
+                continuation.resume(returning: exitStatus.withLock { $0 } ?? code)
             }
         }
-        return (process.terminationStatus, outText.withLock { $0 }, errText.withLock { $0 })
+        return (status, outText.withLock { $0 }, errText.withLock { $0 })
     }
 }
