@@ -180,7 +180,8 @@ enum PostgresSchema {
         }
         let schema = session.location.schema
         return try session.transaction("BEGIN") {
-            try session.query("SELECT pg_advisory_xact_lock($1, 0)", [advisoryNamespace])
+            // Per schema: clients migrating other schemas of the database do not wait for this one.
+            try session.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [advisoryNamespace, "schema:\(schema)"])
             try session.query("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
             try session.query("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (

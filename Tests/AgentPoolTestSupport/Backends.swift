@@ -25,7 +25,8 @@ extension StoreFactory {
         options.clock = setup.clock
         options.metrics = setup.metrics
         options.logger.logLevel = .warning
-        return try PostgresStore(url: try PostgresTestServer.url(forDirectory: setup.directory), options: options)
+        // The async open: no cooperative thread blocks while the store connects and migrates.
+        return try await PostgresStore.open(url: try PostgresTestServer.url(forDirectory: setup.directory), options: options)
     }, tearDown: { setup in
         guard let url = try? PostgresTestServer.url(forDirectory: setup.directory) else { return }
         try? await PostgresTestServer.dropSchema(url: url)

@@ -143,7 +143,9 @@ public enum ProcessScenarios {
             idempotencyKey: "gone", timeoutMillis: 30_000))
         doomed.kill()
         _ = await doomed.wait()
-        #expect(try await pool.wait("gone").status == .triggered)
+        let gone = try await pool.wait("gone")
+        let departures = try await pool.store.allRecords("p").filter { $0.kind == .memberLeft }.map { "\($0.seq) \($0.recordedAt) \($0.payload)" }
+        #expect(gone.status == .triggered, "\(gone); departures: \(departures)")
         let expired = try #require(try await pool.claim("task"))
         #expect(expired.status == .open && expired.expiredCount == 1)
 
