@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// What only the `Postgres` trait builds: the PostgreSQL backend and its driver. Sources behind it
+/// are guarded by `#if Postgres`.
+let postgres = TargetDependencyCondition.when(traits: ["Postgres"])
+
 let package = Package(
     name: "AgentPool",
     platforms: [.macOS(.v15)],
@@ -18,8 +22,15 @@ let package = Package(
         // The conformance kit: every rule a PoolStore owes, as checks a backend's tests run.
         .library(name: "AgentPoolConformance", targets: ["AgentPoolConformance"]),
     ],
+    traits: [
+        // why: postgres-nio brings swift-nio, swift-crypto and two BoringSSL copies, several minutes
+        // of a first build that the SQLite path never uses; off by default, so the README's demo
+        // and a SQLite-only consumer build none of it.
+        .trait(name: "Postgres", description: "The PostgreSQL backend (AgentPoolPostgres, and postgres:// locations in AgentPoolStores, the CLI and the examples)."),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
-        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -52,11 +63,12 @@ let package = Package(
             ]
         ),
         // The PostgreSQL backend on postgres-nio: the same protocol for pools that span machines.
+        // With the Postgres trait only; without it the module holds unavailable stand-ins.
         .target(
             name: "AgentPoolPostgres",
             dependencies: [
                 "AgentPool", "AgentPoolSQL",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -65,7 +77,8 @@ let package = Package(
         .target(
             name: "AgentPoolStores",
             dependencies: [
-                "AgentPool", "AgentPoolSQLite", "AgentPoolPostgres",
+                "AgentPool", "AgentPoolSQLite",
+                .target(name: "AgentPoolPostgres", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -84,7 +97,8 @@ let package = Package(
         .target(
             name: "AgentPoolTestSupport",
             dependencies: [
-                "AgentPool", "AgentPoolConformance", "AgentPoolSQLite", "AgentPoolPostgres",
+                "AgentPool", "AgentPoolConformance", "AgentPoolSQLite",
+                .target(name: "AgentPoolPostgres", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/AgentPoolTestSupport"
@@ -131,9 +145,10 @@ let package = Package(
         .executableTarget(
             name: "AgentPoolBench",
             dependencies: [
-                "AgentPool", "AgentPoolSQL", "AgentPoolSQLite", "AgentPoolPostgres", "AgentPoolStores",
+                "AgentPool", "AgentPoolSQL", "AgentPoolSQLite", "AgentPoolStores",
+                .target(name: "AgentPoolPostgres", condition: postgres),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Benchmarks/AgentPoolBench"
         ),
@@ -162,10 +177,16 @@ let package = Package(
         .testTarget(
             name: "AgentPoolPostgresTests",
             dependencies: [
-                "AgentPool", "AgentPoolPostgres", "AgentPoolConformance", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                "AgentPool", "AgentPoolConformance", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                .target(name: "AgentPoolPostgres", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ]
+        ),
+        // Which backend a location opens, with the Postgres trait and without it.
+        .testTarget(
+            name: "AgentPoolStoresTests",
+            dependencies: ["AgentPool", "AgentPoolStores"]
         ),
         // The CLI, run as a real child process on real files.
         .testTarget(

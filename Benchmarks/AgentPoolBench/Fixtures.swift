@@ -1,5 +1,7 @@
 import AgentPool
+#if Postgres
 import AgentPoolPostgres
+#endif
 import AgentPoolStores
 import Foundation
 
@@ -31,10 +33,12 @@ final class Fixtures: Sendable {
 
     /// Drops every schema the run created on the server.
     func dropSchemas() async {
+        #if Postgres
         guard let postgresURL, let base = try? PostgresLocation(url: postgresURL) else { return }
         for schema in schemas.withLock({ $0 }) {
             _ = try? await PostgresAdmin.execute(base, ["DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"])
         }
+        #endif
     }
 
     /// A pool with members `a` and `b`; the first two records are the joins.

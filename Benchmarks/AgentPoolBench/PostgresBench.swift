@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolStores
 import Foundation
@@ -38,3 +39,4 @@ enum PostgresBench {
         return results
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPoolPostgres
 import Foundation
 import Logging
@@ -33,3 +34,4 @@ enum RawPostgresBaseline {
         return Double(count) / elapsed
     }
 }
+#endif

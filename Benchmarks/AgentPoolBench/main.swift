@@ -43,6 +43,7 @@ if let database {
         report("--db takes a postgres:// URL; the SQLite benchmark runs without it, on temporary files")
         exit(2)
     }
+    #if Postgres
     let fixtures = Fixtures(directory: directory, postgresURL: database)
     let results = try await PostgresBench.run(fixtures, url: database, quick: quick)
     await fixtures.dropSchemas()
@@ -54,6 +55,10 @@ if let database {
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
     exit(0)
+    #else
+    report("--db: agentpool-bench was built without the Postgres trait: rebuild with --traits Postgres")
+    exit(2)
+    #endif
 }
 let fixtures = Fixtures(directory: directory)
 

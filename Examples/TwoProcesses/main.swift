@@ -1,6 +1,7 @@
 // Two agent processes coordinating through one SQLite file.
 //
-//   swift run agentpool-demo [DB]          DB: a SQLite file (default: a temporary one) or a postgres:// URL
+//   swift run agentpool-demo [DB]          DB: a SQLite file (default: a temporary one), or a postgres:// URL
+//                                          when built with --traits Postgres
 //
 // The parent opens a pool and starts two copies of itself, "alice" and "bob". Alice sends bob a
 // question, then sleeps on a wake condition until his answer is delivered; bob sleeps on a wake

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import Logging
 import PostgresNIO
@@ -143,3 +144,4 @@ final class ChangeListener: Sendable {
         return (listenTask, pollTask)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import Foundation
 import PostgresNIO
@@ -34,3 +35,4 @@ package enum PostgresAdmin {
         try executeBlocking(location, ["DROP SCHEMA IF EXISTS \"\(location.schema)\" CASCADE"])
     }
 }
+#endif

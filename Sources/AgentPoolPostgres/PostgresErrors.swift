@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import PostgresNIO
 
@@ -53,7 +54,7 @@ enum PostgresErrors {
 
     /// `text` with the location's password, and any URL password, replaced by `***`.
     static func clean(_ text: String, location: PostgresLocation) -> String {
-        var text = PostgresLocation.redact(text)
+        var text = PasswordRedaction.redact(text)
         if let password = location.password, !password.isEmpty {
             text = text.replacingOccurrences(of: password, with: "***")
         }
@@ -66,3 +67,4 @@ enum PostgresErrors {
     /// The store's "closed" error.
     static let closed = AgentPoolError.make(.storage, "the PostgreSQL store is closed")
 }
+#endif

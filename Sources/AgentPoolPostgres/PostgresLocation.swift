@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import Foundation
 
@@ -45,7 +46,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
     ///   the message shows the URL with its password redacted.
     public init(url: String) throws {
         let fail = { (reason: String) -> AgentPoolError in
-            AgentPoolError.invalidInput(field: "url", "'\(Self.redact(url))' is not a PostgreSQL URL: \(reason)")
+            AgentPoolError.invalidInput(field: "url", "'\(PasswordRedaction.redact(url))' is not a PostgreSQL URL: \(reason)")
         }
         guard Self.isPostgres(url), let components = URLComponents(string: url) else {
             throw fail("expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
@@ -98,16 +99,6 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
     /// What `dump` and debuggers show: the redacted URL, never the password.
     public var customMirror: Mirror { Mirror(self, children: ["url": redacted], displayStyle: .struct) }
 
-    /// `text` with the password of any `scheme://user:password@` in it replaced by `***`.
-    static func redact(_ text: String) -> String {
-        guard let scheme = text.range(of: "://") else { return text }
-        let rest = text[scheme.upperBound...]
-        guard let at = rest.lastIndex(of: "@") else { return text }
-        let credentials = rest[..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return text }
-        return String(text[..<rest.index(after: colon)]) + "***" + String(rest[at...])
-    }
-
     /// A name safe to use unquoted in SQL: `[a-z_][a-z0-9_]*`, at most 63 bytes.
     static func isPlainIdentifier(_ name: String) -> Bool {
         guard let first = name.utf8.first, name.utf8.count <= 63 else { return false }
@@ -116,3 +107,4 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
         return name.utf8.allSatisfy { lower.contains($0) || digit.contains($0) || $0 == UInt8(ascii: "_") }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import Logging
 
@@ -36,3 +37,4 @@ extension Duration {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }
+#endif

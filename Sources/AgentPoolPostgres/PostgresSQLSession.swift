@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolSQL
 import PostgresNIO
@@ -94,3 +95,4 @@ private struct PostgresSQLRow: SQLRow {
     func optionalText(_ index: Int) throws -> String? { try decode(index, as: String?.self) }
     func bool(_ index: Int) throws -> Bool { try decode(index, as: Bool.self) }
 }
+#endif

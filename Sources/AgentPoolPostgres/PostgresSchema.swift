@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 
 /// The PostgreSQL schema: the log table plus the projections that snapshots and lookups read,
@@ -208,3 +209,4 @@ enum PostgresSchema {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import Foundation
 import Logging
@@ -230,3 +231,4 @@ final class PostgresSession {
         try? connection.close().wait()
     }
 }
+#endif

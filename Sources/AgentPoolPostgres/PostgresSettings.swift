@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 
 /// The settings an open PostgreSQL store runs with, read back from the server itself (reports
@@ -9,3 +10,4 @@ struct PostgresSettings: Sendable {
     /// The store's schema version (number of migrations applied).
     var schemaVersion: Int
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 
 extension PostgresStore: DiagnosableStore {
@@ -54,3 +55,4 @@ package struct PostgresBackend: StoreBackend {
         return postgres
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolSQL
 import Foundation
@@ -283,3 +284,4 @@ public final class PostgresStore: PoolStore {
 private struct LostBeforeCommit: Error {
     let underlying: any Error
 }
+#endif

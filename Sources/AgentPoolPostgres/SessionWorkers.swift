@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import Foundation
 
@@ -146,3 +147,4 @@ final class SessionWorkers: @unchecked Sendable {
         return true
     }
 }
+#endif

@@ -1,5 +1,7 @@
 import AgentPool
+#if Postgres
 import AgentPoolPostgres
+#endif
 import AgentPoolSQLite
 import Logging
 
@@ -8,14 +10,25 @@ import Logging
 /// entry point for programs that accept "a database" from their users (the CLI's `--db` and
 /// `AGENTPOOL_DB`, the examples, the benchmark); everything above it sees only ``PoolStore`` and
 /// the capabilities of `StoreCapabilities.swift`.
+///
+/// PostgreSQL is there only when the package is built with its `Postgres` trait; without it a
+/// `postgres://` location fails to open with `invalidInput` (field `location`) saying so.
 public enum StoreLocation {
     /// The registered backends, asked in this order whether they claim a location: the first that
     /// does opens it. SQLite claims every location, so it stays last. Adding a backend is one
     /// line here.
+    #if Postgres
     static let backends: [any StoreBackend] = [
         PostgresBackend(),
         SQLiteBackend(),
     ]
+    #else
+    static let backends: [any StoreBackend] = [
+        // why: without it SQLite would claim a postgres:// URL and create a file of that name.
+        TraitDisabledBackend(name: "postgres", schemes: ["postgres", "postgresql"], trait: "Postgres"),
+        SQLiteBackend(),
+    ]
+    #endif
 
     /// The backend that opens `location`: the first registered one that claims it.
     package static func backend(for location: String) -> any StoreBackend {
@@ -23,9 +36,10 @@ public enum StoreLocation {
         backends.first { $0.claims(location) } ?? backends[backends.count - 1]
     }
 
-    /// Whether `location` names a PostgreSQL store rather than a SQLite file.
+    /// Whether `location` names a PostgreSQL store rather than a SQLite file (also in a build
+    /// without the `Postgres` trait, which cannot open it).
     public static func isPostgres(_ location: String) -> Bool {
-        PostgresLocation.isPostgres(location)
+        backend(for: location).name == "postgres"
     }
 
     /// `location` safe to print: a URL's password is replaced by `***`, a path is unchanged.

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolTestSupport
 import Foundation
@@ -96,3 +97,4 @@ struct PostgreSQLCLITests {
         #expect(!result.stderr.contains("hunter2"))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPoolConformance
 import AgentPoolTestSupport
 import Testing
@@ -9,3 +10,4 @@ import Testing
         try await check.run(.postgres)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPoolTestSupport
 import Testing
 
@@ -9,3 +10,4 @@ import Testing
         try await scenario.run(on: try .postgres())
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolPostgres
 import AgentPoolTestSupport
@@ -218,3 +219,4 @@ import Testing
         try await store.close()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolPostgres
 import AgentPoolTestSupport
@@ -43,3 +44,4 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
     do { try await body(); return nil } catch { return error as? AgentPoolError }
 }
 
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolPostgres
 import AgentPoolTestSupport
@@ -108,3 +109,4 @@ import Testing
         try await store.close()
     }
 }
+#endif

@@ -1,6 +1,8 @@
 import AgentPool
 import AgentPoolConformance
+#if Postgres
 import AgentPoolPostgres
+#endif
 import AgentPoolSQLite
 import Foundation
 
@@ -17,6 +19,7 @@ extension StoreFactory {
         return try SQLiteStore(path: SharedDatabase.sqlitePath(inDirectory: setup.directory), options: options)
     }
 
+    #if Postgres
     /// The PostgreSQL backend on a schema of the server at `AGENTPOOL_TEST_POSTGRES_URL` named
     /// after the setup's directory (so that a reopen finds it), dropped when the check is done.
     /// Without that variable, opening fails (see ``PostgresTestServer``).
@@ -31,6 +34,7 @@ extension StoreFactory {
         guard let url = try? PostgresTestServer.url(forDirectory: setup.directory) else { return }
         try? await PostgresTestServer.dropSchema(url: url)
     })
+    #endif
 }
 
 /// A database that several processes open by one location string, removed when released: a
@@ -70,6 +74,7 @@ public final class SharedDatabase: Sendable, CustomStringConvertible {
         }
     }
 
+    #if Postgres
     /// A fresh (not yet created) schema on the PostgreSQL test server, dropped on release.
     public static func postgres() throws -> SharedDatabase {
         try SharedDatabase(backend: "PostgreSQL", location: { _ in try PostgresTestServer.freshURL() }, open: { url in
@@ -81,6 +86,7 @@ public final class SharedDatabase: Sendable, CustomStringConvertible {
             try? PostgresAdmin.dropSchema(location)
         })
     }
+    #endif
 
     /// Opens a store on the database in this process (real clock, quiet logger), creating it
     /// when no process has yet.

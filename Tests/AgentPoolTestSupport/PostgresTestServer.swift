@@ -1,3 +1,4 @@
+#if Postgres
 import AgentPool
 import AgentPoolPostgres
 import Foundation
@@ -63,3 +64,4 @@ public enum PostgresTestServer {
         try await PostgresAdmin.execute(location, ["DROP SCHEMA IF EXISTS \"\(location.schema)\" CASCADE"])
     }
 }
+#endif
