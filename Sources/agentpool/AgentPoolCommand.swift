@@ -10,7 +10,8 @@ import Logging
 /// Every verb prints one JSON document on stdout (JSON Lines for `tail` and `export`), or aligned
 /// columns with `--format table`. Failures print exactly one `error:` line on stderr, write
 /// nothing, and exit 1 (input, not found, conflict), 2 (usage) or 3 (storage, busy, corrupt
-/// record, unsupported schema, unhealthy database).
+/// record, unsupported schema, unhealthy database); `send` exits 4 when the message it recorded
+/// reached no recipient.
 @main
 struct AgentPoolCommand: AsyncParsableCommand {
     /// The verbs, spelled as operators type them.
@@ -21,7 +22,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             The database is --db PATH, else $AGENTPOOL_DB, else ./agentpool.sqlite; a \
             postgres:// or postgresql:// URL there selects the PostgreSQL backend. Verbs that only \
             read never create it. Exit codes: 0 success, 1 input/not-found/conflict, 2 usage, \
-            3 storage/busy/corrupt/unsupported schema.
+            3 storage/busy/corrupt/unsupported schema, 4 a sent message reached no recipient.
             """,
         subcommands: [
             PoolsCommand.self, OpenCommand.self, JoinCommand.self, LeaveCommand.self,
@@ -87,6 +88,8 @@ enum ExitStatus {
     static let usage: Int32 = 2
     /// The database cannot be used as it is: storage failure, busy, corrupt or unsupported.
     static let storage: Int32 = 3
+    /// `send` recorded the message but it reached no recipient (`failed`, `no_recipient`).
+    static let unreached: Int32 = 4
 }
 
 /// Errors the CLI raises itself, beside the library's ``AgentPoolError``.
@@ -97,6 +100,8 @@ enum CLIError: Error {
     case input(String)
     /// `doctor` found the database unhealthy (exit 3); the message says what is wrong.
     case unhealthy(String)
+    /// A message was recorded but reached no recipient (exit 4); its receipt was printed.
+    case unreached(String)
 }
 
 /// An error as the CLI reports it: one line of text and an exit code.
@@ -128,6 +133,9 @@ struct Failure {
         case CLIError.unhealthy(let text):
             message = text.foldedToOneLine
             exitCode = ExitStatus.storage
+        case CLIError.unreached(let text):
+            message = text
+            exitCode = ExitStatus.unreached
         case is CancellationError:
             message = "interrupted"
             exitCode = ExitStatus.input

@@ -57,7 +57,7 @@ struct ClaimCommand: AsyncParsableCommand {
                 ("message", claimed.message.messageID),
                 ("from", claimed.message.from),
                 ("to", Cell.address(claimed.message.to)),
-                ("content", claimed.message.contentRef),
+                ("content", Cell.content(claimed.message)),
                 ("status", claimed.receipt.status.rawValue),
             ] + ClaimTable.fields(claimed.claim))
         }
@@ -124,7 +124,7 @@ struct DeadCommand: AsyncParsableCommand {
             Table(headers: ["MESSAGE", "FROM", "TO", "EXPIRED", "MAX_ATTEMPTS", "LAST_RUN", "CONTENT"],
                   rows: letters.sortedNaturally(by: \.message.messageID).map {
                       [$0.message.messageID, $0.message.from, Cell.address($0.message.to), "\($0.claim.expiredCount)",
-                       "\($0.claim.maxAttempts)", $0.claim.runID, $0.message.contentRef]
+                       "\($0.claim.maxAttempts)", $0.claim.runID, Cell.content($0.message)]
                   })
         }) { try await $0.deadLetters() }
     }

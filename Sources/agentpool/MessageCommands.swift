@@ -45,7 +45,14 @@ struct SendCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Send a message and print its receipt (the same key and message again writes nothing).")
+        abstract: "Send a message and print its receipt (the same key and message again writes nothing).",
+        discussion: """
+            The content travels as --body JSON (or --body-file PATH), as a --content reference, or \
+            both. With --queue the message is work: any member the address selects when it claims \
+            (see claim) may take it, members that join later included. A message that reaches no \
+            recipient is recorded as failed (no_recipient): its receipt is printed and the exit \
+            code is 4, unless --allow-no-recipient.
+            """)
 
     /// The global options and the pool.
     @OptionGroup var target: PoolArguments
@@ -56,7 +63,20 @@ struct SendCommand: AsyncParsableCommand {
     /// Where the message goes.
     @Option(help: ArgumentHelp("run:R, agent:A, topic:T or pool.", valueName: "address")) var to: AddressArgument
     /// The content reference.
-    @Option(help: ArgumentHelp("The content reference.", valueName: "ref")) var content: String
+    @Option(help: ArgumentHelp("A reference to content stored elsewhere (required without --body).", valueName: "ref"))
+    var content: String = ""
+    /// The inline body, JSON.
+    @Option(help: ArgumentHelp("The content itself: any JSON value (a string needs its quotes: '\"hi\"').", valueName: "json"))
+    var body: String?
+    /// The inline body, read from a file.
+    @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the JSON body from this file ('-' for stdin).", valueName: "path"))
+    var bodyFile: String?
+    /// Queued work instead of a delivery.
+    @Flag(help: "Queue the message as work: claimable by whoever the address selects at claim time.")
+    var queue = false
+    /// Exit 0 even when the message reached nobody.
+    @Flag(name: .customLong("allow-no-recipient"), help: "Exit 0 even when the message reached no recipient.")
+    var allowNoRecipient = false
     /// The idempotency key.
     @Option(help: ArgumentHelp("The idempotency key.", valueName: "key")) var key: String
     /// The message this one answers.
@@ -69,9 +89,13 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --reply-to: the claim token of the answered message, required once it was claimed.", valueName: "token"))
     var token: Int64?
 
-    /// Rejects a token without `--reply-to` as a usage error.
+    /// Rejects a token without `--reply-to`, both body options, no content at all, and a queued
+    /// reply as usage errors.
     func validate() throws {
         if token != nil, replyTo == nil { throw ValidationError("--token is only meaningful with --reply-to") }
+        if body != nil, bodyFile != nil { throw ValidationError("--body and --body-file exclude each other") }
+        if content.isEmpty, body == nil, bodyFile == nil { throw ValidationError("a message needs --body, --body-file or --content") }
+        if queue, replyTo != nil { throw ValidationError("--queue does not apply to a reply") }
     }
 
     /// Prints the receipt. With `--reply-to` the message is sent through `PoolHandle.reply`.
@@ -80,12 +104,18 @@ struct SendCommand: AsyncParsableCommand {
     func run() async throws {
         let message = Message(
             messageID: messageID, from: from, to: to.address(in: target.pool), contentRef: content,
-            idempotencyKey: key, replyTo: replyTo, expiresAtMillis: expiresAt)
-        try await target.printing(table: ReceiptTable.table) { pool in
+            body: try JSONArgument.value(inline: body, file: bodyFile, option: bodyFile == nil ? "--body" : "--body-file"),
+            idempotencyKey: key, replyTo: replyTo, expiresAtMillis: expiresAt, queued: queue)
+        let receipt = try await target.withPool { pool in
             if let replyTo {
                 return try await pool.reply(to: replyTo, with: message, claimToken: token)
             }
             return try await pool.send(message)
+        }
+        try target.global.print(receipt, table: ReceiptTable.table)
+        if receipt.status == .failed, receipt.reason == "no_recipient", !allowNoRecipient {
+            throw CLIError.unreached("message '\(receipt.messageID)' reached no recipient (failed, no_recipient): " +
+                "no member matches \(Cell.address(message.to)); send it with --queue to wait for a worker, or pass --allow-no-recipient")
         }
     }
 }
@@ -114,7 +144,7 @@ struct InboxCommand: AsyncParsableCommand {
     func run() async throws {
         try await member.target.printing(table: { items in
             Table(headers: ["CURSOR", "MESSAGE", "FROM", "STATUS", "CONTENT"],
-                  rows: items.map { ["\($0.cursor)", $0.message.messageID, $0.message.from, $0.receipt.status.rawValue, $0.message.contentRef] })
+                  rows: items.map { ["\($0.cursor)", $0.message.messageID, $0.message.from, $0.receipt.status.rawValue, Cell.content($0.message)] })
         }) { try await $0.inbox(member.runID, after: after, limit: limit) }
     }
 }

@@ -140,6 +140,15 @@ enum Cell {
         return "\(seconds / 3600)h\(twoDigits(seconds % 3600 / 60))m"
     }
 
+    /// What a message carries, for a table: its content reference, else its body's JSON cut to
+    /// 48 characters (`…` marks the cut), else `-`.
+    static func content(_ message: Message) -> String {
+        if !message.contentRef.isEmpty { return message.contentRef }
+        guard let body = message.body else { return "-" }
+        let json = (try? RecordCodec.encodeJSON(body)) ?? "?"
+        return json.count > 48 ? String(json.prefix(47)) + "…" : json
+    }
+
     /// A comma-separated list, or `-` when empty.
     static func list(_ values: [String]) -> String {
         values.isEmpty ? "-" : values.joined(separator: ",")

@@ -167,7 +167,7 @@ enum SnapshotTable {
         }
         rows += snapshot.messages.sortedNaturally(by: \.message.messageID).map {
             ["message", $0.message.messageID,
-             "status=\($0.receipt.status.rawValue) from=\($0.message.from) to=\(Cell.address($0.message.to)) delivered_to=\(Cell.list($0.receipt.deliveredTo)) content=\($0.message.contentRef)"]
+             "status=\($0.receipt.status.rawValue) from=\($0.message.from) to=\(Cell.address($0.message.to)) delivered_to=\(Cell.list($0.receipt.deliveredTo)) content=\(Cell.content($0.message))"]
         }
         rows += snapshot.wakes.sortedNaturally(by: \.condition.conditionID).map {
             ["wake", $0.condition.conditionID,

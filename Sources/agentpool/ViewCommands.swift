@@ -154,7 +154,7 @@ struct ClaimView: Encodable, Sendable {
               rows: claims.sortedNaturally(by: \.claim.messageID).map {
                   [$0.claim.messageID, $0.claim.status.rawValue, $0.claim.runID, "\($0.claim.token)", Cell.duration($0.ageMillis),
                    $0.timeLeftMillis == nil ? "-" : Cell.time($0.claim.expiresAt), Cell.duration($0.timeLeftMillis),
-                   "\($0.claim.expiredCount)/\($0.claim.maxAttempts)", $0.message?.contentRef ?? "-"]
+                   "\($0.claim.expiredCount)/\($0.claim.maxAttempts)", $0.message.map(Cell.content) ?? "-"]
               })
     }
 }

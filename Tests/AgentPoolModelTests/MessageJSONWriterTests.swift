@@ -16,6 +16,22 @@ import Testing
         return String(scalars)
     }
 
+    /// A random JSON value: scalars of every kind (awkward strings, integers, fractions), arrays
+    /// and objects up to `depth` deep.
+    static func randomBody(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
+        switch Int.random(in: 0...(depth > 0 ? 7 : 5), using: &rng) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &rng))
+        case 2: return .integer(Int64.random(in: .min ... .max, using: &rng))
+        case 3: return .number(Double(Int.random(in: -1000...1000, using: &rng)) / 8)
+        case 4, 5: return .string(randomString(&rng))
+        case 6: return .array((0..<Int.random(in: 0...3, using: &rng)).map { _ in randomBody(&rng, depth: depth - 1) })
+        default:
+            return .object(Dictionary((0..<Int.random(in: 0...3, using: &rng)).map { _ in
+                (randomString(&rng), randomBody(&rng, depth: depth - 1)) }, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
     static func randomStored(_ rng: inout SeededGenerator) -> StoredMessage {
         func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &rng) ? value() : nil }
         func list() -> [String] { (0..<Int.random(in: 0...3, using: &rng)).map { _ in randomString(&rng) } }
@@ -23,10 +39,12 @@ import Testing
         let message = Message(
             messageID: randomString(&rng), from: randomString(&rng),
             to: Address(target: targets.randomElement(using: &rng)!, destinationRef: maybe(randomString(&rng)), relatedRefs: list()),
-            contentRef: randomString(&rng), idempotencyKey: randomString(&rng), replyTo: maybe(randomString(&rng)),
+            contentRef: randomString(&rng), body: maybe(randomBody(&rng, depth: 3)), idempotencyKey: randomString(&rng),
+            replyTo: maybe(randomString(&rng)),
             responseContract: maybe(ResponseContract(expectedResponses: maybe(Int.random(in: -5...5, using: &rng)),
                                                      timeoutMillis: maybe(Int64.random(in: .min ... .max, using: &rng)))),
-            expiresAtMillis: maybe(Int64.random(in: .min ... .max, using: &rng)), policyRefs: list())
+            expiresAtMillis: maybe(Int64.random(in: .min ... .max, using: &rng)), policyRefs: list(),
+            queued: Bool.random(using: &rng))
         let receipt = Receipt(messageID: randomString(&rng), status: MessageStatus.allCases.randomElement(using: &rng)!,
                               deliveredTo: list(), respondedBy: list(), responseDeadlineMillis: maybe(Int64.random(in: 0...1 << 50, using: &rng)),
                               reason: maybe(randomString(&rng)), cursor: maybe(Int64.random(in: 1...1 << 40, using: &rng)))

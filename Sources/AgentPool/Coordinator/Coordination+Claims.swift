@@ -5,11 +5,14 @@ extension Coordination {
     /// usually the first open message is the one to claim, and each candidate is decoded.
     static let claimPage = 64
 
-    /// Claims the oldest delivered message delivered to `run` that no live claim holds (addressed
-    /// to `queue` when given), for `leaseMillis`; nil when there is none.
+    /// Claims the oldest delivered message that no live claim holds and that `run` may take —
+    /// delivered to it, or queued work whose address selects it now — (addressed to `queue` when
+    /// given), for `leaseMillis`; nil when there is none. Queued work past its expiry met on the
+    /// way becomes a dead letter.
     func claimNext(_ run: RunID, from queue: AddressTarget?, leaseMillis: Millis, maxAttempts: Int) throws -> ClaimedMessage? {
         _ = try tx.requireInfo()
         guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
+        var member: Member?  // read once, at the first queued candidate
         var after: Seq = 0
         var limit = 1
         while true {
@@ -17,8 +20,17 @@ extension Coordination {
             for candidate in page {
                 after = candidate.seq
                 let stored = candidate.stored
-                guard stored.receipt.deliveredTo.contains(run) else { continue }
                 if let queue, stored.message.to.target != queue { continue }
+                if stored.message.queued {
+                    if member == nil { member = try tx.member(run) }
+                    guard let member, Self.selects(stored.message, member) else { continue }
+                    if stored.queueExpired(at: now) {
+                        try deadLetter(stored, claim: candidate.claim, reason: "expired")
+                        continue
+                    }
+                } else if !stored.receipt.deliveredTo.contains(run) {
+                    continue
+                }
                 var previous = candidate.claim
                 if let held = previous, held.status == .held {
                     // Ran out, but no sweep has recorded it yet: count it first (it may dead-letter).
@@ -138,15 +150,26 @@ extension Coordination {
         claim.expiredCount += 1
         tally.claimsExpired += 1
         if claim.expiredCount >= claim.maxAttempts {
-            claim.status = .deadLetter
-            var receipt = stored.receipt
-            receipt.status = .failed
-            receipt.reason = "max_attempts"
-            try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored)
-            tally.deadLetters += 1
-        } else {
-            claim.status = .open
+            return try deadLetter(stored, claim: claim, reason: "max_attempts")
         }
+        claim.status = .open
+        try tx.saveClaim(claim)
+        return claim
+    }
+
+    /// Makes delivered `stored` a dead letter: `failed` with `reason` (`max_attempts`, or
+    /// `expired` for queued work whose expiry passed), and its claim record `dead_letter` — a
+    /// new one, with token 0 and the sender as its last holder, for work nobody ever claimed.
+    @discardableResult
+    func deadLetter(_ stored: StoredMessage, claim: MessageClaim?, reason: String) throws -> MessageClaim {
+        var receipt = stored.receipt
+        receipt.status = .failed
+        receipt.reason = reason
+        try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored)
+        tally.deadLetters += 1
+        var claim = claim ?? MessageClaim(messageID: stored.message.messageID, status: .deadLetter, runID: stored.message.from,
+                                          token: 0, leaseMillis: 0, expiresAt: now, maxAttempts: 0)
+        claim.status = .deadLetter
         try tx.saveClaim(claim)
         return claim
     }
@@ -159,8 +182,8 @@ extension Coordination {
     }
 
     /// Re-sends dead letter `id` as a new message — id `<id>-resent`, idempotency key
-    /// `<key>-resent`, otherwise the same — and marks the dead letter `resent`. Sending it again
-    /// returns the new message's receipt and writes nothing.
+    /// `<key>-resent`, an expiry that has passed dropped, otherwise the same — and marks the dead
+    /// letter `resent`. Sending it again returns the new message's receipt and writes nothing.
     func resend(_ id: MessageID) throws -> Receipt {
         let stored = try existingMessage(id)
         var claim = try existingClaim(id)
@@ -173,6 +196,7 @@ extension Coordination {
         var copy = stored.message
         copy.messageID = "\(id)-resent"
         copy.idempotencyKey = "\(stored.message.idempotencyKey)-resent"
+        if let expiry = copy.expiresAtMillis, expiry <= now { copy.expiresAtMillis = nil }
         try IDValidation.check(copy.messageID, field: "message_id")
         try IDValidation.check(copy.idempotencyKey, field: "idempotency_key")
         let receipt = try send(copy)

@@ -86,6 +86,10 @@ final class Coordination {
             try finish(wake, as: .timedOut, reason: "deadline")
         }
         for stored in try tx.dueMessages(at: now, limit: Self.sweepBatch) {
+            if stored.queueExpired(at: now) {
+                try deadLetter(stored, claim: try tx.claim(stored.message.messageID), reason: "expired")
+                continue
+            }
             var receipt = stored.receipt
             receipt.status = .timedOut
             receipt.reason = "response_timeout"
@@ -202,6 +206,10 @@ final class Coordination {
     func send(_ message: Message) throws -> Receipt {
         let message = message.normalized()
         let info = try tx.requireInfo()
+        if let body = message.body {
+            try JSONLimits.checkSize(body, atMost: info.config.messagePolicy.maxBodyBytes, field: "message.body",
+                                     hint: "the pool's message_policy.max_body_bytes")
+        }
         if let receipt = try deduplicate(message) { return receipt }
         guard try tx.isMember(message.from) else { throw AgentPoolError.notMember(message.from, pool: poolID) }
         if case .pool(let target) = message.to.target, target != poolID {
@@ -218,8 +226,9 @@ final class Coordination {
                 messageID: id, status: .failed, reason: "missing_required_policy_refs: \(missing.normalizedIDs().joined(separator: ","))")),
                 replacing: nil).receipt
         }
-        let recipients = try resolveRecipients(message, config: info.config)
-        if recipients.isEmpty {
+        // Queued work waits for whoever the address selects at claim time: no recipients now.
+        let recipients = message.queued ? [] : try resolveRecipients(message, config: info.config)
+        if recipients.isEmpty, !message.queued {
             return try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .failed, reason: "no_recipient")),
                               replacing: nil).receipt
         }
@@ -247,6 +256,19 @@ final class Coordination {
         return candidates.filter { carried.isSubset(of: $0.policyRefs) }.map(\.runID).normalizedIDs()
     }
 
+    /// Whether queued `message` may be claimed by `member` now: its address selects the member
+    /// (the run, a run of the agent, a subscriber of the topic, any member of the pool) and the
+    /// member holds every policy ref the message carries.
+    static func selects(_ message: Message, _ member: Member) -> Bool {
+        let addressed = switch message.to.target {
+        case .run(let run): member.runID == run
+        case .agent(let agent): member.agentID == agent
+        case .topic(let topic): member.topics.contains(topic)
+        case .pool: true
+        }
+        return addressed && Set(message.policyRefs).isSubset(of: member.policyRefs)
+    }
+
     /// `claimToken` is required once the original was ever claimed: it must be the
     /// replier's live claim's current token, else `staleClaim`.
     func reply(to originalID: MessageID, with message: Message, claimToken: Int64? = nil) throws -> Receipt {
@@ -260,7 +282,13 @@ final class Coordination {
         guard let original = try tx.message(originalID) else {
             throw AgentPoolError.make(.notFound, "message '\(originalID)' does not exist in pool '\(poolID)'")
         }
-        guard original.receipt.deliveredTo.contains(message.from) else {
+        if original.message.queued {
+            // Queued work is answered by the run that claimed it (its token is checked below).
+            guard try tx.claim(originalID)?.runID == message.from else {
+                throw AgentPoolError.invalidInput(field: "message.from",
+                    "run '\(message.from)' has not claimed queued message '\(originalID)'; claim it first, then reply with its token")
+            }
+        } else if !original.receipt.deliveredTo.contains(message.from) {
             throw AgentPoolError.invalidInput(field: "message.from", "run '\(message.from)' is not a recipient of message '\(originalID)'")
         }
         guard original.receipt.status == .delivered || original.receipt.status == .responded else {

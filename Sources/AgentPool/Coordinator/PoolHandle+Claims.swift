@@ -1,15 +1,16 @@
 /// Claims: competing consumers.
 ///
-/// A worker calls ``claimNext(_:from:leaseMillis:maxAttempts:)`` to take the oldest delivered
-/// message delivered to it that no live claim holds, then ``complete(_:run:token:)``,
+/// A worker calls ``claimNext(_:from:leaseMillis:maxAttempts:)`` to take the oldest message
+/// delivered or queued to it that no live claim holds, then ``complete(_:run:token:)``,
 /// ``reply(to:with:claimToken:)`` or ``release(_:run:token:)`` it with the claim's fencing token.
 /// A worker that stops before its claim runs out loses it; the next worker gets a higher token,
 /// and the old token is refused with `staleClaim` (nothing written). After `maxAttempts` claims
 /// ran out, the message fails with reason `max_attempts`: a dead letter, listed by
 /// ``deadLetters()`` and re-sent by ``resend(_:)``.
 extension PoolHandle {
-    /// Claims the oldest delivered message delivered to `run` that no live claim holds —
-    /// addressed to `queue` when given (e.g. `.topic("tasks")`) — for `leaseMillis`, with a
+    /// Claims the oldest delivered message that no live claim holds and that `run` may take —
+    /// delivered to `run`, or queued work (``Message/queued``) whose address selects `run` now —
+    /// addressed to `queue` when given (e.g. `.topic("tasks")`), for `leaseMillis`, with a
     /// fencing token higher than any this message had; nil when there is none. Atomic across
     /// threads and processes: two callers never hold the same message at once.
     ///

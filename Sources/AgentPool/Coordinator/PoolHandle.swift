@@ -121,10 +121,18 @@ public struct PoolHandle: Sendable {
     ///
     /// A message with an idempotency key already recorded returns that message's current receipt
     /// and writes nothing. Otherwise: expired → `expired`; missing pool-required policy refs or no
-    /// recipient → `failed` (with a `reason`); else `accepted` then `delivered` to the sorted
-    /// recipients. Matching wakes trigger in the same transaction.
+    /// recipient → `failed` (with a `reason`, e.g. `no_recipient`: check the receipt); else
+    /// `accepted` then `delivered` to the sorted recipients. Matching wakes trigger in the same
+    /// transaction.
+    ///
+    /// A ``Message/queued`` message is work, not a delivery: it is `delivered` to no one yet, goes
+    /// to no inbox, and waits until a member its address selects at that time claims it
+    /// (``claimNext(_:from:leaseMillis:maxAttempts:)``), members that join later included. If
+    /// its ``Message/expiresAtMillis`` passes first, it fails with reason `expired` and becomes a
+    /// dead letter (``deadLetters()``).
     /// - Throws: `idempotencyConflict` (key or id used by another message), `notMember` (sender),
-    ///   `invalidInput`; nothing is written.
+    ///   `invalidInput` (also for a body above the pool's ``MessagePolicy/maxBodyBytes``, JSON
+    ///   nested deeper than 64 levels, or a correlation above 16 KiB); nothing is written.
     @discardableResult
     public func send(_ message: Message) async throws -> Receipt {
         try message.validate()

@@ -6,10 +6,17 @@ public struct Message: Codable, Hashable, Sendable {
     public var from: RunID
     /// Where the message goes.
     public var to: Address
-    /// Reference to the content, stored elsewhere.
+    /// Reference to content stored elsewhere; may be empty when the message carries a ``body``.
     public var contentRef: ContentRef
-    /// Free-form correlation data.
+    /// The content itself, inline: any JSON value, at most the pool's
+    /// ``MessagePolicy/maxBodyBytes`` when encoded (1 MiB by default).
+    public var body: JSONValue?
+    /// Free-form correlation data (metadata: at most 16 KiB as JSON; content belongs in ``body``).
     public var correlation: [String: JSONValue]?
+    /// Whether the message is queued work: claimable by any member the address selects at claim
+    /// time (members that join later included), instead of delivered to the members it selects
+    /// now. A queued message goes to no inbox and never fails for want of a recipient.
+    public var queued: Bool { get { queuedStorage ?? false } set { queuedStorage = newValue ? true : nil } }
     /// The message this one answers.
     public var replyTo: MessageID?
     /// How many answers are expected and for how long.
@@ -23,15 +30,18 @@ public struct Message: Codable, Hashable, Sendable {
 
     /// Creates a message. `policyRefs` is a set: stores keep it sorted and deduplicated.
     public init(
-        messageID: MessageID, from: RunID, to: Address, contentRef: ContentRef,
+        messageID: MessageID, from: RunID, to: Address, contentRef: ContentRef = "", body: JSONValue? = nil,
         idempotencyKey: IdempotencyKey, correlation: [String: JSONValue]? = nil, replyTo: MessageID? = nil,
-        responseContract: ResponseContract? = nil, expiresAtMillis: Millis? = nil, policyRefs: [PolicyRef] = []
+        responseContract: ResponseContract? = nil, expiresAtMillis: Millis? = nil, policyRefs: [PolicyRef] = [],
+        queued: Bool = false
     ) {
         self.messageID = messageID
         self.from = from
         self.to = to
         self.contentRef = contentRef
+        self.body = body
         self.correlation = correlation
+        self.queuedStorage = queued ? true : nil
         self.replyTo = replyTo
         self.responseContract = responseContract
         self.expiresAtMillis = expiresAtMillis
@@ -51,7 +61,22 @@ public struct Message: Codable, Hashable, Sendable {
         try IDValidation.check(messageID, field: "message.message_id")
         try IDValidation.check(from, field: "message.from")
         try to.validate(field: "message.to")
-        try IDValidation.check(contentRef, field: "message.content_ref")
+        if !contentRef.isEmpty || body == nil {
+            try IDValidation.check(contentRef, field: "message.content_ref")
+        }
+        if queued, replyTo != nil {
+            throw .invalidInput(field: "message.queue", "a reply cannot be queued work")
+        }
+        if let body {
+            if body == .null { throw .invalidInput(field: "message.body", "a body must not be null; omit it instead") }
+            try JSONLimits.checkDepth(body, field: "message.body")
+        }
+        if let correlation {
+            let value = JSONValue.object(correlation)
+            try JSONLimits.checkDepth(value, field: "message.correlation")
+            try JSONLimits.checkSize(value, atMost: Self.maxCorrelationBytes, field: "message.correlation",
+                                     hint: "correlation is metadata; put content in the body")
+        }
         try IDValidation.check(idempotencyKey, field: "message.idempotency_key")
         if let replyTo { try IDValidation.check(replyTo, field: "message.reply_to") }
         try IDValidation.check(policyRefs, field: "message.policy_refs")
@@ -65,11 +90,15 @@ public struct Message: Codable, Hashable, Sendable {
         }
     }
 
-    // The lists above as coded: omitted when empty.
+    /// The most bytes a message's `correlation` may take as JSON: 16 KiB.
+    package static let maxCorrelationBytes = 16 * 1024
+
+    // The lists above as coded: omitted when empty; `queue` omitted when false.
     @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
+    var queuedStorage: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case messageID = "message_id", from, to, contentRef = "content_ref", correlation
+        case messageID = "message_id", from, to, contentRef = "content_ref", body, correlation, queuedStorage = "queue"
         case replyTo = "reply_to", responseContract = "response_contract"
         case expiresAtMillis = "expires_at_millis", idempotencyKey = "idempotency_key", policyRefsStorage = "policy_refs"
     }

@@ -28,6 +28,10 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     package func validate() throws(AgentPoolError) {
         try IDValidation.check(messagePolicy.requiredPolicyRefs, field: "config.message_policy.required_policy_refs")
         try IDValidation.check(policyRefs, field: "config.policy_refs")
+        if !(0...MessagePolicy.maxBodyBytesLimit).contains(messagePolicy.maxBodyBytes) {
+            throw .invalidInput(field: "config.message_policy.max_body_bytes",
+                                "max_body_bytes is \(messagePolicy.maxBodyBytes); it must be 0 to \(MessagePolicy.maxBodyBytesLimit)")
+        }
     }
 
     // The lists above as coded: omitted when empty.
@@ -53,19 +57,31 @@ public struct MessagePolicy: Codable, Hashable, Sendable {
     public var requiredPolicyRefs: [PolicyRef] { get { requiredPolicyRefsStorage } set { requiredPolicyRefsStorage = newValue } }
     /// Whether a pool-wide message is also delivered to its sender. Default false.
     public var includeSenderInPoolBroadcast: Bool
+    /// The most bytes a message's `body` may take as JSON; a larger one is refused with
+    /// `invalidInput` and nothing written. Default 1 MiB; at most 64 MiB.
+    public var maxBodyBytes: Int { get { maxBodyBytesStorage ?? Self.defaultMaxBodyBytes } set { maxBodyBytesStorage = newValue == Self.defaultMaxBodyBytes ? nil : newValue } }
+
+    /// The default body limit: 1 MiB.
+    package static let defaultMaxBodyBytes = 1 << 20
+    /// The largest body limit a pool may set: 64 MiB (each status record carries the body).
+    static let maxBodyBytesLimit = 64 << 20
 
     /// Creates a message policy.
-    public init(requiredPolicyRefs: [PolicyRef] = [], includeSenderInPoolBroadcast: Bool = false) {
+    public init(requiredPolicyRefs: [PolicyRef] = [], includeSenderInPoolBroadcast: Bool = false, maxBodyBytes: Int = 1 << 20) {
         self.requiredPolicyRefsStorage = requiredPolicyRefs
         self.includeSenderInPoolBroadcast = includeSenderInPoolBroadcast
+        self.maxBodyBytesStorage = maxBodyBytes == Self.defaultMaxBodyBytes ? nil : maxBodyBytes
     }
 
-    // The lists above as coded: omitted when empty.
+    // The lists above as coded: omitted when empty; the body limit omitted when it is the default
+    // (so that a pool opened before the limit existed has the same config as one opened with it).
     @OmittedWhenEmpty var requiredPolicyRefsStorage: [PolicyRef]
+    var maxBodyBytesStorage: Int?
 
     enum CodingKeys: String, CodingKey {
         case requiredPolicyRefsStorage = "required_policy_refs"
         case includeSenderInPoolBroadcast = "include_sender_in_pool_broadcast"
+        case maxBodyBytesStorage = "max_body_bytes"
     }
 
     /// Decodes a policy; a missing field takes its default.
@@ -73,7 +89,8 @@ public struct MessagePolicy: Codable, Hashable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             requiredPolicyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .requiredPolicyRefsStorage).wrappedValue,
-            includeSenderInPoolBroadcast: try container.decodeIfPresent(Bool.self, forKey: .includeSenderInPoolBroadcast) ?? false)
+            includeSenderInPoolBroadcast: try container.decodeIfPresent(Bool.self, forKey: .includeSenderInPoolBroadcast) ?? false,
+            maxBodyBytes: try container.decodeIfPresent(Int.self, forKey: .maxBodyBytesStorage) ?? Self.defaultMaxBodyBytes)
     }
 }
 

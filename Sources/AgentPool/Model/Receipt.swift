@@ -24,11 +24,6 @@ public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
         }
     }
 
-    /// The message's deadline in this status, if any: the response deadline while `delivered`.
-    func deadline(of receipt: Receipt) -> Millis? {
-        self == .delivered ? receipt.responseDeadlineMillis : nil
-    }
-
     /// Whether a message may be first recorded with this status.
     package var isInitial: Bool { self == .accepted || self == .failed || self == .expired }
 

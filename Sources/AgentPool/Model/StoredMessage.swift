@@ -18,6 +18,17 @@ public struct StoredMessage: Codable, Hashable, Sendable {
 }
 
 extension StoredMessage {
-    /// The deadline this message is swept at, if any (see ``PoolReader/dueMessages(at:limit:)``).
-    package var deadline: Millis? { receipt.status.deadline(of: receipt) }
+    /// The deadline this message is swept at, if any (see ``PoolReader/dueMessages(at:limit:)``):
+    /// while `delivered`, its response deadline and, for queued work, its expiry.
+    package var deadline: Millis? {
+        guard receipt.status == .delivered else { return nil }
+        guard message.queued, let expiry = message.expiresAtMillis else { return receipt.responseDeadlineMillis }
+        return min(expiry, receipt.responseDeadlineMillis ?? expiry)
+    }
+
+    /// Whether this is queued work whose expiry has passed at `now` (it becomes a dead letter).
+    package func queueExpired(at now: Millis) -> Bool {
+        guard message.queued, receipt.status == .delivered, let expiry = message.expiresAtMillis else { return false }
+        return expiry <= now && expiry <= (receipt.responseDeadlineMillis ?? expiry)
+    }
 }

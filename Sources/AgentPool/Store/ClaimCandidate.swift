@@ -9,7 +9,7 @@ public struct ClaimCandidate: Hashable, Sendable {
     public var claim: MessageClaim?
 
     /// Creates a candidate.
-    public init(seq: Seq, stored: StoredMessage, claim: MessageClaim?) {
+    package init(seq: Seq, stored: StoredMessage, claim: MessageClaim?) {
         self.seq = seq
         self.stored = stored
         self.claim = claim

@@ -109,8 +109,11 @@ public enum RandomOperation: Sendable, CustomStringConvertible {
         let key = Int.random(in: 0..<15, using: &rng) == 0 ? "k\(Int.random(in: 0..<40, using: &rng))" : "k\(n)"
         let message = Message(
             messageID: id, from: runs[n % runs.count], to: n % 3 == 0 ? .pool("p") : .run(runs[(n + 1) % runs.count]),
-            contentRef: "content-\(id)\(variant)", idempotencyKey: key,
-            responseContract: n % 4 == 0 ? ResponseContract(expectedResponses: 2, timeoutMillis: 1000) : nil)
+            contentRef: n % 5 == 0 ? "" : "content-\(id)\(variant)",
+            body: n % 5 == 0 || n % 7 == 0 ? .object(["id": .string(id + variant), "n": .integer(Int64(n)), "text": .string("é日本\n\"q\"")]) : nil,
+            idempotencyKey: key,
+            responseContract: n % 4 == 0 ? ResponseContract(expectedResponses: 2, timeoutMillis: 1000) : nil,
+            expiresAtMillis: n % 6 == 0 ? 5_000 : nil, queued: n % 6 == 0)
         let status = MessageStatus.allCases.randomElement(using: &rng)!
         let receipt = Receipt(messageID: id, status: status,
                               deliveredTo: status == .accepted ? [] : randomSubset(runs, using: &rng),
