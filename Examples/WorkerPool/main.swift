@@ -2,9 +2,10 @@
 //
 //   swift run agentpool-workers [DB]
 //
-// The supervisor posts tasks to the topic "tasks". Each worker (a member with a lease it renews
-// by heartbeats) takes tasks one at a time with `claimNext` — an exclusive claim with a fencing
-// token — does the work and replies with that token. Midway the supervisor kills a worker with
+// The supervisor queues tasks on the topic "tasks" before any worker exists (queued work waits
+// for whoever subscribes when they claim). Each worker (a member with a lease it renews by
+// heartbeats) takes tasks one at a time from its claim stream — an exclusive claim with a fencing
+// token — does the work and replies with that token and a JSON body. Midway the supervisor kills a worker with
 // SIGKILL while it holds a claim: the worker stops heartbeating, its member lease runs out, the
 // pool removes it and frees its claim, and another worker claims the task with a higher token
 // and completes it. The killed worker's late reply, replayed with its old token, is refused
@@ -29,8 +30,9 @@ func openPool(_ path: String) async throws -> PoolHandle {
     try await PoolHandle.open(poolID, store: try await StoreLocation.open(path, logger: StoreLocation.quietLogger()))
 }
 
-/// A worker: claims what is delivered to it, works, replies with its claim token; sleeps on a
-/// wake while there is nothing to claim.
+/// A worker: claims queued tasks (and the stop message sent to it), works, replies with its claim
+/// token; its claim stream sleeps at no CPU while there is nothing to claim and takes over a dead
+/// worker's task when that worker's lease runs out.
 func runWorker(name: String, path: String) async throws {
     let pool = try await openPool(path)
     try await pool.join(Member(runID: name, agentID: "worker", topics: ["tasks"]), leaseMillis: memberLeaseMillis)
@@ -42,30 +44,24 @@ func runWorker(name: String, path: String) async throws {
     }
     defer { heartbeats.cancel() }
     say("[\(name) pid \(getpid())] ready")
-    for round in 1... {
-        let cursor = try await pool.sweep()
-        while let claimed = try await pool.claimNext(name, leaseMillis: claimLeaseMillis) {
-            let id = claimed.message.messageID
-            if claimed.message.contentRef == "stop" {
-                try await pool.complete(id, run: name, token: claimed.token)
-                try await pool.leave(name)
-                return
-            }
-            let work = claimed.message.contentRef
-            say("[\(name) pid \(getpid())] working on \(work) (message \(id), token \(claimed.token))")
-            try await Task.sleep(for: .milliseconds(300))  // the "work"
-            let result = Message(messageID: "result-\(work)-\(name)", from: name, to: .run("supervisor"),
-                                 contentRef: "\(work) done by \(name)", idempotencyKey: "result-\(work)-\(name)")
-            try await pool.reply(to: id, with: result, claimToken: claimed.token)
+    for try await claimed in try pool.claims(name, leaseMillis: claimLeaseMillis) {
+        let id = claimed.message.messageID
+        if claimed.message.body == .string("stop") {
+            try await pool.complete(id, run: name, token: claimed.token)
+            try await pool.leave(name)
+            return
         }
-        // Nothing claimable: sleep until a delivery or a departure (a dead worker's claims come
-        // free). The wait itself records lease expiries when they fall due.
-        let wakeID = "\(name)-idle-\(round)"
-        try await pool.suspendUntil(WakeCondition(
-            conditionID: wakeID, runID: name,
-            filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.delivered), PoolEvent.Kind.runLeft])),
-            idempotencyKey: wakeID, timeoutMillis: claimLeaseMillis), since: cursor)
-        _ = try await pool.wait(wakeID)
+        guard case .object(let task)? = claimed.message.body, case .integer(let number)? = task["n"] else {
+            try await pool.release(id, run: name, token: claimed.token)  // not a task this worker knows
+            continue
+        }
+        let work = "work-\(number)"
+        say("[\(name) pid \(getpid())] working on \(work) (message \(id), token \(claimed.token))")
+        try await Task.sleep(for: .milliseconds(300))  // the "work"
+        let result = Message(messageID: "result-\(work)-\(name)", from: name, to: .run("supervisor"),
+                             body: .object(["n": .integer(number), "done_by": .string(name)]),
+                             idempotencyKey: "result-\(work)-\(name)")
+        try await pool.reply(to: id, with: result, claimToken: claimed.token)
     }
 }
 
@@ -94,23 +90,19 @@ func runSupervisor(path: String) async throws -> Bool {
     let pool = try await openPool(path)
     try await pool.join(Member(runID: "supervisor", agentID: "supervisor"))
     say("database: \(path)")
-    let (workers, lines) = try startWorkers(path: path)
-    var lineIterator = lines.makeAsyncIterator()
-    var ready = 0
-    while ready < workerCount, let line = await lineIterator.next() {
-        say(line)
-        if line.hasSuffix("ready") { ready += 1 }
-    }
-
+    // Queued before any worker exists: each task waits for whoever subscribes to "tasks".
     for number in 1...taskCount {
         let id = "task-\(number)"
         let receipt = try await pool.send(Message(messageID: id, from: "supervisor", to: .topic("tasks"),
-                                                  contentRef: "work-\(number)", idempotencyKey: id))
+                                                  body: .object(["n": .integer(Int64(number))]), idempotencyKey: id,
+                                                  queued: true))
         try await pool.suspendUntil(WakeCondition(
             conditionID: "done-\(id)", runID: "supervisor",
             filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.responded), PoolEvent.Kind.message(.failed)]), messageIDs: .oneOf([id])),
             idempotencyKey: "done-\(id)", timeoutMillis: 60_000), since: receipt.cursor)
     }
+    let (workers, lines) = try startWorkers(path: path)
+    var lineIterator = lines.makeAsyncIterator()
     // Kill the first worker that starts working, mid-task, holding its claim.
     var victim: (name: String, message: MessageID, token: Int64)?
     while victim == nil, let line = await lineIterator.next() {
@@ -133,7 +125,7 @@ func runSupervisor(path: String) async throws -> Bool {
     }
     // The killed worker's late reply, replayed with its old token: refused, nothing written.
     let late = Message(messageID: "late-\(victim.message)", from: victim.name, to: .run("supervisor"),
-                       contentRef: "late", idempotencyKey: "late-\(victim.message)")
+                       body: .string("late"), idempotencyKey: "late-\(victim.message)")
     var staleRefused = false
     do {
         try await pool.reply(to: victim.message, with: late, claimToken: victim.token)
@@ -145,7 +137,8 @@ func runSupervisor(path: String) async throws -> Bool {
     say("[supervisor] \(victim.message) was claimed again by \(reclaimed?.runID ?? "nobody") with token \(reclaimed?.token ?? 0)")
 
     for (name, process) in workers where process.isRunning {
-        try await pool.send(Message(messageID: "stop-\(name)", from: "supervisor", to: .run(name), contentRef: "stop", idempotencyKey: "stop-\(name)"))
+        try await pool.send(Message(messageID: "stop-\(name)", from: "supervisor", to: .run(name), body: .string("stop"),
+                                    idempotencyKey: "stop-\(name)"))
     }
     for process in workers.values where process.isRunning { process.waitUntilExit() }
 

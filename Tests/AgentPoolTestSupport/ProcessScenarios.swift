@@ -59,6 +59,8 @@ public enum ProcessScenarios {
             ProcessScenario("aWorkerIdleInTheClaimStreamTakesOverAKilledWorkersTaskWithinItsLeasePlusOneSecond",
                             aWorkerIdleInTheClaimStreamTakesOverAKilledWorkersTaskWithinItsLeasePlusOneSecond),
             ProcessScenario("eightProcessesClaimingAtOnceNeverHoldTheSameMessage", eightProcessesClaimingAtOnceNeverHoldTheSameMessage),
+            ProcessScenario("tasksQueuedBeforeAnyWorkerExistsAreClaimedOnceEachByLaterWorkerProcessesAndAReplacement",
+                            tasksQueuedBeforeAnyWorkerExistsAreClaimedOnceEachByLaterWorkerProcessesAndAReplacement),
             ProcessScenario("aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched",
                             aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched),
         ]
@@ -174,6 +176,56 @@ public enum ProcessScenarios {
     }
 
     /// (b) Eight processes calling `claimNext` on one pool at once never hold the same message.
+    /// Queued work: tasks queued before any worker process exists are claimed once each by worker
+    /// processes that join later, and a task a SIGKILLed worker held goes to its replacement, a
+    /// new process under a new run id, idle in its claim stream.
+    static func tasksQueuedBeforeAnyWorkerExistsAreClaimedOnceEachByLaterWorkerProcessesAndAReplacement(_ database: SharedDatabase) async throws {
+        let (path, store) = (database.location, try database.open())
+        let pool = try await PoolHandle.open("p", store: store)
+        try await pool.join(Member(runID: "planner", agentID: "planner"))
+        let tasks = (1...8).map { "task-\($0)" }
+        for id in tasks {
+            let receipt = try await pool.send(Message(messageID: id, from: "planner", to: .topic("tasks"),
+                                                      body: .object(["id": .string(id)]), idempotencyKey: id, queued: true))
+            #expect(receipt.status == .delivered && receipt.deliveredTo.isEmpty, "\(receipt)")
+        }
+        let helper = try ChildProcess.helperURL
+        // The first worker process joins now, claims the oldest task, and is killed holding it.
+        let doomed = try ChildProcess(helper, ["worker", path, "p", "doomed", liveLeaseMillis])
+        #expect(await doomed.line { $0 == "ready" } != nil)
+        doomed.release()
+        #expect(await doomed.line { $0.hasPrefix("claimed") || $0 == "none" } == "claimed task-1 1")
+        doomed.kill()
+        _ = await doomed.wait()
+
+        // Two more worker processes join and race for the rest.
+        let claimers = try ["w2", "w3"].map { try ChildProcess(helper, ["claimall", path, "p", $0]) }
+        for claimer in claimers { #expect(await claimer.line { $0 == "ready" } != nil) }
+        for claimer in claimers { claimer.release() }
+        var holders: [String: String] = ["task-1": "doomed"]
+        for (name, claimer) in zip(["w2", "w3"], claimers) {
+            let result = await claimer.wait()
+            #expect(result.status == 0, "\(result.stderr)")
+            for claim in Self.claims(in: result.stdout) {
+                #expect(holders.updateValue(name, forKey: claim.id) == nil, "\(claim.id) claimed twice")
+                #expect(claim.token == 1)
+            }
+        }
+        #expect(Set(holders.keys) == Set(tasks), "\(holders)")
+
+        // The replacement, a new run id, sleeps in its claim stream until the killed worker's lease
+        // runs out, then takes its task with the next token.
+        let replacement = try ChildProcess(helper, ["stream", path, "p", "doomed-restarted", "60000"])
+        #expect(await replacement.line { $0 == "ready" } != nil)
+        replacement.release()
+        #expect(await replacement.line { $0.hasPrefix("claimed") || $0 == "none" } == "claimed task-1 2")
+        #expect(await replacement.wait().status == 0)
+        let held = try await pool.heldClaims()
+        #expect(held.count == tasks.count, "\(held)")
+        #expect(try await pool.claim("task-1")?.runID == "doomed-restarted")
+        try await store.close()
+    }
+
     static func eightProcessesClaimingAtOnceNeverHoldTheSameMessage(_ database: SharedDatabase) async throws {
         let (path, store) = (database.location, try database.open())
         let pool = try await PoolHandle.open("p", store: store)

@@ -283,8 +283,9 @@ final class Coordination {
             throw AgentPoolError.make(.notFound, "message '\(originalID)' does not exist in pool '\(poolID)'")
         }
         if original.message.queued {
-            // Queued work is answered by the run that claimed it (its token is checked below).
-            guard try tx.claim(originalID)?.runID == message.from else {
+            // Queued work is answered by the run holding its claim (run and token checked below:
+            // anyone else is `staleClaim`); work nobody claimed yet takes no reply.
+            guard try tx.claim(originalID) != nil else {
                 throw AgentPoolError.invalidInput(field: "message.from",
                     "run '\(message.from)' has not claimed queued message '\(originalID)'; claim it first, then reply with its token")
             }

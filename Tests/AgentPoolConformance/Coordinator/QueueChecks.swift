@@ -71,7 +71,7 @@ enum QueueChecks {
         let count = try await fixture.logCount()
         #expect(await agentPoolError { try await pool.reply(to: "t1", with: answer) }?.kind == .invalidInput, "nobody claimed it")
         let claimed = try #require(try await pool.claimNext("w1", leaseMillis: 1_000))
-        #expect(await agentPoolError { try await pool.reply(to: "t1", with: answer, claimToken: claimed.token) }?.kind == .invalidInput,
+        #expect(await agentPoolError { try await pool.reply(to: "t1", with: answer, claimToken: claimed.token) }?.kind == .staleClaim,
                 "w2 does not hold it")
         var fromHolder = answer
         fromHolder.from = "w1"
