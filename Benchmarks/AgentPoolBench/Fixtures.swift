@@ -70,7 +70,18 @@ final class Fixtures: Sendable {
         try await store.importPool(records)
     }
 
-    static func message(_ id: String, from: RunID = "a", to: RunID = "b", content: String = "c") -> Message {
-        Message(messageID: id, from: from, to: .run(to), contentRef: content, idempotencyKey: id)
+    static func message(_ id: String, from: RunID = "a", to: RunID = "b", content: String = "c", body: JSONValue? = nil) -> Message {
+        Message(messageID: id, from: from, to: .run(to), contentRef: content, body: body, idempotencyKey: id)
+    }
+
+    /// A body whose JSON is `bytes` bytes: an object with one text field (an LLM answer's shape),
+    /// ASCII with a newline and quotes every line, so that escaping is exercised.
+    static func body(bytes: Int) -> JSONValue {
+        let line = "The reviewer said \"ok\" and moved on to the next file in the diff.\n"  // 64 bytes as JSON
+        let text = String(repeating: line, count: max(0, bytes - 11) / 67) // {"text":""} is 11 bytes
+        var value = JSONValue.object(["text": .string(text)])
+        let size = (try? RecordCodec.encodeJSON(value).utf8.count) ?? 0
+        value = .object(["text": .string(text + String(repeating: "x", count: max(0, bytes - size)))])
+        return value
     }
 }

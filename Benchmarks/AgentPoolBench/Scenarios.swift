@@ -18,11 +18,11 @@ enum Scenarios {
     }
 
     /// Coordinator sends (dedupe, membership, recipients, accepted + delivered, wakes) per second.
-    static func sendPerSecond(_ fixtures: Fixtures, count: Int) async throws -> Double {
+    static func sendPerSecond(_ fixtures: Fixtures, count: Int, body: JSONValue? = nil) async throws -> Double {
         let store = try await fixtures.store("send-\(UUID().uuidString)")
         let pool = try await Fixtures.openPool("p", in: store)
         let elapsed = try await seconds {
-            for index in 0..<count { _ = try await pool.send(Fixtures.message("send-\(index)")) }
+            for index in 0..<count { _ = try await pool.send(Fixtures.message("send-\(index)", body: body)) }
         }
         try await store.close()
         return Double(count) / elapsed

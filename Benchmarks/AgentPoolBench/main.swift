@@ -149,6 +149,15 @@ results["send_ratio_to_raw"] = send / raw
 report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s, append \(Int(append))/s (\(String(format: "%.2f", append / raw))), send \(Int(send))/s (\(String(format: "%.2f", send / raw)))")
 report("   16 concurrent senders in the process (group commit): \(Int(concurrentSend)) sends/s (\(String(format: "%.2f", concurrentSend / raw)) of raw; not a key of the issue's JSON)")
 
+report("3b. send with an inline JSON body of 4 KiB and 64 KiB …")
+let send4K = try await Scenarios.sendPerSecond(fixtures, count: throughputCount, body: Fixtures.body(bytes: 4 << 10))
+let send64K = try await Scenarios.sendPerSecond(fixtures, count: max(throughputCount / 4, 100), body: Fixtures.body(bytes: 64 << 10))
+results["send_body_4k_per_s"] = send4K
+results["send_body_64k_per_s"] = send64K
+results["send_body_4k_ratio_to_send"] = send4K / send
+results["send_body_64k_ratio_to_send"] = send64K / send
+report("   4 KiB body \(Int(send4K)) sends/s (\(String(format: "%.2f", send4K / send)) of a send without one), 64 KiB body \(Int(send64K)) sends/s (\(String(format: "%.2f", send64K / send)), \(String(format: "%.0f", send64K * 64 / 1024)) MiB/s of bodies)")
+
 report("4. history independence (1k vs 100k prior records) …")
 let p50_1k = try await Scenarios.sendMedianMicros(fixtures, history: 1_000, count: latencyCount, name: "history-1k")
 let p50_100k = try await Scenarios.sendMedianMicros(fixtures, history: 100_000, count: latencyCount, name: "history-100k")

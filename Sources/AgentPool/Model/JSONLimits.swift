@@ -15,7 +15,7 @@ enum JSONLimits {
     /// returns the encoded size otherwise.
     @discardableResult
     static func checkSize(_ value: JSONValue, atMost limit: Int, field: String, hint: String? = nil) throws(AgentPoolError) -> Int {
-        let size = try RecordCodec.encodeJSON(value).utf8.count
+        let size = try BodyJSON.json(value).utf8.count
         if size > limit {
             throw .invalidInput(field: field, "\(field) is \(size) bytes as JSON; at most \(limit) are allowed"
                                 + (hint.map { " (\($0))" } ?? ""))

@@ -13,7 +13,7 @@ struct MessageJSONWriter {
         guard stored.message.correlation == nil else { return nil }
         var body: String?
         if let value = stored.message.body {
-            guard let json = try? RecordCodec.encodeJSON(value) else { return nil }
+            guard let json = try? BodyJSON.json(value) else { return nil }
             body = json
         }
         var writer = MessageJSONWriter()
