@@ -63,7 +63,7 @@ func runWorker(name: String, path: String) async throws {
         let wakeID = "\(name)-idle-\(round)"
         try await pool.suspendUntil(WakeCondition(
             conditionID: wakeID, runID: name,
-            filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.delivered), PoolEvent.Kind.runLeft])),
+            filter: EventFilter(kinds: .oneOf([.message(.delivered), .runLeft])),
             idempotencyKey: wakeID, timeoutMillis: claimLeaseMillis), since: cursor)
         _ = try await pool.wait(wakeID)
     }
@@ -108,7 +108,7 @@ func runSupervisor(path: String) async throws -> Bool {
                                                   contentRef: "work-\(number)", idempotencyKey: id))
         try await pool.suspendUntil(WakeCondition(
             conditionID: "done-\(id)", runID: "supervisor",
-            filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.responded), PoolEvent.Kind.message(.failed)]), messageIDs: .oneOf([id])),
+            filter: EventFilter(kinds: .oneOf([.message(.responded), .message(.failed)]), messageIDs: .oneOf([id])),
             idempotencyKey: "done-\(id)", timeoutMillis: 60_000), since: receipt.cursor)
     }
     // Kill the first worker that starts working, mid-task, holding its claim.

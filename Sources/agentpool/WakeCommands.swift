@@ -17,19 +17,11 @@ struct WakeCommand: AsyncParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("The waiting run id.", valueName: "run")) var runID: String
     /// Event kinds that trigger the wake; any when none. Only kinds that can fire a wake.
     @Option(name: .customLong("kind"), help: ArgumentHelp(
-        "An event kind that triggers it (repeatable; default any): \(PoolEvent.Kind.wakeTriggers.joined(separator: ", ")).",
+        "An event kind that triggers it (repeatable; default any): \(WakeCommand.acceptedKinds.joined(separator: ", ")).",
         valueName: "kind"))
     var kinds: [String] = []
-    /// Source runs whose events trigger the wake; any when none.
-    @Option(name: .customLong("from"), help: ArgumentHelp("A source run whose events trigger it (repeatable; default any).", valueName: "run"))
-    var sources: [String] = []
-    /// Target runs (recipients of a message) whose events trigger the wake; any when none.
-    @Option(name: .customLong("target"), help: ArgumentHelp(
-        "Only events whose recipients include this run, e.g. a message delivered to it (repeatable; default any).", valueName: "run"))
-    var targets: [String] = []
-    /// Messages whose events trigger the wake; any when none.
-    @Option(name: .customLong("message"), help: ArgumentHelp("Only events of this message (repeatable; default any).", valueName: "message"))
-    var messageIDs: [String] = []
+    /// Which sources, targets and messages trigger the wake.
+    @OptionGroup var events: EventFilterOptions
     /// Time after registration before the wake times out.
     @Option(name: .customLong("timeout-ms"), help: ArgumentHelp("Time out after this many milliseconds (0: at once).", valueName: "ms"))
     var timeoutMillis: Int64?
@@ -43,13 +35,13 @@ struct WakeCommand: AsyncParsableCommand {
     /// Rejects negative numbers, and a kind that can never fire a wake (a typo included), as a
     /// usage error; the latter names every valid kind.
     func validate() throws {
-        try Usage.require(kinds, in: PoolEvent.Kind.wakeTriggers, "--kind")
+        try Usage.require(kinds, in: Self.acceptedKinds, "--kind")
         try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
         try Usage.require(since, atLeast: 0, "--since")
     }
 
-    /// Any value when `values` is empty (the option was not given), else one of them.
-    private static func facet(_ values: [String]) -> Facet { values.isEmpty ? .any : .oneOf(values) }
+    /// The kinds `--kind` accepts: those that can fire a wake, spelled as stored.
+    static let acceptedKinds = EventKind.wakeTriggers.map(\.rawValue)
 
     /// Prints the registration: as registered (or already triggered), or, with `--wait`, once final.
     /// - Throws: `notMember`, `idempotencyConflict`, `invalidInput`, `poolNotFound`; nothing is
@@ -57,8 +49,7 @@ struct WakeCommand: AsyncParsableCommand {
     func run() async throws {
         let condition = WakeCondition(
             conditionID: conditionID, runID: runID,
-            filter: EventFilter(sourceRuns: Self.facet(sources), kinds: Self.facet(kinds),
-                                targets: Self.facet(targets), messageIDs: Self.facet(messageIDs)),
+            filter: events.filter(kinds: kinds),
             idempotencyKey: key, timeoutMillis: timeoutMillis)
         try await target.printing(table: { registration in
             Table(headers: ["CONDITION", "RUN", "STATUS", "DEADLINE", "MATCHING_CURSOR"],
@@ -71,3 +62,4 @@ struct WakeCommand: AsyncParsableCommand {
         }
     }
 }
+
