@@ -60,6 +60,7 @@ import Testing
         let condition = WakeCondition(conditionID: "w", runID: "a", filter: filter, idempotencyKey: "k")
         let refusals = [
             await #expect(throws: AgentPoolError.self) { try await pool.suspendUntil(condition) },
+            await #expect(throws: AgentPoolError.self) { try await pool.next(matching: filter, since: 0, timeoutMillis: 0) },
         ]
         for error in refusals {
             #expect(error?.kind == .invalidInput)

@@ -37,8 +37,8 @@ public enum Facet<Value: Hashable & Sendable>: Hashable, Sendable {
     }
 }
 
-/// Which events a wake condition or an event stream waits for: an event matches when every
-/// facet does.
+/// Which events a wake condition, an event stream or ``PoolHandle/next(matching:since:timeoutMillis:)``
+/// waits for: an event matches when every facet does.
 ///
 /// JSON: each facet is a list of strings (kinds as ``EventKind/rawValue``), or absent for "any".
 ///
