@@ -19,8 +19,9 @@ extension PoolHandle {
     ///                                 since: sent.cursor ?? 0, timeoutMillis: 60_000)
     /// ```
     /// - Throws: `invalidInput` for a negative cursor or timeout, or a filter with a kind no
-    ///   record produces (nothing is written); `cursorCompacted` when `cursor` was compacted
-    ///   away; `CancellationError` when the task is cancelled.
+    ///   record produces (nothing is written); `poolNotFound` (also once the pool is dropped
+    ///   while it waits); `cursorCompacted` when `cursor` was compacted away;
+    ///   `CancellationError` when the task is cancelled.
     public func next(matching filter: EventFilter = EventFilter(), since cursor: Seq,
                      timeoutMillis: Millis? = nil) async throws -> PoolEvent? {
         try filter.validate(field: "filter")
@@ -45,9 +46,13 @@ extension PoolHandle {
 
     /// The first event after `cursor` matching `filter` in the log as it is now; moves `cursor`
     /// past every record read.
+    /// - Throws: `poolNotFound` (never opened, or dropped meanwhile), `cursorCompacted`.
     private func firstEvent(matching filter: EventFilter, after cursor: inout Seq) async throws -> PoolEvent? {
         while true {
-            let page = try await records(after: cursor, limit: RecordWatch.pageSize)
+            let page = try await store.read(poolID) { [cursor] reader in
+                _ = try reader.requireInfo()
+                return try reader.records(after: cursor, limit: RecordWatch.pageSize)
+            }
             for record in page {
                 cursor = record.seq
                 if let event = PoolEvent(record), filter.matches(event) { return event }

@@ -72,6 +72,18 @@ enum NextChecks {
         #expect(await agentPoolError { _ = try await fixture.pool.next(since: -1) }?.field == "since")
         #expect(await agentPoolError { _ = try await fixture.pool.next(since: 0, timeoutMillis: -1) }?.field == "timeout_millis")
     }
+
+    static func aPoolNeverOpenedOrDroppedWhileItWaitsIsPoolNotFound(_ harness: StoreFactory) async throws {
+        let fixture = try await F.make(harness)
+        let never = try PoolHandle("never-opened", store: fixture.context.store)
+        #expect(await agentPoolError { _ = try await never.next(since: 0) }?.kind == .poolNotFound)
+
+        let cursor = try await fixture.pool.sweep()
+        let waiter = Task { try await fixture.pool.next(since: cursor) }
+        try await eventually("the waiter parked on the change signal") { fixture.context.store.changes.waiterCount > 0 }
+        try await fixture.pool.drop()
+        #expect(await agentPoolError { _ = try await boundedValue(of: waiter, "the waiter on a dropped pool") }?.kind == .poolNotFound)
+    }
 }
 
 extension Conformance {
@@ -82,5 +94,6 @@ extension Conformance {
         ConformanceCheck("Next", "cancellingTheWaitingTaskEndsItPromptly", NextChecks.cancellingTheWaitingTaskEndsItPromptly),
         ConformanceCheck("Next", "aDeadlinePassingWhileItWaitsIsRecordedAndCanBeTheEvent", NextChecks.aDeadlinePassingWhileItWaitsIsRecordedAndCanBeTheEvent),
         ConformanceCheck("Next", "aNegativeCursorOrTimeoutIsInvalidInput", NextChecks.aNegativeCursorOrTimeoutIsInvalidInput),
+        ConformanceCheck("Next", "aPoolNeverOpenedOrDroppedWhileItWaitsIsPoolNotFound", NextChecks.aPoolNeverOpenedOrDroppedWhileItWaitsIsPoolNotFound),
     ]
 }
