@@ -99,8 +99,8 @@ public struct EventFilter: Codable, Hashable, Sendable {
     }
 
     /// Decodes each facet from a list of strings; a missing facet is `any`. A kind no record
-    /// produces is kept aside (see ``validate(field:)``), never a decoding error: stored wakes
-    /// replay whatever wrote them.
+    /// produces is kept aside (a call given the filter refuses it), never a decoding error:
+    /// stored wakes replay whatever wrote them.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func facet(_ key: CodingKeys) throws -> Facet<String> {
