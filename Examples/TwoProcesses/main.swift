@@ -29,7 +29,7 @@ func openPool(_ path: String) async throws -> PoolHandle {
 /// Gives up after 30 s, so that the demo fails instead of hanging if the other process dies.
 func deliveredTo(_ run: RunID, from peer: RunID, id: ConditionID) -> WakeCondition {
     WakeCondition(conditionID: id, runID: run,
-                  filter: EventFilter(sourceRuns: .oneOf([peer]), kinds: .oneOf([PoolEvent.Kind.message(.delivered)]), targets: .oneOf([run])),
+                  filter: EventFilter(sourceRuns: .oneOf([peer]), kinds: .oneOf([.message(.delivered)]), targets: .oneOf([run])),
                   idempotencyKey: id, timeoutMillis: 30_000)
 }
 
@@ -46,7 +46,7 @@ func runAlice(path: String) async throws {
     // join — `since: 0` makes a join that already happened trigger the wake at once.
     try await pool.suspendUntil(WakeCondition(
         conditionID: "alice-sees-bob", runID: "alice",
-        filter: EventFilter(sourceRuns: .oneOf(["bob"]), kinds: .oneOf([PoolEvent.Kind.runJoined])),
+        filter: EventFilter(sourceRuns: .oneOf(["bob"]), kinds: .oneOf([.runJoined])),
         idempotencyKey: "alice-sees-bob", timeoutMillis: 30_000), since: 0)
     guard try await pool.wait("alice-sees-bob").status == .triggered else { throw DemoError("bob never joined") }
     var cursor = try await pool.snapshot().cursor ?? 0

@@ -3,8 +3,8 @@
 //   swift run agentpool-workers [DB]
 //
 // The supervisor queues tasks on the topic "tasks" before any worker exists (queued work waits
-// for whoever subscribes when they claim). Each worker (a member with a lease it renews by
-// heartbeats) takes tasks one at a time from its claim stream — an exclusive claim with a fencing
+// for whoever subscribes when they claim). Each worker (a member with a lease its LeasedMember
+// renews by itself) takes tasks one at a time from its claim stream — an exclusive claim with a fencing
 // token — does the work and replies with that token and a JSON body. Midway the supervisor kills a worker with
 // SIGKILL while it holds a claim: the worker stops heartbeating, its member lease runs out, the
 // pool removes it and frees its claim, and another worker claims the task with a higher token
@@ -35,20 +35,14 @@ func openPool(_ path: String) async throws -> PoolHandle {
 /// worker's task when that worker's lease runs out.
 func runWorker(name: String, path: String) async throws {
     let pool = try await openPool(path)
-    try await pool.join(Member(runID: name, agentID: "worker", topics: ["tasks"]), leaseMillis: memberLeaseMillis)
-    let heartbeats = Task {
-        while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(memberLeaseMillis / 4))  // the heartbeat cadence
-            try await pool.heartbeat(name)
-        }
-    }
-    defer { heartbeats.cancel() }
+    // A member that heartbeats by itself (every third of its lease) until it leaves.
+    let member = try await pool.joinLeased(Member(runID: name, agentID: "worker", topics: ["tasks"]), leaseMillis: memberLeaseMillis)
     say("[\(name) pid \(getpid())] ready")
     for try await claimed in try pool.claims(name, leaseMillis: claimLeaseMillis) {
         let id = claimed.message.messageID
         if claimed.message.body == .string("stop") {
             try await pool.complete(id, run: name, token: claimed.token)
-            try await pool.leave(name)
+            try await member.leave()
             return
         }
         guard case .object(let task)? = claimed.message.body, case .integer(let number)? = task["n"] else {
@@ -98,7 +92,7 @@ func runSupervisor(path: String) async throws -> Bool {
                                                   queued: true))
         try await pool.suspendUntil(WakeCondition(
             conditionID: "done-\(id)", runID: "supervisor",
-            filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.responded), PoolEvent.Kind.message(.failed)]), messageIDs: .oneOf([id])),
+            filter: EventFilter(kinds: .oneOf([.message(.responded), .message(.failed)]), messageIDs: .oneOf([id])),
             idempotencyKey: "done-\(id)", timeoutMillis: 60_000), since: receipt.cursor)
     }
     let (workers, lines) = try startWorkers(path: path)

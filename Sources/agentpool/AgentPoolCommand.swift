@@ -29,7 +29,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             SendCommand.self, SnapshotCommand.self, TailCommand.self, WakeCommand.self,
             InboxCommand.self, ConsumersCommand.self, DoctorCommand.self, ExportCommand.self,
             ImportCommand.self, BackupCommand.self, CopyCommand.self, HeartbeatCommand.self, SweepCommand.self,
-            ClaimCommand.self, CompleteCommand.self, ReleaseCommand.self, DeadCommand.self,
+            ClaimCommand.self, CompleteCommand.self, ReleaseCommand.self, DeadCommand.self, NextCommand.self,
             ResendCommand.self, MembersCommand.self, ClaimsCommand.self, CompactCommand.self, DropCommand.self,
         ])
 
@@ -208,6 +208,15 @@ struct GlobalOptions: ParsableArguments {
         } catch {
             try? await store.close()
             throw error
+        }
+    }
+
+    /// Prints `null`, or, with `--format table`, `line` saying what there is none of: the
+    /// output of a verb that found nothing (and exits 0).
+    func printNothing(_ line: String) {
+        switch format {
+        case .json: Output.line("null")
+        case .table: Output.line(line)
         }
     }
 

@@ -2,17 +2,20 @@ import AgentPool
 import ArgumentParser
 import Foundation
 
-/// `agentpool claim POOL --run R --lease-ms N`: takes the oldest claimable message delivered to a
-/// run, for a lease, and prints it with its claim (`null` when there is none).
+/// `agentpool claim POOL --run R --lease-ms N [--wait [--timeout-ms N]]`: takes the oldest
+/// claimable message delivered to a run, for a lease, and prints it with its claim (`null` when
+/// there is none); with `--wait`, blocks until there is one or the timeout passed.
 struct ClaimCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(
         commandName: "claim",
         abstract: "Claim the oldest delivered message no live claim holds, for a lease; print it with its claim and fencing token.",
         discussion: """
-            When nothing is claimable, prints null (json) or a line saying so (table) and exits 0. \
-            Present the printed token to complete or release it; after --max-attempts claims \
-            ran out, the message becomes a dead letter (see dead and resend).
+            When nothing is claimable, prints null (json) or a line saying so (table) and exits 0; \
+            with --wait it first blocks, at no CPU, until something is (a delivery, a release or \
+            an expired claim, by any process) or --timeout-ms passed. Present the printed token \
+            to complete or release it; after --max-attempts claims ran out, the message becomes \
+            a dead letter (see dead and resend).
             """)
 
     /// The global options and the pool.
@@ -29,28 +32,39 @@ struct ClaimCommand: AsyncParsableCommand {
     /// Expired claims before the message becomes a dead letter.
     @Option(name: .customLong("max-attempts"), help: ArgumentHelp("After this many expired claims the message fails (dead letter).", valueName: "n"))
     var maxAttempts: Int = 3
+    /// Block until something is claimable.
+    @Flag(help: "Block until something is claimable (or --timeout-ms passed), then claim it.")
+    var wait = false
+    /// How long `--wait` blocks.
+    @Option(name: .customLong("timeout-ms"), help: ArgumentHelp(
+        "With --wait: give up after this many milliseconds, printing null (default: wait as long as it takes).", valueName: "ms"))
+    var timeoutMillis: Int64?
 
-    /// Rejects a lease or attempt count below 1 as a usage error.
+    /// Rejects a lease or attempt count below 1, a negative timeout, and a timeout without
+    /// `--wait`, as usage errors.
     func validate() throws {
         try Usage.require(leaseMillis, atLeast: 1, "--lease-ms")
         try Usage.require(maxAttempts, atLeast: 1, "--max-attempts")
+        try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
+        if timeoutMillis != nil && !wait { throw ValidationError("--timeout-ms needs --wait") }
     }
 
     /// Prints the claimed message (`claim`, `message`, `receipt`), or `null` when nothing is
-    /// claimable (exit 0 either way). Atomic across processes: two claimers never hold the same
-    /// message at once. No database is created.
+    /// claimable — with `--wait`, once the timeout passed — (exit 0 either way). Atomic across
+    /// processes: two claimers never hold the same message at once. No database is created.
     /// - Throws: `notMember`, `poolNotFound`, `invalidInput`; nothing is written.
     func run() async throws {
         let run = runID, queue = from?.address(in: target.pool).target
-        let claimed = try await target.withPool { pool in
-            try await pool.claimNext(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts)
+        let claimed = try await target.withPool { pool -> ClaimedMessage? in
+            if let claimed = try await pool.claimNext(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts) {
+                return claimed
+            }
+            guard wait else { return nil }
+            return try await Self.firstClaim(of: try pool.claims(run, from: queue, leaseMillis: leaseMillis, maxAttempts: maxAttempts),
+                                             clock: pool.store.clock, timeoutMillis: timeoutMillis)
         }
         guard let claimed else {
-            switch target.global.format {
-            case .json: Output.line("null")
-            case .table: Output.line("nothing to claim for run '\(run)' in pool '\(target.pool)'")
-            }
-            return
+            return target.global.printNothing("nothing to claim for run '\(run)' in pool '\(target.pool)'")
         }
         try target.global.print(claimed) { claimed in
             Table.fields([
@@ -61,6 +75,25 @@ struct ClaimCommand: AsyncParsableCommand {
                 ("status", claimed.receipt.status.rawValue),
             ] + ClaimTable.fields(claimed.claim))
         }
+    }
+}
+
+extension ClaimCommand {
+    /// The first message `stream` claims, or nil once `timeoutMillis` (on `clock`) passed first.
+    /// A message claimed as the time runs out is still returned, never dropped with its claim
+    /// held: the timeout only cancels the stream, which ends after the claim in progress.
+    static func firstClaim(of stream: ClaimStream, clock: any AgentPoolClock, timeoutMillis: Millis?) async throws -> ClaimedMessage? {
+        let claiming = Task {
+            var claims = stream.makeAsyncIterator()
+            return try await claims.next()
+        }
+        let timer = Task {
+            guard let timeoutMillis else { return }
+            try await clock.sleep(untilMillis: clock.nowMillis() + timeoutMillis)
+            claiming.cancel()
+        }
+        defer { timer.cancel() }
+        return try await claiming.value
     }
 }
 

@@ -119,18 +119,44 @@ struct LeaveCommand: AsyncParsableCommand {
     }
 }
 
-/// `agentpool snapshot POOL`: the pool's current state, read from projections.
+/// `agentpool snapshot POOL`: the pool's current state, read from projections, with the claims
+/// held now.
 struct SnapshotCommand: AsyncParsableCommand {
     /// The verb's name and help.
-    static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Print a pool's current state.")
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot", abstract: "Print a pool's current state and the claims held now.")
 
     /// The global options and the pool.
     @OptionGroup var target: PoolArguments
 
-    /// Prints the snapshot; never creates the database.
+    /// Prints the snapshot and the held claims, as of one consistent read; never creates the
+    /// database.
     /// - Throws: `poolNotFound`.
     func run() async throws {
-        try await target.printing(table: SnapshotTable.table) { try await $0.snapshot() }
+        try await target.printing(table: { SnapshotTable.table($0.snapshot, claims: $0.claims) }) { pool in
+            try await pool.store.read(pool.poolID) { reader in
+                SnapshotView(snapshot: try reader.snapshot(), claims: try reader.claims(status: .held, run: nil))
+            }
+        }
+    }
+}
+
+/// What `agentpool snapshot` prints: the snapshot's own keys, and `claims`.
+struct SnapshotView: Encodable, Sendable {
+    /// The pool's snapshot (equal to the replay of its log).
+    var snapshot: Snapshot
+    /// The claims held now, sorted by message id. Claims live beside the log, not in it, so they
+    /// are not part of ``Snapshot``; a held claim whose lease ran out stays listed until the next
+    /// write, waiter or sweep counts it.
+    var claims: [MessageClaim]
+
+    enum CodingKeys: String, CodingKey { case claims }
+
+    /// One object: every key of the snapshot, then `claims`.
+    func encode(to encoder: any Encoder) throws {
+        try snapshot.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(claims, forKey: .claims)
     }
 }
 
@@ -153,11 +179,15 @@ struct ConsumersCommand: AsyncParsableCommand {
     }
 }
 
-/// The table rendering of a snapshot: the pool's fields, then one row per member, message and wake.
+/// The table rendering of a snapshot: the pool's fields, then one row per member, message,
+/// wake and claim.
 enum SnapshotTable {
     /// One table with a section column, so that everything stays aligned; ids in each section
     /// in natural order (`task-2` before `task-10`).
-    static func table(_ snapshot: Snapshot) -> Table {
+    static func table(_ snapshot: Snapshot) -> Table { table(snapshot, claims: []) }
+
+    /// ``table(_:)`` with a `claim` row per claim in `claims`.
+    static func table(_ snapshot: Snapshot, claims: [MessageClaim]) -> Table {
         var rows: [[String]] = [
             ["pool", snapshot.poolID, "cursor=\(Cell.number(snapshot.cursor)) created=\(snapshot.created)"],
             ["config", "-", "required=\(Cell.list(snapshot.messagePolicy.requiredPolicyRefs)) include_sender=\(snapshot.messagePolicy.includeSenderInPoolBroadcast) policies=\(Cell.list(snapshot.policyRefs))"],
@@ -172,6 +202,10 @@ enum SnapshotTable {
         rows += snapshot.wakes.sortedNaturally(by: \.condition.conditionID).map {
             ["wake", $0.condition.conditionID,
              "status=\($0.registration.status.rawValue) run=\($0.registration.runID) matching_cursor=\(Cell.number($0.registration.matchingCursor))"]
+        }
+        rows += claims.sortedNaturally(by: \.messageID).map {
+            ["claim", $0.messageID,
+             "status=\($0.status.rawValue) run=\($0.runID) token=\($0.token) expires_at=\(Cell.time($0.expiresAt)) attempts=\($0.expiredCount)/\($0.maxAttempts)"]
         }
         return Table(headers: ["KIND", "ID", "DETAILS"], rows: rows)
     }

@@ -32,6 +32,31 @@ struct RunArguments: ParsableArguments {
     @Option(name: .customLong("run"), help: ArgumentHelp("The run id.", valueName: "run")) var runID: String
 }
 
+/// The options that narrow which events count, shared by `wake` and `next`; each is repeatable
+/// and matches any value when not given. The verbs declare `--kind` themselves: they accept
+/// different kinds.
+struct EventFilterOptions: ParsableArguments {
+    /// Source runs (member, sender or waiting run); any when none.
+    @Option(name: .customLong("from"), help: ArgumentHelp(
+        "Only events from this run: the member, the sender or the waiting run (repeatable; default any).", valueName: "run"))
+    var sources: [String] = []
+    /// Target runs (recipients of a message); any when none.
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "Only events whose recipients include this run, e.g. a message delivered to it (repeatable; default any).", valueName: "run"))
+    var targets: [String] = []
+    /// Messages; any when none.
+    @Option(name: .customLong("message"), help: ArgumentHelp("Only events of this message (repeatable; default any).", valueName: "message"))
+    var messageIDs: [String] = []
+
+    /// The filter of these options and `kinds`, strings the verb checked against the kinds it
+    /// accepts (an unknown one cannot reach here).
+    func filter(kinds: [String]) -> EventFilter {
+        func facet<Value>(_ values: [Value]) -> Facet<Value> { values.isEmpty ? .any : .oneOf(values) }
+        return EventFilter(sourceRuns: facet(sources), kinds: facet(kinds.compactMap(EventKind.init(rawValue:))),
+                           targets: facet(targets), messageIDs: facet(messageIDs))
+    }
+}
+
 /// The range checks of numeric options: each failure is a usage error (exit 2) naming the option.
 enum Usage {
     /// Passes when `value` is absent or at least `minimum`; otherwise fails with "OPTION must not

@@ -17,19 +17,11 @@ struct WakeCommand: AsyncParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("The waiting run id.", valueName: "run")) var runID: String
     /// Event kinds that trigger the wake; any when none. Only kinds that can fire a wake.
     @Option(name: .customLong("kind"), help: ArgumentHelp(
-        "An event kind that triggers it (repeatable; default any): \(PoolEvent.Kind.wakeTriggers.joined(separator: ", ")).",
+        "An event kind that triggers it (repeatable; default any): \(WakeCommand.acceptedKinds.joined(separator: ", ")).",
         valueName: "kind"))
     var kinds: [String] = []
-    /// Source runs whose events trigger the wake; any when none.
-    @Option(name: .customLong("from"), help: ArgumentHelp("A source run whose events trigger it (repeatable; default any).", valueName: "run"))
-    var sources: [String] = []
-    /// Target runs (recipients of a message) whose events trigger the wake; any when none.
-    @Option(name: .customLong("target"), help: ArgumentHelp(
-        "Only events whose recipients include this run, e.g. a message delivered to it (repeatable; default any).", valueName: "run"))
-    var targets: [String] = []
-    /// Messages whose events trigger the wake; any when none.
-    @Option(name: .customLong("message"), help: ArgumentHelp("Only events of this message (repeatable; default any).", valueName: "message"))
-    var messageIDs: [String] = []
+    /// Which sources, targets and messages trigger the wake.
+    @OptionGroup var events: EventFilterOptions
     /// Time after registration before the wake times out.
     @Option(name: .customLong("timeout-ms"), help: ArgumentHelp("Time out after this many milliseconds (0: at once).", valueName: "ms"))
     var timeoutMillis: Int64?
@@ -43,13 +35,13 @@ struct WakeCommand: AsyncParsableCommand {
     /// Rejects negative numbers, and a kind that can never fire a wake (a typo included), as a
     /// usage error; the latter names every valid kind.
     func validate() throws {
-        try Usage.require(kinds, in: PoolEvent.Kind.wakeTriggers, "--kind")
+        try Usage.require(kinds, in: Self.acceptedKinds, "--kind")
         try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
         try Usage.require(since, atLeast: 0, "--since")
     }
 
-    /// Any value when `values` is empty (the option was not given), else one of them.
-    private static func facet(_ values: [String]) -> Facet { values.isEmpty ? .any : .oneOf(values) }
+    /// The kinds `--kind` accepts: those that can fire a wake, spelled as stored.
+    static let acceptedKinds = EventKind.wakeTriggers.map(\.rawValue)
 
     /// Prints the registration: as registered (or already triggered), or, with `--wait`, once final.
     /// - Throws: `notMember`, `idempotencyConflict`, `invalidInput`, `poolNotFound`; nothing is
@@ -57,8 +49,7 @@ struct WakeCommand: AsyncParsableCommand {
     func run() async throws {
         let condition = WakeCondition(
             conditionID: conditionID, runID: runID,
-            filter: EventFilter(sourceRuns: Self.facet(sources), kinds: Self.facet(kinds),
-                                targets: Self.facet(targets), messageIDs: Self.facet(messageIDs)),
+            filter: events.filter(kinds: kinds),
             idempotencyKey: key, timeoutMillis: timeoutMillis)
         try await target.printing(table: { registration in
             Table(headers: ["CONDITION", "RUN", "STATUS", "DEADLINE", "MATCHING_CURSOR"],
@@ -68,6 +59,67 @@ struct WakeCommand: AsyncParsableCommand {
             let registered = try await pool.suspendUntil(condition, since: since)
             guard wait, !registered.status.isFinal else { return registered }
             return try await pool.wait(condition.conditionID)
+        }
+    }
+}
+
+/// `agentpool next POOL …`: waits for the first event after a cursor that matches, and prints it.
+struct NextCommand: AsyncParsableCommand {
+    /// The verb's name and help.
+    static let configuration = CommandConfiguration(
+        commandName: "next",
+        abstract: "Wait for the first event after a cursor that matches; print it, or null after --timeout-ms.",
+        discussion: """
+            Writes nothing of its own (no wake condition, no id): it reads the log after --since \
+            (default: the pool's cursor now, so only new events count), then sleeps at no CPU \
+            until any process appends a match. While it waits it records deadlines as they pass \
+            (a response timeout, a lease or claim running out), as wake --wait does.
+            """)
+
+    /// The global options and the pool.
+    @OptionGroup var target: PoolArguments
+    /// Event kinds that match; any when none. Every kind, wake events included.
+    @Option(name: .customLong("kind"), help: ArgumentHelp(
+        "An event kind that matches (repeatable; default any): \(NextCommand.acceptedKinds.joined(separator: ", ")).",
+        valueName: "kind"))
+    var kinds: [String] = []
+    /// Which sources, targets and messages match.
+    @OptionGroup var events: EventFilterOptions
+    /// The cursor after which events count.
+    @Option(help: ArgumentHelp("Events after this seq count (default: the pool's cursor now).", valueName: "seq"))
+    var since: Int64?
+    /// How long to wait.
+    @Option(name: .customLong("timeout-ms"), help: ArgumentHelp(
+        "Give up after this many milliseconds, printing null (0: look once; default: wait as long as it takes).", valueName: "ms"))
+    var timeoutMillis: Int64?
+
+    /// The kinds `--kind` accepts: every event kind, spelled as stored.
+    static let acceptedKinds = EventKind.all.map(\.rawValue)
+
+    /// Rejects an unknown kind (naming every valid one) and negative numbers as usage errors.
+    func validate() throws {
+        try Usage.require(kinds, in: Self.acceptedKinds, "--kind")
+        try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
+        try Usage.require(since, atLeast: 0, "--since")
+    }
+
+    /// Prints the event (`kind`, `cursor`, `source_run`, `targets`, `message_id`, `topic`), or
+    /// `null` (json) or a line saying so (table) once the timeout passed; exit 0 either way.
+    /// Never creates the database.
+    /// - Throws: `poolNotFound`, `cursorCompacted`, `invalidInput`.
+    func run() async throws {
+        let filter = events.filter(kinds: kinds)
+        let event = try await target.withPool { pool in
+            let cursor: Seq
+            if let since { cursor = since } else { cursor = try await pool.store.read(pool.poolID) { try $0.requireInfo().cursor } }
+            return try await pool.next(matching: filter, since: cursor, timeoutMillis: timeoutMillis)
+        }
+        guard let event else { return target.global.printNothing("no matching event in pool '\(target.pool)'") }
+        try target.global.print(event) { event in
+            Table.fields([
+                ("kind", event.kind.rawValue), ("cursor", "\(event.cursor)"), ("source_run", event.sourceRun ?? "-"),
+                ("targets", Cell.list(event.targets)), ("message_id", event.messageID ?? "-"), ("topic", event.topic ?? "-"),
+            ])
         }
     }
 }

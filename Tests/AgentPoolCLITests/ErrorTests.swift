@@ -79,6 +79,9 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         FailingCall(1, "poolNotFound", ["members", "nope"]),
         FailingCall(1, "poolNotFound", ["claims", "nope"]),
         FailingCall(1, "invalidInput", ["claims", "p", "--run", ""]),
+        FailingCall(1, "notMember", ["claim", "p", "--run", "ghost", "--lease-ms", "10", "--wait", "--timeout-ms", "0"]),
+        FailingCall(1, "poolNotFound", ["next", "nope", "--timeout-ms", "0"]),
+        FailingCall(1, "poolNotFound", ["next", "nope", "--since", "0", "--timeout-ms", "0"]),
     ]
 
     @Test(arguments: calls)
@@ -109,6 +112,7 @@ struct FailingCall: CustomTestStringConvertible, Sendable {
         ["claim", "p", "--run", "a", "--lease-ms", "10"], ["complete", "p", "--id", "m", "--run", "a", "--token", "1"],
         ["release", "p", "--id", "m", "--run", "a", "--token", "1"], ["dead", "p"], ["resend", "p", "--id", "m"],
         ["compact", "p", "--through", "1"], ["drop", "p"], ["members", "p"], ["claims", "p"],
+        ["claim", "p", "--run", "a", "--lease-ms", "10", "--wait"], ["next", "p"],
     ]
 
     @Test(arguments: readVerbs)

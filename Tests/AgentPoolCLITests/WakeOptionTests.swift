@@ -11,9 +11,9 @@ import Testing
         let result = try await cli.run(["wake", "q", "--id", "w1", "--run", "b", "--kind", "run_mesage_delivered", "--key", "w1"])
         expectFailure(result, status: 2, "typo in --kind")
         #expect(result.stderr.contains("--kind 'run_mesage_delivered'"), "\(result)")
-        for kind in PoolEvent.Kind.wakeTriggers { #expect(result.stderr.contains(kind), "\(kind): \(result)") }
+        for kind in EventKind.wakeTriggers { #expect(result.stderr.contains(kind.rawValue), "\(kind): \(result)") }
         // A wake event can never fire a wake: refused the same way.
-        let wakeEvent = try await cli.run(["wake", "q", "--id", "w1", "--run", "b", "--kind", PoolEvent.Kind.wake(.triggered), "--key", "w1"])
+        let wakeEvent = try await cli.run(["wake", "q", "--id", "w1", "--run", "b", "--kind", EventKind.wake(.triggered).rawValue, "--key", "w1"])
         expectFailure(wakeEvent, status: 2, "wake event kind")
         #expect(try cli.dump() == before)
     }
@@ -21,7 +21,7 @@ import Testing
     @Test func wakeTargetAndMessageNarrowWhichDeliveriesTriggerIt() async throws {
         let cli = try await CLIHarness.withPlainPool()
         try await cli.succeed(["join", "q", "--run", "c", "--agent", "other"])
-        let delivered = PoolEvent.Kind.message(.delivered)
+        let delivered = EventKind.message(.delivered).rawValue
         try await cli.succeed(["wake", "q", "--id", "to-b", "--run", "b", "--kind", delivered, "--target", "b", "--key", "to-b"])
         try await cli.succeed(["wake", "q", "--id", "any", "--run", "b", "--kind", delivered, "--key", "any"])
         try await cli.succeed(["wake", "q", "--id", "m2", "--run", "b", "--message", "m2", "--key", "m2"])

@@ -1,3 +1,4 @@
+import AgentPool
 import Testing
 
 /// Waits until `condition` holds, polling it (a yield, then a millisecond's sleep, between
@@ -38,4 +39,29 @@ public struct TimedOut: Error, CustomStringConvertible {
 
     /// `timed out after <limit> waiting until <what>`.
     public var description: String { "timed out after \(limit) waiting until \(what)" }
+}
+
+/// Waits for `task`'s value (or error) for at most `limit`: the bounded way for a test to await
+/// what another task computes (a waiter's result).
+///
+/// When the limit passes first it cancels `task`, records an issue naming `what` and throws
+/// ``TimedOut``, like ``eventually(within:_:sourceLocation:_:)``, instead of hanging the test
+/// on a task that never ends.
+///
+/// ```swift
+/// let waiter = Task { try await pool.next(matching: filter, since: cursor) }
+/// let event = try await boundedValue(of: waiter, "the waiter's event")
+/// ```
+public func boundedValue<T: Sendable>(of task: Task<T, any Error>, within limit: Duration = .seconds(300), _ what: String,
+                                      sourceLocation: SourceLocation = #_sourceLocation) async throws -> T {
+    let outcome = Locked<Result<T, any Error>?>(nil)
+    let collector = Task { let result = await task.result; outcome.withLock { $0 = result } }
+    defer { collector.cancel() }
+    do {
+        try await eventually(within: limit, what, sourceLocation: sourceLocation) { outcome.withLock { $0 } != nil }
+    } catch {
+        task.cancel()
+        throw error
+    }
+    return try outcome.withLock { $0 }!.get()
 }

@@ -32,4 +32,24 @@ import Testing
             }
         }
     }
+
+    @Test func boundedValueReturnsWhatTheTaskReturnsOrThrows() async throws {
+        #expect(try await boundedValue(of: Task { 7 }, "a task that returns") == 7)
+        await #expect(throws: CancellationError.self) {
+            try await boundedValue(of: Task { throw CancellationError() }, "a task that throws")
+        }
+    }
+
+    @Test func boundedValueCancelsTheTaskRecordsAnIssueAndThrowsWhenTheLimitPassesFirst() async {
+        let endless = Task { () async throws -> Int in
+            try await Task.sleep(for: .seconds(3_600))  // ends only when cancelled
+            return 0
+        }
+        await withKnownIssue {
+            await #expect(throws: TimedOut.self) {
+                try await boundedValue(of: endless, within: .milliseconds(50), "a task that never ends")
+            }
+        }
+        #expect(endless.isCancelled)
+    }
 }

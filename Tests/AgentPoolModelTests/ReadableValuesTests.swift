@@ -53,12 +53,11 @@ import Testing
     }
 
     @Test func theWakeTriggeringKindsAreEveryEventKindButTheWakeEvents() {
-        let kinds = PoolEvent.Kind.wakeTriggers
+        let kinds = EventKind.wakeTriggers
         #expect(Set(kinds).count == kinds.count)
-        #expect(kinds.starts(with: ["agent_pool_created", "agent_pool_run_joined", "agent_pool_run_left"]))
-        for status in MessageStatus.allCases { #expect(kinds.contains(PoolEvent.Kind.message(status))) }
-        #expect(kinds.contains("run_message_delivered"))
-        for status in WakeStatus.allCases { #expect(!kinds.contains(PoolEvent.Kind.wake(status))) }
+        #expect(kinds.starts(with: [.poolCreated, .runJoined, .runLeft]))
+        for status in MessageStatus.allCases { #expect(kinds.contains(.message(status))) }
+        for status in WakeStatus.allCases { #expect(!kinds.contains(.wake(status))) }
         #expect(kinds.count == 3 + MessageStatus.allCases.count)
     }
 }

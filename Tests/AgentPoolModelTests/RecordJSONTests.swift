@@ -71,7 +71,7 @@ import Testing
         let decoded = try RecordCodec.decodeJSON(EventFilter.self, from: #"{"source_runs":["a","b"],"targets":[]}"#, what: "filter")
         #expect(decoded == filter.normalized())
         #expect(decoded.targets.matches("x") == false)
-        #expect(decoded.kinds.matches("anything"))
+        #expect(decoded.kinds.matches(.poolCreated))
     }
 
     static let everyKind: [RecordPayload] = [
@@ -82,8 +82,8 @@ import Testing
         .memberLeft(Member(runID: "r", agentID: "a"), reason: "lease_expired"),
         .runMessage(sample),
         .wake(StoredWake(
-            condition: WakeCondition(conditionID: "w", runID: "r", filter: EventFilter(kinds: .oneOf(["run_message_delivered"])), idempotencyKey: "k", timeoutMillis: 0),
-            compiledFilter: CompiledFilter.compile(EventFilter(kinds: .oneOf(["run_message_delivered"])), members: [Member(runID: "r", agentID: "a")], config: PoolConfig()),
+            condition: WakeCondition(conditionID: "w", runID: "r", filter: EventFilter(kinds: .oneOf([.message(.delivered)])), idempotencyKey: "k", timeoutMillis: 0),
+            compiledFilter: CompiledFilter.compile(EventFilter(kinds: .oneOf([.message(.delivered)])), members: [Member(runID: "r", agentID: "a")], config: PoolConfig()),
             registration: Registration(conditionID: "w", runID: "r", status: .triggered, deadlineMillis: 5, matchingCursor: 7))),
         .checkpoint(Snapshot(poolID: "p", created: true, members: [Member(runID: "r", agentID: "a", topics: ["t"])], topics: ["t"],
                              config: PoolConfig(policyRefs: ["p"]), messages: [sample], wakes: [], cursor: 9)),

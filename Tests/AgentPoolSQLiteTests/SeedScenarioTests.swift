@@ -19,7 +19,7 @@ import Testing
 
         try await handleB.suspendUntil(WakeCondition(
             conditionID: "wake-b", runID: "run-b",
-            filter: EventFilter(sourceRuns: .oneOf(["run-a"]), kinds: .oneOf([PoolEvent.Kind.message(.delivered)])),
+            filter: EventFilter(sourceRuns: .oneOf(["run-a"]), kinds: .oneOf([.message(.delivered)])),
             idempotencyKey: "wake-b-key"))
 
         let message = Message(messageID: "hello", from: "run-a", to: .run("run-b"), contentRef: "greeting", idempotencyKey: "hello-key")

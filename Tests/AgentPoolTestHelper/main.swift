@@ -124,7 +124,7 @@ do {
         let (run, lease) = (arguments[3], Millis(arguments[4]) ?? 1_000)
         try await pool.join(Member(runID: run, agentID: "leased"), leaseMillis: lease)
         try await pool.suspendUntil(WakeCondition(
-            conditionID: "wake-\(run)", runID: run, filter: EventFilter(kinds: .oneOf(["never"])), idempotencyKey: "wake-\(run)"))
+            conditionID: "wake-\(run)", runID: run, filter: EventFilter(kinds: .oneOf([])), idempotencyKey: "wake-\(run)"))
         say("ready")
         while true {
             try await Task.sleep(for: .milliseconds(lease / 4))  // the heartbeat cadence

@@ -141,7 +141,7 @@ public enum ProcessScenarios {
 
         // SIGKILL mid-task: no release, no reply. Its member lease runs out; this waiter records it.
         try await pool.suspendUntil(WakeCondition(
-            conditionID: "gone", runID: "dispatcher", filter: EventFilter(sourceRuns: .oneOf(["doomed"]), kinds: .oneOf([PoolEvent.Kind.runLeft])),
+            conditionID: "gone", runID: "dispatcher", filter: EventFilter(sourceRuns: .oneOf(["doomed"]), kinds: .oneOf([.runLeft])),
             idempotencyKey: "gone", timeoutMillis: 30_000))
         doomed.kill()
         _ = await doomed.wait()
@@ -263,7 +263,7 @@ public enum ProcessScenarios {
         let pool = try await PoolHandle.open("p", store: store)
         try await pool.join(Member(runID: "observer", agentID: "o"))
         try await pool.suspendUntil(WakeCondition(
-            conditionID: "observer-wake", runID: "observer", filter: EventFilter(kinds: .oneOf(["never"])), idempotencyKey: "ow"))
+            conditionID: "observer-wake", runID: "observer", filter: EventFilter(kinds: .oneOf([])), idempotencyKey: "ow"))
         let helper = try ChildProcess.helperURL
         let survivor = try ChildProcess(helper, ["leased", path, "p", "alive", liveLeaseMillis])
         let victim = try ChildProcess(helper, ["leased", path, "p", "doomed", liveLeaseMillis])
@@ -272,7 +272,7 @@ public enum ProcessScenarios {
 
         try await pool.suspendUntil(WakeCondition(
             conditionID: "departure", runID: "observer",
-            filter: EventFilter(sourceRuns: .oneOf(["doomed"]), kinds: .oneOf([PoolEvent.Kind.runLeft])), idempotencyKey: "departure",
+            filter: EventFilter(sourceRuns: .oneOf(["doomed"]), kinds: .oneOf([.runLeft])), idempotencyKey: "departure",
             timeoutMillis: 30_000), since: 0)
         victim.kill()
         _ = await victim.wait()
@@ -389,7 +389,7 @@ public enum ProcessScenarios {
         let pool = try await openPoolWithTwoMembers(database)
         try await pool.suspendUntil(WakeCondition(
             conditionID: "w", runID: "A",
-            filter: EventFilter(sourceRuns: .oneOf(["B"]), kinds: .oneOf([PoolEvent.Kind.message(.delivered)])), idempotencyKey: "wk"))
+            filter: EventFilter(sourceRuns: .oneOf(["B"]), kinds: .oneOf([.message(.delivered)])), idempotencyKey: "wk"))
 
         let helper = try ChildProcess.helperURL
         let waiter = try ChildProcess(helper, ["wait", database.location, "p", "w"])
@@ -414,7 +414,7 @@ public enum ProcessScenarios {
     static func twoProcessesRacingToTriggerAndToTimeOutAWakeLeaveExactlyOneTerminalRecord(_ database: SharedDatabase, offsetMillis: Int) async throws {
         let pool = try await openPoolWithTwoMembers(database)
         let registered = try await pool.suspendUntil(WakeCondition(
-            conditionID: "w", runID: "A", filter: EventFilter(kinds: .oneOf([PoolEvent.Kind.message(.delivered)])),
+            conditionID: "w", runID: "A", filter: EventFilter(kinds: .oneOf([.message(.delivered)])),
             idempotencyKey: "wk", timeoutMillis: 400))
         let deadline = try #require(registered.deadlineMillis)
         let helper = try ChildProcess.helperURL

@@ -60,7 +60,7 @@ enum TortureWriter {
                     let id = "wake-\(me)-\(number)"
                     let filter = EventFilter(
                         sourceRuns: .oneOf([runs[rng.next(runs.count)]]),
-                        kinds: .oneOf([PoolEvent.Kind.message(.delivered), PoolEvent.Kind.runJoined, PoolEvent.Kind.message(.responded)]))
+                        kinds: .oneOf([.message(.delivered), .runJoined, .message(.responded)]))
                     let registration = try await pool.suspendUntil(
                         WakeCondition(conditionID: id, runID: me, filter: filter, idempotencyKey: "k-\(id)",
                                       timeoutMillis: number % 3 == 0 ? 150 : nil),

@@ -40,7 +40,12 @@ public struct ClaimStream: AsyncSequence, Sendable {
                                                           maxAttempts: stream.maxAttempts) {
                     return claimed
                 }
-                let deadline = try await pool.nextDeadline()
+                let deadline: Millis?
+                do {
+                    deadline = try await pool.nextDeadline()
+                } catch is CancellationError {
+                    return nil  // a backend read that honours cancellation ended; nothing was claimed
+                }
                 if let deadline, deadline <= pool.store.clock.nowMillis() { continue }  // due now: the next claim sweeps it
                 await pool.idle(after: generation, until: deadline)
             }

@@ -245,47 +245,15 @@ public struct PoolHandle: Sendable {
     ///
     /// - Throws: `notFound`; `CancellationError` when the task is cancelled.
     public func wait(_ conditionID: ConditionID) async throws -> Registration {
-        let changes = store.changes
-        let clock = store.clock
         while true {
-            let generation = changes.generation
+            let generation = store.changes.generation
             let registration = try await pollWake(conditionID)
             if registration.status.isFinal { return registration }
             try Task.checkCancellation()
-            let deadline = [registration.deadlineMillis, try await nextDeadline()].compactMap { $0 }.min()
-            if let deadline, deadline <= clock.nowMillis() {
-                try await coordinate { _ in }  // the sweep records what is due, then poll again
-                continue
-            }
-            await idle(after: generation, until: deadline)
+            let due = try await recordDueDeadlines()
+            if due.swept { continue }  // poll again: the sweep may have finished this wake
+            await idle(after: generation, until: [registration.deadlineMillis, due.next].compactMap { $0 }.min())
             try Task.checkCancellation()
-        }
-    }
-
-    /// Sleeps until the first of: a change to the store after `generation`, `deadline` (store
-    /// clock), the task's cancellation. Costs no CPU while it sleeps.
-    func idle(after generation: UInt64, until deadline: Millis?) async {
-        let changes = store.changes
-        let clock = store.clock
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await changes.wait(after: generation) }
-            if let deadline {
-                group.addTask { try? await clock.sleep(untilMillis: deadline) }
-            }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// The earliest deadline of the pool's delivered messages, registered wakes, leases and held
-    /// claims, if any.
-    func nextDeadline() async throws -> Millis? {
-        try await store.read(poolID) { reader in
-            let message = try reader.dueMessages(at: .max, limit: 1).first?.deadline
-            let wake = try reader.dueWakes(at: .max, limit: 1).first?.deadline
-            let lease = try reader.dueLeases(at: .max, limit: 1).first?.expiresAt
-            let claim = try reader.dueClaims(at: .max, limit: 1).first?.expiresAt
-            return [message, wake, lease, claim].compactMap { $0 }.min()
         }
     }
 

@@ -21,9 +21,11 @@ package struct CompiledFilter: Codable, Hashable, Sendable {
             .normalizedIDs()
         let envelopeOnly = config.wakePolicy.envelopeOnly
         var hasher = FNV1a64()
-        for (name, facet) in [("s", normalized.sourceRuns), ("k", normalized.kinds), ("t", normalized.targets), ("m", normalized.messageIDs)] {
+        let facets = [("s", normalized.sourceRuns.values), ("k", normalized.kindStrings), ("t", normalized.targets.values),
+                      ("m", normalized.messageIDs.values)]
+        for (name, values) in facets {
             hasher.combine(name)
-            if let values = facet.values { hasher.combine(values.count); values.forEach { hasher.combine($0) } } else { hasher.combine(-1) }
+            if let values { hasher.combine(values.count); values.forEach { hasher.combine($0) } } else { hasher.combine(-1) }
         }
         if let scope { hasher.combine(scope.count); scope.forEach { hasher.combine($0) } } else { hasher.combine(-1) }
         hasher.combine(envelopeOnly ? "e" : "f")

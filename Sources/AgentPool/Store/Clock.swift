@@ -60,7 +60,7 @@ public final class ManualClock: AgentPoolClock {
     }
 
     /// How many tasks are sleeping on this clock.
-    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    package var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     /// Suspends until the clock is set at or past `deadline`.
     public func sleep(untilMillis deadline: Millis) async throws {

@@ -23,7 +23,7 @@
 /// - Writes apply what they are given without checking it, in the order they are called, and
 ///   throw only on storage failure (the store then rolls the whole transaction back).
 /// - Sorting: every list sorted "by id" uses byte order of the UTF-8 id (SQL's binary collation).
-public protocol PoolStorage: PoolReader {
+package protocol PoolStorage: PoolReader {
     /// Creates the pool's row with `config` (its JSON: `json`), before its first record.
     func createPool(_ config: PoolConfig, json: String) throws
 
@@ -52,9 +52,9 @@ public protocol PoolStorage: PoolReader {
 
 /// A record as a backend stores it: the record and its payload's JSON (the `payload` column,
 /// byte-identical on every backend).
-public struct EncodedRecord: Sendable {
+package struct EncodedRecord: Sendable {
     /// The record.
-    public let record: PoolRecord
+    package let record: PoolRecord
     /// The payload's JSON, `{"<inner key>":…,"type":"<kind>"}`.
-    public let payloadJSON: String
+    package let payloadJSON: String
 }

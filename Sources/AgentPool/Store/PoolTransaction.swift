@@ -190,18 +190,18 @@ final class PoolTransaction: PoolWriter {
 
 /// What a transaction's body did, for the backend that runs it: what to report, whether to tell
 /// watchers, what to write before COMMIT.
-public struct TransactionOutcome: Sendable {
+package struct TransactionOutcome: Sendable {
     /// How many records the body appended.
-    public let appendedCount: Int
+    package let appendedCount: Int
     /// Whether the body dropped the pool.
-    public let dropped: Bool
+    package let dropped: Bool
     /// Whether anything at all was written (records, consumers, leases, claims, a drop).
-    public let wrote: Bool
+    package let wrote: Bool
     /// The pool's cursor after the body, when it appended.
-    public let cursor: Seq?
+    package let cursor: Seq?
 
     /// Whether watchers must be told: a record was appended or the pool was dropped.
-    public var changedLog: Bool { appendedCount > 0 || dropped }
+    package var changedLog: Bool { appendedCount > 0 || dropped }
 }
 
 extension PoolStorage {
@@ -211,7 +211,7 @@ extension PoolStorage {
     /// (so `recorded_at` follows seq).
     ///
     /// The backend commits when this returns and rolls back when it throws.
-    public func runTransaction<T>(now: Millis, _ body: (any PoolWriter) throws -> T) throws -> (T, TransactionOutcome) {
+    package func runTransaction<T>(now: Millis, _ body: (any PoolWriter) throws -> T) throws -> (T, TransactionOutcome) {
         let transaction = PoolTransaction(storage: self, now: now)
         let value = try body(transaction)
         let cursor = transaction.appendedCount > 0 ? try transaction.info()?.cursor : nil
@@ -221,7 +221,7 @@ extension PoolStorage {
 
     /// Runs `body` on a read-only view of this storage with the core's read checks (compaction
     /// bounds), inside the read transaction the backend opened.
-    public func runRead<T>(now: Millis, _ body: (any PoolReader) throws -> T) throws -> T {
+    package func runRead<T>(now: Millis, _ body: (any PoolReader) throws -> T) throws -> T {
         try body(PoolTransaction(storage: self, now: now))
     }
 }

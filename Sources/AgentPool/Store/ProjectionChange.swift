@@ -1,6 +1,6 @@
 /// One primitive change to a pool's projections, computed by the core's rules for an appended
 /// record (see ``PoolStorage/append(_:applying:)``). A backend applies it as it is.
-public enum ProjectionChange: Sendable {
+package enum ProjectionChange: Sendable {
     /// The pool's created flag becomes true.
     case markCreated
     /// The pool's latest checkpoint is the record being appended.

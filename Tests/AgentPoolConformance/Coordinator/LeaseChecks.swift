@@ -58,7 +58,7 @@ enum LeaseChecks {
 
     static func aWaiterExpiresTheLeaseAtItsDeadlineAndIsWokenByTheDeparture(_ harness: StoreFactory) async throws {
         let fixture = try await leasedFixture(harness)
-        try await fixture.pool.suspendUntil(F.wake("gone", run: "stable", kinds: [PoolEvent.Kind.runLeft], from: ["worker"]))
+        try await fixture.pool.suspendUntil(F.wake("gone", run: "stable", kinds: [.runLeft], from: ["worker"]))
         async let waited = fixture.pool.wait("gone")
         try await eventually("a waiter sleeping on the clock") { fixture.clock.sleeperCount > 0 }
         fixture.clock.advance(by: 1_000)

@@ -9,7 +9,7 @@ enum ReviewRegressionChecks {
         let fixture = try await F.make(harness, members: [F.member("a"), F.member("b")])
         try await fixture.pool.send(F.message("m1", from: "a", to: .run("b")))
         try await fixture.pool.send(F.message("m2", from: "a", to: .run("b")))
-        try await fixture.pool.suspendUntil(F.wake("other", run: "a", kinds: ["never"]))
+        try await fixture.pool.suspendUntil(F.wake("other", run: "a", kinds: [.wake(.failed)]))
         try await fixture.pool.suspendUntil(F.wake("w", run: "b", kinds: [delivered], messages: ["m3"]))
         async let waited = fixture.pool.wait("w")
         try await eventually("a watcher or waiter parked on the change signal") { fixture.context.store.changes.waiterCount > 0 }

@@ -27,8 +27,8 @@ enum WakeChecks {
 
     static func joinsLeavesAndTopicsAreEventsToo(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
-        try await fixture.pool.suspendUntil(F.wake("joined", run: "a", kinds: [PoolEvent.Kind.runJoined], from: ["d"]))
-        try await fixture.pool.suspendUntil(F.wake("left", run: "a", kinds: [PoolEvent.Kind.runLeft]))
+        try await fixture.pool.suspendUntil(F.wake("joined", run: "a", kinds: [.runJoined], from: ["d"]))
+        try await fixture.pool.suspendUntil(F.wake("left", run: "a", kinds: [.runLeft]))
         try await fixture.pool.join(F.member("d"))
         let joinedAt = try await fixture.log().last { $0.kind == .memberJoined }?.seq
         #expect(try await fixture.pool.pollWake("joined").matchingCursor == joinedAt)
@@ -149,7 +149,7 @@ enum WakeChecks {
     static func aWaiterRecordsAResponseTimeoutAtItsDeadlineSoThatAWakeOnItTriggers(_ harness: StoreFactory) async throws {
         let fixture = try await F.make(harness, members: Self.members)
         try await fixture.pool.send(F.message("m", from: "a", to: .run("b"), timeout: 700))
-        try await fixture.pool.suspendUntil(F.wake("w", run: "a", kinds: [PoolEvent.Kind.message(.timedOut)], messages: ["m"]))
+        try await fixture.pool.suspendUntil(F.wake("w", run: "a", kinds: [.message(.timedOut)], messages: ["m"]))
         async let waited = fixture.pool.wait("w")
         try await eventually("a waiter sleeping on the clock") { fixture.clock.sleeperCount > 0 }
         fixture.clock.advance(by: 700)

@@ -40,14 +40,14 @@ enum WatchChecks {
         try await fixture.pool.send(F.message("m1", from: "a", to: .run("b")))
         try await fixture.pool.send(F.message("m2", from: "b", to: .run("a")))
         try await fixture.pool.send(F.message("m3", from: "a", to: .run("ghost")))
-        let filter = EventFilter(sourceRuns: .oneOf(["a"]), kinds: .oneOf([delivered, PoolEvent.Kind.message(.failed)]))
+        let filter = EventFilter(sourceRuns: .oneOf(["a"]), kinds: .oneOf([delivered, .message(.failed)]))
         var events: [PoolEvent] = []
         for try await event in fixture.pool.events(matching: filter) {
             events.append(event)
             if events.count == 2 { break }
         }
         #expect(events.map(\.messageID) == ["m1", "m3"])
-        #expect(events.map(\.kind) == [delivered, "run_message_failed"])
+        #expect(events.map(\.kind) == [delivered, .message(.failed)])
         #expect(events[0].targets == ["b"])
         let log = try await fixture.log()
         #expect(events.allSatisfy { event in PoolEvent(log[Int(event.cursor) - 1]) == event })

@@ -27,7 +27,7 @@ struct CoordinatorFixture {
                 expiresAtMillis: expiresAt, policyRefs: refs)
     }
 
-    static func wake(_ id: ConditionID, run: RunID, kinds: [String] = [], from: [RunID] = [], messages: [MessageID] = [],
+    static func wake(_ id: ConditionID, run: RunID, kinds: [EventKind] = [], from: [RunID] = [], messages: [MessageID] = [],
                      timeout: Millis? = nil, key: IdempotencyKey? = nil) -> WakeCondition {
         WakeCondition(conditionID: id, runID: run,
                       filter: EventFilter(sourceRuns: from.isEmpty ? .any : .oneOf(from), kinds: kinds.isEmpty ? .any : .oneOf(kinds),
@@ -41,4 +41,4 @@ struct CoordinatorFixture {
 }
 
 
-let delivered = PoolEvent.Kind.message(.delivered)
+let delivered = EventKind.message(.delivered)

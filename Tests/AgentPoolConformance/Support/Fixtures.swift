@@ -17,7 +17,7 @@ enum Fixtures {
     }
 
     static func wake(_ id: ConditionID, run: RunID = "run-2", key: IdempotencyKey? = nil, status: WakeStatus = .registered, cursor: Seq? = nil) -> StoredWake {
-        let filter = EventFilter(kinds: .oneOf(["run_message_delivered"]))
+        let filter = EventFilter(kinds: .oneOf([.message(.delivered)]))
         let condition = WakeCondition(conditionID: id, runID: run, filter: filter, idempotencyKey: key ?? "wkey-\(id)")
         return StoredWake(condition: condition, compiledFilter: CompiledFilter.compile(filter, members: [], config: PoolConfig()),
                           registration: Registration(conditionID: id, runID: run, status: status, matchingCursor: cursor))

@@ -125,7 +125,7 @@ public enum RandomOperation: Sendable, CustomStringConvertible {
         let n = Int.random(in: 0..<20, using: &rng)
         let id = "w\(n)"
         let key = Int.random(in: 0..<15, using: &rng) == 0 ? "wk\(Int.random(in: 0..<20, using: &rng))" : "wk\(n)"
-        let filter = EventFilter(sourceRuns: .oneOf([runs[n % runs.count]]), kinds: .oneOf(["run_message_delivered"]))
+        let filter = EventFilter(sourceRuns: .oneOf([runs[n % runs.count]]), kinds: .oneOf([.message(.delivered)]))
         let condition = WakeCondition(conditionID: id, runID: runs[(n + 2) % runs.count], filter: filter,
                                       idempotencyKey: key, timeoutMillis: n % 2 == 0 ? 5000 : nil)
         let status = WakeStatus.allCases.randomElement(using: &rng)!
