@@ -177,7 +177,7 @@ public enum ProcessScenarios {
 
     /// (b) Eight processes calling `claimNext` on one pool at once never hold the same message.
     /// Queued work: tasks queued before any worker process exists are claimed once each by worker
-    /// processes that join later, and a task a SIGKILLed worker held goes to its replacement, a
+    /// processes that join later, and the task a SIGKILLed worker held goes to its replacement, a
     /// new process under a new run id, idle in its claim stream.
     static func tasksQueuedBeforeAnyWorkerExistsAreClaimedOnceEachByLaterWorkerProcessesAndAReplacement(_ database: SharedDatabase) async throws {
         let (path, store) = (database.location, try database.open())
@@ -190,15 +190,13 @@ public enum ProcessScenarios {
             #expect(receipt.status == .delivered && receipt.deliveredTo.isEmpty, "\(receipt)")
         }
         let helper = try ChildProcess.helperURL
-        // The first worker process joins now, claims the oldest task, and is killed holding it.
+        // The first worker process joins now (with a lease it heartbeats) and claims the oldest task.
         let doomed = try ChildProcess(helper, ["worker", path, "p", "doomed", liveLeaseMillis])
         #expect(await doomed.line { $0 == "ready" } != nil)
         doomed.release()
         #expect(await doomed.line { $0.hasPrefix("claimed") || $0 == "none" } == "claimed task-1 1")
-        doomed.kill()
-        _ = await doomed.wait()
 
-        // Two more worker processes join and race for the rest.
+        // Two more worker processes join and race for the rest while it is alive and holds task-1.
         let claimers = try ["w2", "w3"].map { try ChildProcess(helper, ["claimall", path, "p", $0]) }
         for claimer in claimers { #expect(await claimer.line { $0 == "ready" } != nil) }
         for claimer in claimers { claimer.release() }
@@ -213,8 +211,10 @@ public enum ProcessScenarios {
         }
         #expect(Set(holders.keys) == Set(tasks), "\(holders)")
 
-        // The replacement, a new run id, sleeps in its claim stream until the killed worker's lease
-        // runs out, then takes its task with the next token.
+        // SIGKILL mid-task. The replacement, a new run id, sleeps in its claim stream until the
+        // killed worker's lease runs out, then takes its task with the next token.
+        doomed.kill()
+        _ = await doomed.wait()
         let replacement = try ChildProcess(helper, ["stream", path, "p", "doomed-restarted", "60000"])
         #expect(await replacement.line { $0 == "ready" } != nil)
         replacement.release()
@@ -223,6 +223,7 @@ public enum ProcessScenarios {
         let held = try await pool.heldClaims()
         #expect(held.count == tasks.count, "\(held)")
         #expect(try await pool.claim("task-1")?.runID == "doomed-restarted")
+        #expect(try await pool.members().map(\.runID) == ["doomed-restarted", "planner", "w2", "w3"])
         try await store.close()
     }
 
