@@ -75,8 +75,14 @@ public final class SQLiteStore: PoolStore {
             }
             // Migrate only when needed: GRDB's migrate() writes (it creates its table "if not
             // exists" in a write transaction), and opening must not change an up-to-date file.
+            // Processes upgrading at once take turns (MigrationLock) and each checks again.
+            let database = self.database
             if try !database.read({ try Schema.migrator.hasCompletedMigrations($0) }) {
-                try Schema.migrator.migrate(database)
+                try MigrationLock.withLock(databasePath: path) {
+                    if try !database.read({ try Schema.migrator.hasCompletedMigrations($0) }) {
+                        try Schema.migrator.migrate(database)
+                    }
+                }
             }
         } catch {
             throw SQLiteErrors.map(error)

@@ -226,14 +226,13 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
 
 /// Forward migration of a file written by an older schema.
 @Suite struct MigrationTests {
-    @Test func aFileOfTheFirstSchemaIsMigratedForwardOnOpenAndKeepsItsData() async throws {
-        let directory = try TemporaryDirectory()
-        let path = "\(directory.path)/old.sqlite"
+    /// A database file of schema version 1 — before member leases, claims and compaction existed —
+    /// holding pool `p` with member `r`.
+    static func makeFileOfTheFirstSchema(_ path: String) async throws {
         let store = try SQLiteStore(path: path, options: quietOptions())
         try await store.openPool("p")
         try await store.join("p", Member(runID: "r", agentID: "a"))
         try await store.close()
-        // Make it a file of schema version 1: before member leases, claims and compaction existed.
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
             try db.execute(sql: """
@@ -244,6 +243,35 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
                 """)
         }
         try queue.close()
+    }
+
+    @Test func eightProcessesOpeningAFileOfAnOlderSchemaAtOnceAllSucceedAndItIsMigratedOnce() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/old.sqlite"
+        try await Self.makeFileOfTheFirstSchema(path)
+        let helper = try ChildProcess.helperURL
+        let openers = try (0..<8).map { _ in try ChildProcess(helper, ["openatgo", path]) }
+        for opener in openers { #expect(await opener.line { $0 == "ready" } != nil) }
+        for opener in openers { opener.release() }
+        for opener in openers {
+            let result = await opener.wait()
+            #expect(result.status == 0 && result.stdout.contains("opened"), "\(result.stdout) \(result.stderr)")
+        }
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        #expect(try store.settings().schemaVersion == SQLiteStore.schemaVersion)
+        #expect(try await PoolHandle("p", store: store).members().map(\.runID) == ["r"])
+        try await store.close()
+        let queue = try DatabaseQueue(path: path)
+        let applied = try await queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+        #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log"])
+        try queue.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-migrating"), "the lock's sidecar is removed")
+    }
+
+    @Test func aFileOfTheFirstSchemaIsMigratedForwardOnOpenAndKeepsItsData() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/old.sqlite"
+        try await Self.makeFileOfTheFirstSchema(path)
 
         let reopened = try SQLiteStore(path: path, options: quietOptions())
         #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)

@@ -109,7 +109,12 @@ do {
             say("acked \(record.seq)")
             if record.seq >= last { break }
         }
-    case ("open", 2):
+    case ("open", 2), ("openatgo", 2):
+        // openatgo: waits for the go line first, so that several processes open at one moment.
+        if arguments[0] == "openatgo" {
+            say("ready")
+            _ = readLine()
+        }
         do {
             let store = try openStore(arguments[1])
             try await store.openPool("p")
