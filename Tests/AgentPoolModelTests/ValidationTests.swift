@@ -1,3 +1,4 @@
+import Foundation
 import AgentPool
 import Testing
 
@@ -28,11 +29,28 @@ import Testing
             guard let scalar = Unicode.Scalar(value) else { continue }  // surrogates
             let id = "a" + String(Character(scalar))
             let isControl = scalar.properties.generalCategory == .control
-            let accepted = (try? IDValidation.check(id, field: "run_id")) != nil
+            let accepted = (try? IDValidation.check(id, field: "run_id", requireNFC: false)) != nil
             if accepted == isControl { Issue.record("U+\(String(value, radix: 16)): accepted \(accepted)"); return }
             if !accepted { refused += 1 }
         }
         #expect(refused == 65)  // U+0000–U+001F and U+007F–U+009F
+    }
+
+    /// Ids must be in NFC: the decomposed, singleton-decomposing and conjoining forms are refused,
+    /// their composed forms accepted; a content reference may be in any form.
+    @Test func idsMustBeInNormalizationFormC() {
+        let accepted = ["plain", "caf\u{E9}", "\u{C5}ngstr\u{F6}m", "\u{AC00}", "日本語", "😀", "e\u{301}\u{301}".precomposedStringWithCanonicalMapping]
+        let refused = ["cafe\u{301}", "\u{212B}", "\u{1100}\u{1161}", "a\u{308}", "\u{2126}"]  // NFD, Angstrom sign, jamo, ä, Ohm sign
+        for id in accepted { #expect((try? IDValidation.check(id, field: "run_id")) != nil, "\(id.unicodeScalars.map { $0.value })") }
+        for id in refused {
+            do {
+                try IDValidation.check(id, field: "run_id")
+                Issue.record("accepted \(id.unicodeScalars.map { $0.value })")
+            } catch {
+                #expect(error.kind == .invalidInput && error.field == "run_id" && error.message.contains("NFC"))
+            }
+            #expect((try? IDValidation.check(id, field: "message.content_ref", requireNFC: false)) != nil)
+        }
     }
 
     @Test func onlyBusyIsRetryableAndStorageProblemsNeedRepair() {

@@ -1,7 +1,17 @@
+import Foundation
+
 /// A pool id: names a coordination space.
 ///
-/// Every id below is valid when it is non-empty, at most 256 UTF-8 bytes long and free of control
-/// characters; a call given another throws `invalidInput` naming the field and writes nothing.
+/// Every id below is valid when it is non-empty, at most 256 UTF-8 bytes long, free of control
+/// characters and in Unicode Normalization Form C; a call given another throws `invalidInput`
+/// naming the field and writes nothing.
+///
+/// Why NFC: an id is compared byte for byte by the databases and canonically by Swift (`"café"`
+/// composed and decomposed are one `String` to Swift, two keys to SQLite). Accepting only NFC
+/// makes the two agree: two NFC strings are canonically equal exactly when their bytes are.
+/// Normalize an id from elsewhere (a macOS file name is NFD) with
+/// `precomposedStringWithCanonicalMapping` before passing it. A ``ContentRef`` is not an id and
+/// may be in any form.
 public typealias PoolID = String
 /// A run id: one execution of an agent.
 public typealias RunID = String
@@ -30,7 +40,8 @@ package enum IDValidation {
     package static let maximumUTF8Length = 256
 
     /// Returns normally when `value` is a valid id; throws `invalidInput` naming `field` otherwise.
-    package static func check(_ value: String, field: String) throws(AgentPoolError) {
+    /// `requireNFC` is false only for values that are not identities (a content reference).
+    package static func check(_ value: String, field: String, requireNFC: Bool = true) throws(AgentPoolError) {
         if value.isEmpty {
             throw .invalidInput(field: field, "\(field) must not be empty")
         }
@@ -42,6 +53,17 @@ package enum IDValidation {
         if value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             throw .invalidInput(field: field, "\(field) must not contain control characters")
         }
+        if requireNFC, !isNFC(value) {
+            throw .invalidInput(field: field,
+                "\(field) is not in Unicode NFC (it has decomposed characters); normalize it, e.g. with precomposedStringWithCanonicalMapping")
+        }
+    }
+
+    /// Whether `value` is in Normalization Form C. ASCII (every byte below 0x80) always is: only
+    /// other text is normalized to compare.
+    package static func isNFC(_ value: String) -> Bool {
+        guard value.utf8.contains(where: { $0 >= 0x80 }) else { return true }
+        return value.utf8.elementsEqual(value.precomposedStringWithCanonicalMapping.utf8)
     }
 
     /// Checks every element of `values`, naming the element's index in the error.

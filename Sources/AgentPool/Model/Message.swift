@@ -62,7 +62,7 @@ public struct Message: Codable, Hashable, Sendable {
         try IDValidation.check(from, field: "message.from")
         try to.validate(field: "message.to")
         if !contentRef.isEmpty || body == nil {
-            try IDValidation.check(contentRef, field: "message.content_ref")
+            try IDValidation.check(contentRef, field: "message.content_ref", requireNFC: false)
         }
         if queued, replyTo != nil {
             throw .invalidInput(field: "message.queue", "a reply cannot be queued work")
