@@ -14,7 +14,7 @@ import Testing
         let directory = try TemporaryDirectory()
         chmod(directory.path, 0o755)
         let copy = URL(fileURLWithPath: "\(directory.path)/AgentPoolTestHelper")
-        try FileManager.default.copyItem(at: try ChildProcess.helperURL, to: copy)
+        try ChildProcess.copyExecutable(try ChildProcess.helperURL, to: copy)
         return (directory, copy)
     }
 

@@ -101,6 +101,14 @@ public final class ChildProcess: Sendable {
     /// read of its lock field (a false positive, but a report fails the run).
     private static let spawnLock = NSLock()
 
+    /// Copies the executable at `source` to `destination` while no child is being spawned: a
+    /// child spawned while the copy is open for writing inherits that descriptor (Foundation does
+    /// not open it close-on-exec) and keeps it for its whole life, and executing the copy then
+    /// fails with "Text file busy" (ETXTBSY).
+    public static func copyExecutable(_ source: URL, to destination: URL) throws {
+        try spawnLock.withLock { try FileManager.default.copyItem(at: source, to: destination) }
+    }
+
     /// A pipe whose two ends are close-on-exec.
     private static func pipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
