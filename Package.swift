@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
@@ -115,6 +116,16 @@ let package = Package(
             dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/TwoProcesses"
         ),
+        // The MCP server of one agent run (`agentpool mcp`): tools and resources over a pool, on the
+        // official Swift MCP SDK (on Linux it brings only swift-system and swift-log).
+        .target(
+            name: "AgentPoolMCP",
+            dependencies: [
+                "AgentPool",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The operators' command-line tool.
         .executableTarget(
             name: "agentpool",
@@ -122,6 +133,8 @@ let package = Package(
                 "AgentPool", "AgentPoolStores",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "AgentPoolMCP",
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         // Example programs, each a complete multi-process story.
