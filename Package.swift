@@ -201,6 +201,14 @@ let package = Package(
             name: "AgentPoolStoresTests",
             dependencies: ["AgentPool", "AgentPoolStores"]
         ),
+        // The MCP server driven in process through the SDK's client, with the CLI as another process.
+        .testTarget(
+            name: "AgentPoolMCPTests",
+            dependencies: [
+                "agentpool", "AgentPool", "AgentPoolMCP", "AgentPoolStores", "AgentPoolConformance", "AgentPoolTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+            ]
+        ),
         // The CLI, run as a real child process on real files.
         .testTarget(
             name: "AgentPoolCLITests",

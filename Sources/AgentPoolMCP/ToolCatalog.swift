@@ -44,7 +44,7 @@ enum ToolCatalog {
                     "type": "object", "additionalProperties": false,
                     "description": "Wait for an event instead: every given facet must match.",
                     "properties": [
-                        "kinds": strings("Event kinds, e.g. run_message_delivered, run_message_responded, run_joined, run_left."),
+                        "kinds": strings("Event kinds, e.g. run_message_delivered, run_message_responded, agent_pool_run_joined, agent_pool_run_left."),
                         "source_runs": strings("The member, sender or waiting run."),
                         "targets": strings("Recipients of a message."),
                         "message_ids": strings("Message ids."),

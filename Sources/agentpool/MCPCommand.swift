@@ -1,7 +1,7 @@
 import AgentPool
 import AgentPoolMCP
 import ArgumentParser
-import Dispatch
+@preconcurrency import Dispatch
 import Foundation
 import Logging
 
@@ -46,6 +46,8 @@ struct MCPCommand: AsyncParsableCommand {
     /// Joins, serves until stdin EOF or SIGTERM, then leaves.
     /// - Throws: the store's open errors and `join`'s (nothing is served then).
     func run() async throws {
+        // Before anything else: a SIGTERM that arrives while the server joins must still leave.
+        let termination = Termination()
         var logger = Logger(label: "agentpool.mcp") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = global.verbose ? .info : .warning
         let identity = AgentIdentity(poolID: pool, runID: run, agentID: agent, topics: topics, leaseMillis: leaseMillis)
@@ -54,26 +56,42 @@ struct MCPCommand: AsyncParsableCommand {
             let server = PoolAgentServer(session: session)
             try await server.start(transport: StdioLineTransport(logger: logger))
             logger.info("serving", metadata: ["pool": "\(pool)", "run": "\(run)"])
-            await Self.untilEOFOrTerminated(server)
+            // why not a task group: waitUntilCompleted ignores cancellation, so a group would
+            // wait for stdin EOF even after SIGTERM. Stopping the server ends its loop instead.
+            let onTerminate = Task {
+                await termination.signalled()
+                await server.stop()
+            }
+            await server.waitUntilCompleted()
+            onTerminate.cancel()
             await server.stop()
             do { try await session.leave() } catch { logger.warning("leave failed: \(error)") }
         }
     }
+}
 
-    /// Returns when the client closed stdin or the process got SIGTERM, whichever comes first.
-    private static func untilEOFOrTerminated(_ server: PoolAgentServer) async {
+/// SIGTERM as an event: from its creation the signal no longer kills the process; it is
+/// delivered to ``signalled()`` instead.
+// why unchecked: the dispatch source is only resumed and cancelled, both thread-safe.
+final class Termination: @unchecked Sendable {
+    private let source: any DispatchSourceSignal
+    private let signals: AsyncStream<Void>
+
+    /// Starts catching SIGTERM.
+    init() {
         signal(SIGTERM, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        let (terminated, continuation) = AsyncStream<Void>.makeStream()
+        let (signals, continuation) = AsyncStream<Void>.makeStream()
+        self.signals = signals
+        source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler { continuation.yield() }
         source.resume()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await server.waitUntilCompleted() }
-            group.addTask { for await _ in terminated { return } }
-            await group.next()
-            group.cancelAll()
-            continuation.finish()
-        }
-        source.cancel()
     }
+
+    /// Returns once SIGTERM arrived (also one that arrived before the call), or when the
+    /// calling task is cancelled.
+    func signalled() async {
+        for await _ in signals { return }
+    }
+
+    deinit { source.cancel() }
 }

@@ -130,6 +130,11 @@ public final class ChildProcess: Sendable {
         try? input.close()
     }
 
+    /// Closes the child's standard input without writing to it: the child reads EOF.
+    public func closeInput() {
+        try? input.close()
+    }
+
     /// Everything the child printed on stdout so far.
     public var outputSoFar: String { outText.withLock { $0 } }
 

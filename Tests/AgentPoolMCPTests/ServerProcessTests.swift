@@ -1,0 +1,55 @@
+import AgentPool
+import AgentPoolConformance
+import AgentPoolTestSupport
+import Foundation
+import Testing
+
+/// `agentpool mcp` as a real process: it joins on start, leaves on stdin EOF or SIGTERM, and a
+/// killed one leaves no ghost once its lease runs out.
+@Suite struct MCPServerProcessTests {
+    /// Starts `agentpool mcp` for `run` on the harness's file and waits until it joined.
+    func serve(_ harness: MCPHarness, run: RunID, leaseMillis: Int = 15_000) async throws -> ChildProcess {
+        let server = try ChildProcess(try ChildProcess.builtProduct(named: "agentpool"), [
+            "--db", harness.path, "mcp", "--pool", MCPHarness.pool, "--run", run, "--agent", "worker",
+            "--lease-ms", "\(leaseMillis)",
+        ])
+        try await eventually("\(run) joined") { try await Self.isMember(run, harness) }
+        return server
+    }
+
+    static func isMember(_ run: RunID, _ harness: MCPHarness) async throws -> Bool {
+        guard try await harness.store.read(MCPHarness.pool, { try $0.info() }) != nil else { return false }
+        return try await harness.handle().members().contains { $0.runID == run }
+    }
+
+    @Test(arguments: ["eof", "sigterm"])
+    func aServerLeavesThePoolWhenItsClientCloses(_ how: String) async throws {
+        let harness = try await MCPHarness()
+        let server = try await serve(harness, run: "w-1")
+
+        if how == "eof" { server.closeInput() } else { server.send(signal: SIGTERM) }
+        let exit = await server.wait()
+
+        #expect(exit.status == 0, "\(exit.stderr)")
+        #expect(exit.stdout.isEmpty, "nothing but the protocol on stdout")
+        #expect(try await !Self.isMember("w-1", harness))
+    }
+
+    @Test func aKilledServerIsRemovedWhenItsLeaseRunsOutWithItsClaimsFreed() async throws {
+        let harness = try await MCPHarness()
+        let server = try await serve(harness, run: "w-1", leaseMillis: 500)
+        let pool = try harness.handle()
+        _ = try await pool.join(Member(runID: "planner", agentID: "planner"))
+        _ = try await pool.send(Message(messageID: "t-1", from: "planner", to: .run("w-1"), body: .integer(1), idempotencyKey: "t-1"))
+        _ = try #require(try await pool.claimNext("w-1", leaseMillis: 600_000))
+
+        server.kill()
+        _ = await server.wait()
+        try await eventually("the lease ran out") {
+            _ = try await pool.sweep()
+            return try await !Self.isMember("w-1", harness)
+        }
+
+        #expect(try await pool.heldClaims().isEmpty)
+    }
+}
