@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
         .executable(name: "agentpool-workers", targets: ["AgentPoolWorkersExample"]),
         .executable(name: "agentpool-dashboard", targets: ["AgentPoolDashboardExample"]),
+        .executable(name: "agentpool-mcp-agents", targets: ["AgentPoolMCPAgentsExample"]),
         .executable(name: "agentpool-torture", targets: ["AgentPoolTorture"]),
         // The conformance kit: every rule a PoolStore owes, as checks a backend's tests run.
         .library(name: "AgentPoolConformance", targets: ["AgentPoolConformance"]),
@@ -147,6 +148,16 @@ let package = Package(
             name: "AgentPoolDashboardExample",
             dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/Dashboard"
+        ),
+        // A planner and two workers as `agentpool mcp` servers, driven through the SDK's client.
+        .executableTarget(
+            name: "AgentPoolMCPAgentsExample",
+            dependencies: [
+                "agentpool", "AgentPoolMCP",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/MCPAgents"
         ),
         // Crash torture: writer processes SIGKILLed at random moments, the file verified each round.
         .executableTarget(
