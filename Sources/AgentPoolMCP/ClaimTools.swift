@@ -13,10 +13,10 @@ extension AgentSession {
     func claim(_ arguments: ToolArguments) async throws -> ToolOutput {
         let fromText = try arguments.string("from")
         let queue = try fromText.map { text -> AddressTarget in
-            guard let address = AddressText.parse(text, pool: pool.poolID) else {
+            guard let target = AddressTarget(spelled: text, pool: pool.poolID) else {
                 throw arguments.invalid("from", "argument 'from' of tool 'claim' must be run:R, agent:A, topic:T or pool; got '\(text)'")
             }
-            return address.target
+            return target
         }
         let lease = try arguments.integer("lease_ms", in: 1...Int64(Int32.max)) ?? Self.defaultClaimLeaseMillis
         guard let claimed = try await pool.claimNext(runID, from: queue, leaseMillis: lease) else {

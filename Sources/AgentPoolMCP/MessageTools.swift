@@ -11,7 +11,7 @@ extension AgentSession {
     /// and writes nothing — else a fresh UUID for both.
     func send(_ arguments: ToolArguments) async throws -> ToolOutput {
         let toText = try arguments.requiredString("to")
-        guard let address = AddressText.parse(toText, pool: pool.poolID) else {
+        guard let target = AddressTarget(spelled: toText, pool: pool.poolID) else {
             throw arguments.invalid("to", "argument 'to' of tool 'send' must be run:R, agent:A, topic:T or pool; got '\(toText)'")
         }
         let body = try arguments.requiredJSON("body")
@@ -20,7 +20,7 @@ extension AgentSession {
         let timeout = try arguments.integer("timeout_ms", in: 1...Int64(Int32.max))
         let key = try arguments.string("key") ?? "mcp-\(UUID().uuidString.lowercased())"
         let contract = expectReply || timeout != nil ? ResponseContract(expectedResponses: expectReply ? 1 : nil, timeoutMillis: timeout) : nil
-        let message = Message(messageID: key, from: runID, to: address, body: body, idempotencyKey: key,
+        let message = Message(messageID: key, from: runID, to: Address(target: target), body: body, idempotencyKey: key,
                               responseContract: contract, queued: queued)
         let receipt = try await pool.send(message)
         var summary = "sent \(receipt.messageID) to \(toText): \(receipt.status.rawValue)"

@@ -25,7 +25,7 @@ struct MessageView: Encodable, Sendable {
         messageID = message.messageID
         body = message.body
         from = message.from
-        to = AddressText.spell(message.to.target)
+        to = message.to.target.spelled
         replyTo = message.replyTo
         queued = message.queued
         status = receipt.status

@@ -42,6 +42,13 @@ final class MCPHarness: Sendable {
     /// A handle on the pool, for arranging and checking state beside the tools.
     func handle() throws -> PoolHandle { try PoolHandle(Self.pool, store: store) }
 
+    /// How many tasks wait on the store's change notifications once the resource watches of
+    /// `agents` connected agents parked: a tool call that blocks adds one to it.
+    func idleWaiters(agents: Int) async throws -> Int {
+        try await eventually("the resource watches parked") { store.changes.waiterCount >= agents }
+        return store.changes.waiterCount
+    }
+
     /// The pool's cursor: unchanged exactly when nothing was written to its log.
     func cursor() async throws -> Seq { try await handle().snapshot().cursor ?? 0 }
 }

@@ -23,8 +23,7 @@ import Testing
         let harness = try await MCPHarness()
         let a = try await harness.agent("a-1", agent: "a")
         let changes = harness.store.changes
-        try await eventually("the resource watch parked") { changes.waiterCount >= 1 }
-        let before = changes.waiterCount
+        let before = try await harness.idleWaiters(agents: 1)
 
         let context: RequestContext<CallTool.Result> = try await a.client.send(
             CallTool.request(.init(name: "wait", arguments: ["timeout_ms": 600_000])))
@@ -40,8 +39,7 @@ import Testing
         let harness = try await MCPHarness()
         let a = try await harness.agent("a-1", agent: "a")
         let changes = harness.store.changes
-        try await eventually("the resource watch parked") { changes.waiterCount >= 1 }
-        let before = changes.waiterCount
+        let before = try await harness.idleWaiters(agents: 1)
         let waiter = Task {
             try await a.succeed("wait", ["filter": ["kinds": ["agent_pool_run_joined"], "source_runs": ["b-1"]], "timeout_ms": 120_000])
         }
