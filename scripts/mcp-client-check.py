@@ -88,7 +88,9 @@ async def main(binary):
     db = os.path.join(directory, "pool.sqlite")
     a = await Agent(binary, db, directory, "a-1", "alpha").start()
     b = await Agent(binary, db, directory, "b-1", "beta", topics=["tasks"]).start()
-    c = await Agent(binary, db, directory, "c-1", "gamma", topics=["tasks"], lease_ms=1500).start()
+    # C's lease is short so the check need not wait long for it to run out, but not so short that a
+    # busy CI machine starves its heartbeat (a third of the lease) while it works.
+    c = await Agent(binary, db, directory, "c-1", "gamma", topics=["tasks"], lease_ms=4000).start()
     restarted = None
     try:
         for agent in (a, b, c):

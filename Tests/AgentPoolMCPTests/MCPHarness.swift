@@ -28,7 +28,11 @@ final class MCPHarness: Sendable {
     }
 
     /// Joins `run` of `agent` and connects a client to its server.
-    func agent(_ run: RunID, agent: AgentID, topics: [TopicID] = [], leaseMillis: Millis = 15_000) async throws -> AgentClient {
+    ///
+    /// why a 10-minute lease: these members never crash, and with the whole suite on two busy
+    /// cores the heartbeat task has been starved past a 15 s lease (the run was then removed and
+    /// its next `send` was `notMember`).
+    func agent(_ run: RunID, agent: AgentID, topics: [TopicID] = [], leaseMillis: Millis = 600_000) async throws -> AgentClient {
         let session = try await AgentSession.join(
             AgentIdentity(poolID: Self.pool, runID: run, agentID: agent, topics: topics, leaseMillis: leaseMillis), store: store)
         let server = PoolAgentServer(session: session)

@@ -29,6 +29,8 @@ import Testing
             var args = try #require(entry["args"] as? [String])
             let db = try #require(args.firstIndex(of: "--db"))
             args[db + 1] = harness.path  // the shared file, here a temporary one
+            // why: a starved test machine can miss the default 15 s lease before every run joined.
+            args += ["--lease-ms", "600000"]
             runs.append(try #require(args.firstIndex(of: "--run").map { args[$0 + 1] }))
             pools.insert(try #require(args.firstIndex(of: "--pool").map { args[$0 + 1] }))
             children.append(try ChildProcess(cli, args))
