@@ -52,4 +52,24 @@ import Testing
 
         #expect(try await pool.heldClaims().isEmpty)
     }
+
+    @Test func aWaitOverStdioWithNothingArrivingReturnsAtItsTimeoutUsingNextToNoCPU() async throws {
+        let harness = try await MCPHarness()
+        let server = try await serve(harness, run: "w-1", leaseMillis: 600_000)
+        server.write(line: #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}"#)
+        server.write(line: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        _ = await server.line { $0.contains(#""id":1"#) }
+        let before = try #require(server.cpuSeconds)
+        let start = ContinuousClock.now
+
+        server.write(line: #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{"timeout_ms":2000}}}"#)
+        let answer = try #require(await server.line { $0.contains(#""id":2"#) })
+
+        let cpu = try #require(server.cpuSeconds) - before
+        #expect(ContinuousClock.now - start >= .seconds(2))
+        #expect(answer.contains(#""timed_out":true"#), "\(answer)")
+        #expect(cpu < 0.2, "a 2 s idle wait used \(cpu) s of CPU")
+        server.closeInput()
+        #expect(await server.wait().status == 0)
+    }
 }
