@@ -43,6 +43,22 @@ import Testing
         await a.disconnect()
     }
 
+    @Test func aSubscribedSnapshotIsReportedUpdatedWhenAnotherRunJoins() async throws {
+        let harness = try await MCPHarness()
+        let a = try await harness.agent("a-1", agent: "a")
+        let uri = "agentpool://\(MCPHarness.pool)/snapshot"
+        let (updates, continuation) = AsyncStream<String>.makeStream()
+        await a.client.onNotification(ResourceUpdatedNotification.self) { continuation.yield($0.params.uri) }
+        try await a.client.subscribeToResource(uri: uri)
+
+        let b = try await harness.agent("b-1", agent: "b")
+        let first = try await boundedValue(of: Task { await updates.first { _ in true } }, "the snapshot update")
+
+        #expect(first == uri, "only the snapshot is subscribed")
+        await a.disconnect()
+        await b.disconnect()
+    }
+
     @Test func anUnknownResourceIsAnError() async throws {
         let harness = try await MCPHarness()
         let a = try await harness.agent("a-1", agent: "a")
