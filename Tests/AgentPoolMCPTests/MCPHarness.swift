@@ -84,6 +84,15 @@ struct AgentClient: Sendable {
         return try #require(result.structuredContent?.objectValue, "\(tool) gave no structured content", sourceLocation: sourceLocation)
     }
 
+    /// Subscribes to resource `uri` and returns the URIs of the `notifications/resources/updated`
+    /// the client receives from then on.
+    func subscribe(to uri: String) async throws -> AsyncStream<String> {
+        let (updates, continuation) = AsyncStream<String>.makeStream()
+        await client.onNotification(ResourceUpdatedNotification.self) { continuation.yield($0.params.uri) }
+        try await client.subscribeToResource(uri: uri)
+        return updates
+    }
+
     /// Disconnects the client and stops the server, without leaving the pool (as a killed
     /// process would leave it).
     func disconnect() async {

@@ -29,9 +29,7 @@ import Testing
         let harness = try await MCPHarness()
         let a = try await harness.agent("a-1", agent: "a")
         let uri = "agentpool://\(MCPHarness.pool)/runs/a-1/inbox"
-        let (updates, continuation) = AsyncStream<String>.makeStream()
-        await a.client.onNotification(ResourceUpdatedNotification.self) { continuation.yield($0.params.uri) }
-        try await a.client.subscribeToResource(uri: uri)
+        let updates = try await a.subscribe(to: uri)
 
         let cli = try ChildProcess.builtProduct(named: "agentpool")
         let sent = await (try ChildProcess(cli, ["--db", harness.path, "send", MCPHarness.pool, "--id", "from-cli", "--from", "a-1",
@@ -47,9 +45,7 @@ import Testing
         let harness = try await MCPHarness()
         let a = try await harness.agent("a-1", agent: "a")
         let uri = "agentpool://\(MCPHarness.pool)/snapshot"
-        let (updates, continuation) = AsyncStream<String>.makeStream()
-        await a.client.onNotification(ResourceUpdatedNotification.self) { continuation.yield($0.params.uri) }
-        try await a.client.subscribeToResource(uri: uri)
+        let updates = try await a.subscribe(to: uri)
 
         let b = try await harness.agent("b-1", agent: "b")
         let first = try await boundedValue(of: Task { await updates.first { _ in true } }, "the snapshot update")
