@@ -37,11 +37,19 @@ import Testing
 
     @Test func aKilledServerIsRemovedWhenItsLeaseRunsOutWithItsClaimsFreed() async throws {
         let harness = try await MCPHarness()
-        let server = try await serve(harness, run: "w-1", leaseMillis: 500)
-        let pool = try harness.handle()
+        let pool = try await PoolHandle.open(MCPHarness.pool, store: harness.store)
+        // The run holds a claim before its server starts, so that no step races the short lease:
+        // the server's join only replaces the run's lease with its own 500 ms one.
         _ = try await pool.join(Member(runID: "planner", agentID: "planner"))
+        _ = try await pool.join(Member(runID: "w-1", agentID: "worker"), leaseMillis: 600_000)
         _ = try await pool.send(Message(messageID: "t-1", from: "planner", to: .run("w-1"), body: .integer(1), idempotencyKey: "t-1"))
         _ = try #require(try await pool.claimNext("w-1", leaseMillis: 600_000))
+        let server = try ChildProcess(try ChildProcess.builtProduct(named: "agentpool"), [
+            "--db", harness.path, "mcp", "--pool", MCPHarness.pool, "--run", "w-1", "--agent", "worker", "--lease-ms", "500",
+        ])
+        try await eventually("the server joined with its lease") {
+            try await harness.store.read(MCPHarness.pool) { try $0.lease("w-1")?.leaseMillis } == 500
+        }
 
         server.kill()
         _ = await server.wait()
@@ -51,6 +59,7 @@ import Testing
         }
 
         #expect(try await pool.heldClaims().isEmpty)
+        #expect(try await pool.claim("t-1")?.status == .open)
     }
 
     @Test func aWaitOverStdioWithNothingArrivingReturnsAtItsTimeoutUsingNextToNoCPU() async throws {
