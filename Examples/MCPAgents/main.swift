@@ -52,8 +52,10 @@ struct Agent {
     }
 }
 
+/// Why the example failed: printed, and the exit status is non-zero.
 struct ExampleFailure: Error, CustomStringConvertible {
     let description: String
+    /// A failure saying `description`.
     init(_ description: String) { self.description = description }
 }
 

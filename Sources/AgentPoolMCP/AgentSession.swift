@@ -60,6 +60,7 @@ public final class AgentSession: Sendable {
         return AgentSession(pool: pool, identity: identity, inbox: inbox, member: member)
     }
 
+    /// A session over an already joined member; only ``join(_:store:)`` makes one.
     private init(pool: PoolHandle, identity: AgentIdentity, inbox: DurableConsumer, member: LeasedMember) {
         self.pool = pool
         self.identity = identity

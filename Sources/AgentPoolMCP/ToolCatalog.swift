@@ -77,6 +77,8 @@ enum ToolCatalog {
     /// The tool named `name`, if the server has it.
     static func tool(named name: String) -> AgentTool? { tools.first { $0.tool.name == name } }
 
+    /// A tool whose input schema is an object of `properties`, `required` ones required and no
+    /// others allowed; the arguments it accepts are the properties' names.
     private static func make(_ name: String, _ description: String, required: [String], _ properties: [String: Value],
                              _ run: @escaping @Sendable (AgentSession, ToolArguments, ToolContext) async throws -> ToolOutput) -> AgentTool {
         let schema: Value = [
@@ -87,6 +89,7 @@ enum ToolCatalog {
                          arguments: properties.keys.sorted(), run: run)
     }
 
+    /// The schemas of one property: a string, a boolean, a list of strings, a bounded integer.
     private static func string(_ description: String) -> Value { ["type": "string", "description": .string(description)] }
     private static func boolean(_ description: String) -> Value { ["type": "boolean", "description": .string(description)] }
     private static func strings(_ description: String) -> Value {

@@ -101,6 +101,7 @@ struct AgentClient: Sendable {
     }
 }
 
+/// Reading a tool result in tests.
 extension CallTool.Result {
     /// The text contents, joined.
     var text: String {
@@ -108,6 +109,7 @@ extension CallTool.Result {
     }
 }
 
+/// Reading structured content in tests.
 extension [String: Value] {
     /// The messages of an `inbox` or `wait` result.
     var messages: [[String: Value]] { self["messages"]?.arrayValue?.compactMap(\.objectValue) ?? [] }

@@ -17,6 +17,7 @@ import Testing
         return server
     }
 
+    /// Whether `run` is a member of the harness's pool (false while the pool does not exist).
     static func isMember(_ run: RunID, _ harness: MCPHarness) async throws -> Bool {
         guard try await harness.store.read(MCPHarness.pool, { try $0.info() }) != nil else { return false }
         return try await harness.handle().members().contains { $0.runID == run }
