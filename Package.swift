@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "agentpool-bench", targets: ["AgentPoolBench"]),
         .executable(name: "agentpool-workers", targets: ["AgentPoolWorkersExample"]),
         .executable(name: "agentpool-dashboard", targets: ["AgentPoolDashboardExample"]),
+        .executable(name: "agentpool-mcp-agents", targets: ["AgentPoolMCPAgentsExample"]),
         .executable(name: "agentpool-torture", targets: ["AgentPoolTorture"]),
         // The conformance kit: every rule a PoolStore owes, as checks a backend's tests run.
         .library(name: "AgentPoolConformance", targets: ["AgentPoolConformance"]),
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
@@ -115,6 +117,16 @@ let package = Package(
             dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/TwoProcesses"
         ),
+        // The MCP server of one agent run (`agentpool mcp`): tools and resources over a pool, on the
+        // official Swift MCP SDK (on Linux it brings only swift-system and swift-log).
+        .target(
+            name: "AgentPoolMCP",
+            dependencies: [
+                "AgentPool",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The operators' command-line tool.
         .executableTarget(
             name: "agentpool",
@@ -122,6 +134,8 @@ let package = Package(
                 "AgentPool", "AgentPoolStores",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "AgentPoolMCP",
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         // Example programs, each a complete multi-process story.
@@ -134,6 +148,16 @@ let package = Package(
             name: "AgentPoolDashboardExample",
             dependencies: ["AgentPool", "AgentPoolStores"],
             path: "Examples/Dashboard"
+        ),
+        // A planner and two workers as `agentpool mcp` servers, driven through the SDK's client.
+        .executableTarget(
+            name: "AgentPoolMCPAgentsExample",
+            dependencies: [
+                "agentpool", "AgentPoolMCP",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/MCPAgents"
         ),
         // Crash torture: writer processes SIGKILLed at random moments, the file verified each round.
         .executableTarget(
@@ -187,6 +211,14 @@ let package = Package(
         .testTarget(
             name: "AgentPoolStoresTests",
             dependencies: ["AgentPool", "AgentPoolStores"]
+        ),
+        // The MCP server driven in process through the SDK's client, with the CLI as another process.
+        .testTarget(
+            name: "AgentPoolMCPTests",
+            dependencies: [
+                "agentpool", "AgentPool", "AgentPoolMCP", "AgentPoolStores", "AgentPoolConformance", "AgentPoolTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+            ]
         ),
         // The CLI, run as a real child process on real files.
         .testTarget(

@@ -2,41 +2,23 @@ import AgentPool
 import ArgumentParser
 import Foundation
 
-/// A message address as typed on the command line: `run:R`, `agent:A`, `topic:T` or `pool`.
-enum AddressArgument: ExpressibleByArgument, Sendable {
-    /// One run.
-    case run(RunID)
-    /// Every member run of an agent.
-    case agent(AgentID)
-    /// Every member subscribed to a topic.
-    case topic(TopicID)
-    /// Every member of the pool the message is sent in.
-    case pool
+/// A message address as typed on the command line: `run:R`, `agent:A`, `topic:T` or `pool`
+/// (`AddressTarget(spelled:pool:)`).
+struct AddressArgument: ExpressibleByArgument, Sendable {
+    /// The text as typed, known to spell an address.
+    let text: String
 
-    /// Parses `run:R`, `agent:A`, `topic:T` or `pool`; nil (a usage error) for anything else,
+    /// Accepts `run:R`, `agent:A`, `topic:T` or `pool`; nil (a usage error) for anything else,
     /// including an empty id.
     init?(argument: String) {
-        if argument == "pool" { self = .pool; return }
-        guard let colon = argument.firstIndex(of: ":") else { return nil }
-        let kind = argument[..<colon]
-        let id = String(argument[argument.index(after: colon)...])
-        guard !id.isEmpty else { return nil }
-        switch kind {
-        case "run": self = .run(id)
-        case "agent": self = .agent(id)
-        case "topic": self = .topic(id)
-        default: return nil
-        }
+        guard AddressTarget(spelled: argument, pool: "") != nil else { return nil }
+        text = argument
     }
 
     /// The library's address; `pool` addresses `poolID`.
     func address(in poolID: PoolID) -> Address {
-        switch self {
-        case .run(let id): .run(id)
-        case .agent(let id): .agent(id)
-        case .topic(let id): .topic(id)
-        case .pool: .pool(poolID)
-        }
+        // The text was checked at parse time, so only the pool id is new here.
+        Address(target: AddressTarget(spelled: text, pool: poolID)!)
     }
 }
 

@@ -155,14 +155,7 @@ enum Cell {
     }
 
     /// An address as the CLI spells it: `run:R`, `agent:A`, `topic:T` or `pool`.
-    static func address(_ address: Address) -> String {
-        switch address.target {
-        case .run(let id): "run:\(id)"
-        case .agent(let id): "agent:\(id)"
-        case .topic(let id): "topic:\(id)"
-        case .pool: "pool"
-        }
-    }
+    static func address(_ address: Address) -> String { address.target.spelled }
 
     /// A one-line summary of a record's payload for `tail --format table`.
     static func summary(_ payload: RecordPayload) -> String {

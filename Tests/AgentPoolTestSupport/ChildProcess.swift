@@ -138,6 +138,25 @@ public final class ChildProcess: Sendable {
         try? input.close()
     }
 
+    /// Writes `line` and a newline to the child's standard input, which stays open.
+    public func write(line: String) {
+        try? input.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// The CPU time (user + system) the child used so far, from `/proc/PID/stat`; nil once it is gone.
+    public var cpuSeconds: Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(processID)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Closes the child's standard input without writing to it: the child reads EOF.
+    public func closeInput() {
+        try? input.close()
+    }
+
     /// Everything the child printed on stdout so far.
     public var outputSoFar: String { outText.withLock { $0 } }
 
