@@ -79,12 +79,15 @@ import Testing
         let (progress, continuation) = AsyncStream<ProgressNotification.Parameters>.makeStream()
         await a.client.onNotification(ProgressNotification.self) { continuation.yield($0.params) }
 
-        let waiter = Task { try await a.call("wait", ["timeout_ms": 7_000], meta: Metadata(progressToken: .string("w-1"))) }
+        // A wait far longer than the 5 s progress interval, so that a loaded machine cannot end it
+        // before its first report; the client cancels it once the report came.
+        let waiter = Task { try await a.call("wait", ["timeout_ms": 120_000], meta: Metadata(progressToken: .string("w-1"))) }
         let first = try await boundedValue(of: Task { await progress.first { _ in true } }, "a progress notification")
 
         #expect(first?.progressToken == .string("w-1"))
-        #expect(first?.total == 7_000)
-        _ = try await boundedValue(of: waiter, "the wait's timeout")
+        #expect(first?.total == 120_000)
+        waiter.cancel()
+        _ = try? await boundedValue(of: waiter, "the cancelled wait")
         await a.disconnect()
     }
 }
