@@ -43,9 +43,9 @@ struct ClaimCommand: AsyncParsableCommand {
     /// Rejects a lease or attempt count below 1, a negative timeout, and a timeout without
     /// `--wait`, as usage errors.
     func validate() throws {
-        try Usage.require(leaseMillis, atLeast: 1, "--lease-ms")
+        try Usage.requireDuration(leaseMillis, atLeast: 1, "--lease-ms")
         try Usage.require(maxAttempts, atLeast: 1, "--max-attempts")
-        try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
+        try Usage.requireDuration(timeoutMillis, atLeast: 0, "--timeout-ms")
         if timeoutMillis != nil && !wait { throw ValidationError("--timeout-ms needs --wait") }
     }
 

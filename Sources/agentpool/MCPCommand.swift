@@ -40,7 +40,7 @@ struct MCPCommand: AsyncParsableCommand {
 
     /// Rejects a lease below 1 ms as a usage error.
     func validate() throws {
-        try Usage.require(leaseMillis, atLeast: 1, "--lease-ms")
+        try Usage.requireDuration(leaseMillis, atLeast: 1, "--lease-ms")
     }
 
     /// Joins, serves until stdin EOF or SIGTERM, then leaves.

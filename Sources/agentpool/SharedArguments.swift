@@ -66,6 +66,14 @@ enum Usage {
         throw ValidationError(minimum == 0 ? "\(option) must not be negative" : "\(option) must be at least \(minimum)")
     }
 
+    /// Passes when the duration `value` is absent or `minimum` up to ten years (the library's
+    /// bound, which keeps now + duration from overflowing); otherwise a usage error naming it.
+    static func requireDuration(_ value: Int64?, atLeast minimum: Int64, _ option: String) throws {
+        try require(value, atLeast: minimum, option)
+        guard let value, value > DurationLimits.maximumMillis else { return }
+        throw ValidationError("\(option) must be at most \(DurationLimits.maximumMillis) (ten years)")
+    }
+
     /// Passes when every one of `values` is in `valid`; otherwise fails with "OPTION 'X' is not
     /// one of A, B, C", naming the first unknown value and every valid one.
     static func require(_ values: [String], in valid: [String], _ option: String) throws {

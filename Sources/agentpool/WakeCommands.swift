@@ -36,7 +36,7 @@ struct WakeCommand: AsyncParsableCommand {
     /// usage error; the latter names every valid kind.
     func validate() throws {
         try Usage.require(kinds, in: Self.acceptedKinds, "--kind")
-        try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
+        try Usage.requireDuration(timeoutMillis, atLeast: 0, "--timeout-ms")
         try Usage.require(since, atLeast: 0, "--since")
     }
 
@@ -99,7 +99,7 @@ struct NextCommand: AsyncParsableCommand {
     /// Rejects an unknown kind (naming every valid one) and negative numbers as usage errors.
     func validate() throws {
         try Usage.require(kinds, in: Self.acceptedKinds, "--kind")
-        try Usage.require(timeoutMillis, atLeast: 0, "--timeout-ms")
+        try Usage.requireDuration(timeoutMillis, atLeast: 0, "--timeout-ms")
         try Usage.require(since, atLeast: 0, "--since")
     }
 

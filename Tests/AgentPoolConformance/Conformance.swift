@@ -61,7 +61,7 @@ public enum Conformance {
     /// Every check, store rules first, then the coordinator's rules.
     public static let all: [ConformanceCheck] =
         log + poolLifecycle + projectionRules + messageAndWake + consumerAndImport + compaction + replay
-        + send + payload + queue + wake + next + claim + claimStream + replyAndCancel + lease + leasedMember + watch + durableConsumer + metrics + reviewRegression + unicodeIdentity
+        + send + payload + queue + wake + next + claim + claimStream + replyAndCancel + lease + leasedMember + watch + durableConsumer + metrics + reviewRegression + unicodeIdentity + limits
 
     /// The checks a backend whose data does not survive a reopen runs: ``all`` but those that
     /// ``ConformanceCheck/requiresPersistence``.

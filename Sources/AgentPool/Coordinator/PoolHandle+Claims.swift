@@ -26,7 +26,7 @@ extension PoolHandle {
     static func checkClaimArguments(_ run: RunID, _ queue: AddressTarget?, _ leaseMillis: Millis, _ maxAttempts: Int) throws {
         try IDValidation.check(run, field: "run_id")
         if let queue { try Address(target: queue).validate(field: "from") }
-        guard leaseMillis >= 1 else { throw AgentPoolError.invalidInput(field: "lease_millis", "a claim lease must be at least 1 ms") }
+        try DurationLimits.check(leaseMillis, atLeast: 1, field: "lease_millis")
         guard maxAttempts >= 1 else { throw AgentPoolError.invalidInput(field: "max_attempts", "max_attempts must be at least 1") }
     }
 
@@ -59,9 +59,7 @@ extension PoolHandle {
     public func extendClaim(_ messageID: MessageID, run: RunID, token: Int64, leaseMillis: Millis? = nil) async throws -> MessageClaim {
         try IDValidation.check(messageID, field: "message_id")
         try IDValidation.check(run, field: "run_id")
-        if let leaseMillis, leaseMillis < 1 {
-            throw AgentPoolError.invalidInput(field: "lease_millis", "a claim lease must be at least 1 ms")
-        }
+        if let leaseMillis { try DurationLimits.check(leaseMillis, atLeast: 1, field: "lease_millis") }
         return try await coordinate { try $0.extendClaim(messageID, run: run, token: token, leaseMillis: leaseMillis) }
     }
 

@@ -26,9 +26,7 @@ extension PoolHandle {
                      timeoutMillis: Millis? = nil) async throws -> PoolEvent? {
         try filter.validate(field: "filter")
         guard cursor >= 0 else { throw AgentPoolError.invalidInput(field: "since", "cursor must not be negative") }
-        if let timeoutMillis, timeoutMillis < 0 {
-            throw AgentPoolError.invalidInput(field: "timeout_millis", "timeout_millis must not be negative")
-        }
+        if let timeoutMillis { try DurationLimits.check(timeoutMillis, atLeast: 0, field: "timeout_millis") }
         let clock = store.clock
         let deadline = timeoutMillis.map { clock.nowMillis() + $0 }
         var cursor = cursor

@@ -70,9 +70,7 @@ public struct PoolHandle: Sendable {
     ///   the same member writes no record.
     @discardableResult
     public func join(_ member: Member, leaseMillis: Millis? = nil) async throws -> Seq {
-        if let leaseMillis, leaseMillis < 1 {
-            throw AgentPoolError.invalidInput(field: "lease_millis", "a lease must be at least 1 ms")
-        }
+        if let leaseMillis { try DurationLimits.check(leaseMillis, atLeast: 1, field: "lease_millis") }
         return try await coordinate { try $0.join(member, leaseMillis: leaseMillis) }
     }
 

@@ -84,8 +84,8 @@ public struct Message: Codable, Hashable, Sendable {
             if let expected = contract.expectedResponses, expected < 1 {
                 throw .invalidInput(field: "message.response_contract.expected_responses", "expected_responses must be at least 1")
             }
-            if let timeout = contract.timeoutMillis, timeout < 0 {
-                throw .invalidInput(field: "message.response_contract.timeout_millis", "timeout_millis must not be negative")
+            if let timeout = contract.timeoutMillis {
+                try DurationLimits.check(timeout, atLeast: 0, field: "message.response_contract.timeout_millis")
             }
         }
     }

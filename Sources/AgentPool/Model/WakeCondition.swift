@@ -47,9 +47,7 @@ public struct WakeCondition: Codable, Hashable, Sendable {
         try filter.validate(field: "condition.filter")
         try IDValidation.check(idempotencyKey, field: "condition.idempotency_key")
         try IDValidation.check(policyRefs, field: "condition.policy_refs")
-        if let timeoutMillis, timeoutMillis < 0 {
-            throw .invalidInput(field: "condition.timeout_millis", "timeout_millis must not be negative")
-        }
+        if let timeoutMillis { try DurationLimits.check(timeoutMillis, atLeast: 0, field: "condition.timeout_millis") }
     }
 
     // The lists above as coded: omitted when empty.
