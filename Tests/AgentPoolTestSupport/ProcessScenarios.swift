@@ -108,6 +108,10 @@ public enum ProcessScenarios {
     /// the whole suite under ThreadSanitizer on PostgreSQL; each test waits for one expiry only.
     static let liveLeaseMillis = "10000"
 
+    /// How long a test waits for a killed member's departure (its lease, 10 s, plus a margin for a
+    /// starved test process): a bound so that a broken build fails, not a timing the test asserts.
+    static let departureBoundMillis: Millis = 120_000
+
     /// `claimed <id> <token>` lines of a child's output, as (id, token).
     static func claims(in output: String) -> [(id: String, token: Int64)] {
         output.split(separator: "\n").compactMap { line in
@@ -140,9 +144,11 @@ public enum ProcessScenarios {
         }
 
         // SIGKILL mid-task: no release, no reply. Its member lease runs out; this waiter records it.
+        // The wake's timeout only bounds the test: 30 s was once not enough in a full CI run,
+        // where the test process was starved for ~25 s between registering it and its next sweep.
         try await pool.suspendUntil(WakeCondition(
             conditionID: "gone", runID: "dispatcher", filter: EventFilter(sourceRuns: .oneOf(["doomed"]), kinds: .oneOf([.runLeft])),
-            idempotencyKey: "gone", timeoutMillis: 30_000))
+            idempotencyKey: "gone", timeoutMillis: Self.departureBoundMillis))
         doomed.kill()
         _ = await doomed.wait()
         let gone = try await pool.wait("gone")
@@ -274,7 +280,7 @@ public enum ProcessScenarios {
         try await pool.suspendUntil(WakeCondition(
             conditionID: "departure", runID: "observer",
             filter: EventFilter(sourceRuns: .oneOf(["doomed"]), kinds: .oneOf([.runLeft])), idempotencyKey: "departure",
-            timeoutMillis: 30_000), since: 0)
+            timeoutMillis: Self.departureBoundMillis), since: 0)
         victim.kill()
         _ = await victim.wait()
         // This waiter itself records the expiry when the lease runs out (no other write is needed).
