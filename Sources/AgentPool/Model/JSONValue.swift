@@ -40,4 +40,20 @@ public enum JSONValue: Hashable, Sendable, Codable {
         case .object(let value): try container.encode(value)
         }
     }
+
+    /// The value as it reads back once stored: a whole `number` within 64 bits becomes the
+    /// `integer` its JSON decodes to (`1.0` is stored as `1`, `-0.0` as `0`), in every nested
+    /// array and object. Two values are the same JSON exactly when their canonical forms are
+    /// equal, so an identical retry is recognised whatever spelling of a number it came with.
+    public var canonical: JSONValue {
+        switch self {
+        case .number(let value):
+            // Exactly the doubles that convert to Int64 without loss (2^63 itself does not).
+            if value.rounded(.towardZero) == value, value >= -0x1p63, value < 0x1p63 { return .integer(Int64(value)) }
+            return self
+        case .array(let items): return .array(items.map(\.canonical))
+        case .object(let fields): return .object(fields.mapValues(\.canonical))
+        default: return self
+        }
+    }
 }

@@ -49,10 +49,13 @@ public struct Message: Codable, Hashable, Sendable {
         self.policyRefsStorage = policyRefs
     }
 
-    /// The same message with `policyRefs` sorted and deduplicated.
+    /// The same message with `policyRefs` sorted and deduplicated, and its body and correlation
+    /// in their ``JSONValue/canonical`` form (what a stored copy reads back as).
     package func normalized() -> Message {
         var message = self
         message.policyRefs = policyRefs.normalizedIDs()
+        message.body = body?.canonical
+        message.correlation = correlation?.mapValues(\.canonical)
         return message
     }
 

@@ -1,13 +1,15 @@
 /// The checks a log must pass before ``PoolStore/importPool(_:)`` writes it.
 public enum PoolImport {
     /// Checks, without touching any store, that `records` are one pool's whole log — one pool,
-    /// `pool_opened` at seq 1, seqs 1…N, well formed — and returns the pool's id.
+    /// `pool_opened` at seq 1, seqs 1…N, well formed, every id, body and duration as the API
+    /// would accept it — and returns the pool's id.
     ///
     /// A compacted log (an export of a pool compacted with `compact`) starts after its compaction
     /// point, without the records its checkpoint replaced; it is refused: copy a compacted pool
     /// with a backup of the database instead.
     /// - Throws: `invalidInput` (field `records`) for an empty list, records of several pools, or
-    ///   a log that does not start with `pool_opened` at seq 1; `corruptRecord` for a malformed log.
+    ///   a log that does not start with `pool_opened` at seq 1; `invalidInput` naming the seq and
+    ///   the field for a record the API would refuse; `corruptRecord` for a malformed log.
     @discardableResult
     public static func check(_ records: [PoolRecord]) throws(AgentPoolError) -> PoolID {
         guard let first = records.first else {
@@ -21,6 +23,12 @@ public enum PoolImport {
             let what = records.contains { $0.kind == .checkpoint } ? "is compacted" : "is incomplete"
             throw .invalidInput(field: "records",
                 "the log of pool '\(pool)' \(what): it starts at seq \(first.seq) with \(first.kind.rawValue), not with pool_opened at seq 1; only a whole log can be imported (copy a compacted pool with backup); nothing was imported")
+        }
+        // Every record as the API would check it, against the body limit in force at its seq.
+        var maxBodyBytes = MessagePolicy.defaultMaxBodyBytes
+        for record in records {
+            if case .poolOpened(let config) = record.payload { maxBodyBytes = config.messagePolicy.maxBodyBytes }
+            try record.validateAsTheAPIWould(maxBodyBytes: maxBodyBytes)
         }
         _ = try PoolState.replay(poolID: pool, records: records)
         return pool

@@ -62,12 +62,7 @@ extension PoolWriter {
     ///   message; `invalidStateTransition`; `invalidInput`; `poolNotFound`.
     @discardableResult
     package func recordMessage(_ stored: StoredMessage) throws -> PoolRecord? {
-        try stored.message.validate()
-        try IDValidation.check(stored.receipt.deliveredTo, field: "receipt.delivered_to")
-        try IDValidation.check(stored.receipt.respondedBy, field: "receipt.responded_by")
-        guard stored.receipt.messageID == stored.message.messageID else {
-            throw AgentPoolError.invalidInput(field: "receipt.message_id", "receipt.message_id must equal message.message_id")
-        }
+        try stored.validate(maxBodyBytes: nil)
         let stored = stored.normalized()
         _ = try requireInfo()
         let existing = try message(stored.message.messageID)
@@ -113,11 +108,8 @@ extension PoolWriter {
     ///   condition; `invalidStateTransition`; `invalidInput`; `poolNotFound`.
     @discardableResult
     package func recordWake(_ stored: StoredWake) throws -> PoolRecord? {
-        try stored.condition.validate()
+        try stored.validate()
         let id = stored.condition.conditionID
-        guard stored.registration.conditionID == id, stored.registration.runID == stored.condition.runID else {
-            throw AgentPoolError.invalidInput(field: "registration", "registration must name the condition's id and run")
-        }
         let stored = stored.normalized()
         _ = try requireInfo()
         let existing = try wake(id)

@@ -98,6 +98,39 @@ enum PayloadChecks {
         #expect(try await fixture.logCount() == count)
         #expect(try await fixture.pool.send(Message(messageID: "ok", from: "a", to: .run("b"), body: fine, idempotencyKey: "ok")).status == .delivered)
     }
+
+    /// A whole-number double (`1.0`, `-0.0`) is stored as the integer its JSON reads back as, so an
+    /// identical retry is a repeat, not an `idempotencyConflict` (issue 20, item 5).
+    static func aRetryWithWholeNumberDoublesIsTheSameMessage(_ harness: StoreFactory) async throws {
+        let fixture = try await F.make(harness, members: [F.member("a"), F.member("b")])
+        let correlation: [String: JSONValue] = ["one": .number(1.0), "zero": .number(-0.0), "big": .number(0x1p62),
+                                                "nested": .array([.object(["two": .number(2.0)])]), "half": .number(0.5),
+                                                "huge": .number(0x1p63)]
+        let body = JSONValue.object(["count": .number(3.0), "ratio": .number(-0.0)])
+        func send() async throws -> Receipt {
+            try await fixture.pool.send(Message(messageID: "m", from: "a", to: .run("b"), body: body, idempotencyKey: "k",
+                                                correlation: correlation))
+        }
+        let first = try await send()
+        let count = try await fixture.logCount()
+        #expect(try await send() == first)
+        #expect(try await fixture.logCount() == count)
+        // What is stored is the canonical form, the same through every read and the replay.
+        let stored = try #require(try await fixture.pool.snapshot().messages.first { $0.message.messageID == "m" })
+        #expect(stored.message.correlation?["one"] == .integer(1))
+        #expect(stored.message.correlation?["zero"] == .integer(0))
+        #expect(stored.message.correlation?["big"] == .integer(1 << 62))
+        #expect(stored.message.correlation?["half"] == .number(0.5))
+        #expect(stored.message.correlation?["huge"] == .number(0x1p63))
+        #expect(stored.message.body == .object(["count": .integer(3), "ratio": .integer(0)]))
+        #expect(try await fixture.pool.snapshot() == (try await Fixtures.replayed(fixture.context.store, "pool")))
+        // A different number is still a different message.
+        let error = await agentPoolError {
+            try await fixture.pool.send(Message(messageID: "m", from: "a", to: .run("b"), body: .object(["count": .number(3.5)]),
+                                                idempotencyKey: "k", correlation: correlation))
+        }
+        #expect(error?.kind == .idempotencyConflict)
+    }
 }
 
 extension Conformance {
@@ -108,6 +141,8 @@ extension Conformance {
                          PayloadChecks.aBodyOverThePoolsLimitIsRefusedWithNothingWritten),
         ConformanceCheck("Payload", "aPoolSetsItsOwnBodyLimitAndAReplyIsBoundByIt",
                          PayloadChecks.aPoolSetsItsOwnBodyLimitAndAReplyIsBoundByIt),
+        ConformanceCheck("Payload", "aRetryWithWholeNumberDoublesIsTheSameMessage",
+                         PayloadChecks.aRetryWithWholeNumberDoublesIsTheSameMessage),
         ConformanceCheck("Payload", "malformedBodiesAndCorrelationsAreRefusedWithNothingWritten",
                          PayloadChecks.malformedBodiesAndCorrelationsAreRefusedWithNothingWritten),
     ]
