@@ -12,6 +12,39 @@ import Darwin
 enum DatabaseFile {
     private static let magic = Array("SQLite format 3\0".utf8)
 
+    /// The file `path` names once symbolic links are followed, so that every process reaching one
+    /// database through different names shares its sidecars (`-notify`, `-migrating`) and creates
+    /// it in one place: an existing file's real path; for a dangling link, the path it points at
+    /// (resolved against the link's directory); otherwise `path` itself.
+    static func resolve(_ path: String) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        var target = path
+        // Follow a chain of dangling links (bounded, like the kernel's own limit of 40).
+        for _ in 0..<40 {
+            guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: target) else { break }
+            target = destination.hasPrefix("/")
+                ? destination
+                : ((target as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
+        }
+        return target
+    }
+
+    /// Leaves the database one self-contained file when the caller was its last user: opens a
+    /// plain connection, reads, and closes it. SQLite checkpoints the WAL into the main file and
+    /// removes `-wal` and `-shm` when a closing connection is the file's last, and does nothing
+    /// while any other connection (this process's or another's) has it open. The store's own
+    /// readers are read-only connections, which never checkpoint on close, hence this step.
+    static func checkpointIfLastUser(path: String) {
+        var configuration = Configuration()
+        configuration.busyMode = .immediateError
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return }
+        _ = try? queue.inDatabase { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+        try? queue.close()
+    }
+
     /// Makes sure `path` names a usable agent-pool database, creating it when missing.
     ///
     /// A new database is built under a temporary name (mode 0600, schema migrated, WAL) and
@@ -137,6 +170,21 @@ enum DatabaseFile {
         return (header, try handle.seekToEnd())
     }
 
+    /// Removes `path.creating-PID-N` files left by processes that died while building them (a
+    /// SIGKILLed `backup` or create): the PID no longer runs. A live process's file is kept.
+    static func removeAbandonedTemporaries(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + ".creating-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = pid_t(rest[..<dash]), pid > 0 else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH {
+                unlink(directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name))
+            }
+        }
+    }
+
     /// Builds a migrated WAL database under a temporary name and publishes it at `path`.
     private static func create(path: String) throws {
         try publish(at: path, replaceRace: true) { temporary in
@@ -161,6 +209,7 @@ enum DatabaseFile {
                 throw SQLiteErrors.storage("cannot create directory '\(directory)': \(error.localizedDescription)", code: .SQLITE_CANTOPEN)
             }
         }
+        removeAbandonedTemporaries(of: path)
         let temporary = "\(path).creating-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard fd >= 0 else {

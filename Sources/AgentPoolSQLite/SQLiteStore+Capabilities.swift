@@ -11,6 +11,14 @@ extension SQLiteStore: DiagnosableStore, BackupCapableStore {
         if integrity != ["ok"] { problems.append("integrity_check: " + integrity.joined(separator: "; ")) }
         if settings.journalMode.lowercased() != "wal" { problems.append("journal_mode is \(settings.journalMode), expected wal") }
         if !settings.foreignKeys { problems.append("foreign keys are off") }
+        let wal = try walState()
+        // SQLite checkpoints every 1,000 pages and the store truncates the WAL back to
+        // walSizeLimitBytes, so a WAL many times that size, with frames a checkpoint cannot copy,
+        // means a reader somewhere keeps a transaction open and the file only grows.
+        let starvedAbove = Int64(4 * options.walSizeLimitBytes)
+        if wal.walBytes > starvedAbove, wal.framesLeft > 0 {
+            problems.append("checkpoint starvation: the WAL is \(wal.walBytes >> 20) MiB (the database \(wal.databaseBytes >> 20) MiB) and \(wal.framesLeft) of its \(wal.frames) frames cannot be checkpointed: another program holds a read transaction open; end it (or close that program) and the WAL is checkpointed and truncated")
+        }
         return StoreDiagnosis(
             backend: "sqlite", location: path,
             settings: [
@@ -18,6 +26,8 @@ extension SQLiteStore: DiagnosableStore, BackupCapableStore {
                 StoreSetting("synchronous", .string(settings.synchronous)),
                 StoreSetting("busy_timeout_ms", .integer(Int64(settings.busyTimeoutMillis))),
                 StoreSetting("foreign_keys", .bool(settings.foreignKeys)),
+                StoreSetting("wal_bytes", .integer(wal.walBytes)),
+                StoreSetting("wal_frames_not_checkpointed", .integer(Int64(wal.framesLeft))),
             ],
             schemaVersion: settings.schemaVersion, expectedSchemaVersion: Self.schemaVersion,
             integrity: integrity, problems: problems)

@@ -18,6 +18,8 @@ public final class SQLiteStore: PoolStore {
     /// The options the store was opened with.
     public let options: SQLiteOptions
     private let database: DatabasePool
+    /// `path` with symbolic links followed (``DatabaseFile/resolve(_:)``).
+    private let filePath: String
     private let notifier: FileChangeNotifier
     private let configs = ConfigCache()
     private let writePath: WritePath
@@ -41,6 +43,9 @@ public final class SQLiteStore: PoolStore {
     public init(path: String, options: SQLiteOptions = SQLiteOptions()) throws {
         self.path = path
         self.options = options
+        // Links followed once: sidecars, the migration lock and a new file all use the real path.
+        let path = DatabaseFile.resolve(path)
+        filePath = path
         let busyTimeout = TimeInterval(options.busyTimeout.components.seconds)
             + TimeInterval(options.busyTimeout.components.attoseconds) / 1e18
         try DatabaseFile.prepare(path: path, busyTimeout: busyTimeout)
@@ -149,6 +154,22 @@ public final class SQLiteStore: PoolStore {
         }
     }
 
+    /// The `-wal` file's size and what a passive checkpoint (the kind SQLite runs itself, which
+    /// never waits and never blocks a reader or writer) could not copy into the main file: frames
+    /// left behind are pinned by a read transaction some program holds open.
+    package func walState() throws -> (walBytes: Int64, databaseBytes: Int64, frames: Int, framesLeft: Int) {
+        let size = { (path: String) -> Int64 in
+            ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value) ?? 0
+        }
+        do {
+            let row = try database.writeWithoutTransaction { try Row.fetchOne($0, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            let frames: Int = row?[1] ?? 0, done: Int = row?[2] ?? 0
+            return (size(filePath + "-wal"), size(filePath), max(frames, 0), max(frames - done, 0))
+        } catch {
+            throw SQLiteErrors.map(error)
+        }
+    }
+
     /// The settings in force, read back from SQLite on the writer connection.
     public func settings() throws -> SQLiteSettings {
         do {
@@ -239,7 +260,9 @@ public final class SQLiteStore: PoolStore {
         }
     }
 
-    /// Releases the store; later calls fail.
+    /// Releases the store; later calls fail. The last process to close the file leaves it
+    /// self-contained: the WAL checkpointed into it and removed, so a plain copy of the one file
+    /// holds every committed write.
     public func close() async throws {
         notifier.stop()
         changes.close()
@@ -248,5 +271,6 @@ public final class SQLiteStore: PoolStore {
         } catch {
             throw SQLiteErrors.map(error)
         }
+        DatabaseFile.checkpointIfLastUser(path: filePath)
     }
 }
