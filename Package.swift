@@ -131,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "agentpool",
             dependencies: [
-                "AgentPool", "AgentPoolStores",
+                "AgentPool", "AgentPoolStores", "AgentPoolSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 "AgentPoolMCP",

@@ -1,4 +1,5 @@
 import AgentPool
+import AgentPoolSQLite
 import AgentPoolStores
 import ArgumentParser
 import Foundation
@@ -47,17 +48,21 @@ struct ImportResult: Encodable {
     enum CodingKeys: String, CodingKey { case poolID = "pool_id", records, lastSeq = "last_seq" }
 }
 
-/// `agentpool import FILE`: restores one pool exported by `export`, in one transaction.
+/// `agentpool import FILE`: restores one pool exported by `export`, in one transaction;
+/// `agentpool import --seed FILE`: every pool of a database written by the seed crate.
 struct ImportCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import one pool from a JSON Lines file written by export (all or nothing; refuses an existing pool).")
+        abstract: "Import one pool from a JSON Lines file written by export, or with --seed every pool of a seed-crate SQLite database (all or nothing; refuses an existing pool).")
 
     /// The global options.
     @OptionGroup var global: GlobalOptions
-    /// The JSON Lines file.
-    @Argument(help: ArgumentHelp("A JSON Lines file holding exactly one pool.", valueName: "file")) var file: String
+    /// The file read: JSON Lines, or with `--seed` a seed database.
+    @Argument(help: ArgumentHelp("A JSON Lines file holding exactly one pool (with --seed: a seed-crate SQLite database).", valueName: "file")) var file: String
+    /// Whether `file` is a database of the seed crate (`agent_pool_records`).
+    @Flag(help: "FILE is a SQLite database written by the seed crate (agent_pool_records); every pool in it is imported, each in one transaction, after all were checked. The file is opened read-only. The seed records no times: every record gets the time of the import.")
+    var seed = false
 
     /// Reads and checks the whole file first (one pool, a well-formed log), then writes it in ONE
     /// transaction, seqs and recorded_at preserved. Creates the database when missing, but only
@@ -65,6 +70,7 @@ struct ImportCommand: AsyncParsableCommand {
     /// - Throws: ``CLIError/input(_:)`` for an unreadable, empty, mixed or malformed file;
     ///   `poolExists`; nothing is written on any error.
     func run() async throws {
+        if seed { return try await importSeed() }
         let records = try Self.readRecords(file)
         let pool = records[0].poolID
         Output.progress("importing \(records.count) records of pool '\(pool)'…")
@@ -73,6 +79,26 @@ struct ImportCommand: AsyncParsableCommand {
         let result = ImportResult(poolID: pool, records: records.count, lastSeq: records.last?.seq ?? 0)
         try global.print(result) { result in
             Table(headers: ["POOL", "RECORDS", "LAST_SEQ"], rows: [[result.poolID, "\(result.records)", "\(result.lastSeq)"]])
+        }
+    }
+
+    /// `import --seed`: every pool of the seed database `file`, checked before the destination is
+    /// opened (or created), then imported one transaction per pool.
+    private func importSeed() async throws {
+        Output.progress("reading the seed database '\(file)'…")
+        let logs: [[PoolRecord]]
+        do {
+            logs = try SeedDatabase.pools(at: file, recordedAt: SystemClock().nowMillis())
+        } catch let error as AgentPoolError where error.kind != .storage {
+            Output.endProgress()
+            throw CLIError.input("\(file) cannot be imported: \(error.message); nothing was imported")
+        }
+        Output.progress("importing \(logs.count) pools, \(logs.reduce(0) { $0 + $1.count }) records…")
+        defer { Output.endProgress() }
+        try await global.withStore(.createIfMissing) { try await $0.importPools(logs) }
+        let results = logs.map { ImportResult(poolID: $0[0].poolID, records: $0.count, lastSeq: $0[$0.count - 1].seq) }
+        try global.print(results) { results in
+            Table(headers: ["POOL", "RECORDS", "LAST_SEQ"], rows: results.map { [$0.poolID, "\($0.records)", "\($0.lastSeq)"] })
         }
     }
 

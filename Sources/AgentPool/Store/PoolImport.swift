@@ -52,4 +52,17 @@ extension PoolStore {
             for record in records { try tx.restore(record) }
         }
     }
+
+    /// Imports several pools' whole logs, each in one transaction (``importPool(_:)``), after
+    /// checking that none of the pools exists here yet, so that a refused set writes nothing.
+    ///
+    /// - Throws: `poolExists` naming the first pool this store already has; what
+    ///   ``importPool(_:)`` throws.
+    public func importPools(_ logs: [[PoolRecord]]) async throws {
+        let existing = Set(try await pools().map(\.poolID))
+        if let taken = logs.first(where: { $0.first.map { existing.contains($0.poolID) } ?? false }) {
+            throw AgentPoolError.make(.poolExists, "pool '\(taken[0].poolID)' already exists; nothing was imported")
+        }
+        for log in logs { try await importPool(log) }
+    }
 }
