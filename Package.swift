@@ -54,11 +54,13 @@ let package = Package(
             name: "AgentPoolSQL",
             dependencies: ["AgentPool"]
         ),
+        // The machine's realtime clock read with a raw system call (ClockCheck's reference).
+        .target(name: "CAgentPoolKernelClock"),
         // The SQLite backend on GRDB, linked to the system SQLite.
         .target(
             name: "AgentPoolSQLite",
             dependencies: [
-                "AgentPool", "AgentPoolSQL",
+                "AgentPool", "AgentPoolSQL", "CAgentPoolKernelClock",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

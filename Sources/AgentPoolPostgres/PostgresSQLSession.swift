@@ -15,6 +15,7 @@ final class PostgresSQLSession: SQLSession {
     /// statement (one round trip to the server instead of two or three).
     static let dialect = SQLDialect(
         placeholder: .dollar, cursorColumn: "last_seq",
+        lastRecordedAtColumn: "(SELECT recorded_at FROM records r WHERE r.pool = pools.id AND r.seq = pools.last_seq)",
         insertPool: "INSERT INTO pools (pool_id, config, created, last_seq) VALUES ($1, $2, false, 0) RETURNING id",
         combinedAppend: combinedAppend)
 

@@ -23,7 +23,10 @@ public final class PostgresStore: PoolStore {
     private let listener: ChangeListener
     private let configs = ConfigCache()
     /// The time source stamped on records.
-    public var clock: any AgentPoolClock { options.clock }
+    /// The server's clock (``ServerClock``) when the options give the system clock; otherwise the
+    /// options' clock as is (a test's manual clock).
+    public var clock: any AgentPoolClock { serverClock ?? options.clock }
+    private let serverClock: ServerClock?
     /// Bumped after this store's writes and whenever any client commits to the store's schema.
     public let changes = ChangeSignal()
     /// Where the store and its coordinators report metrics.
@@ -79,6 +82,7 @@ public final class PostgresStore: PoolStore {
     private init(connectingTo location: PostgresLocation, options: PostgresOptions) {
         self.location = location
         self.options = options
+        serverClock = options.clock is SystemClock ? ServerClock(base: options.clock) : nil
         metrics = options.metrics ?? AgentPoolMetrics()
         workers = SessionWorkers(maximum: options.maximumConnections, name: "agentpool-postgres") {
             try PostgresSession.connect(location, options: options)
@@ -91,6 +95,18 @@ public final class PostgresStore: PoolStore {
                     return [id, seq]
                 }
             }
+        }
+    }
+
+    /// Measures the server clock's offset on `session` when it is stale (before the transaction
+    /// begins, so no lock is held meanwhile).
+    private static func refresh(_ clock: ServerClock?, _ session: PostgresSession) throws {
+        guard let clock, clock.isStale else { return }
+        try clock.measure {
+            guard let row = try session.query(ServerClock.serverTimeSQL).first else {
+                throw AgentPoolError.make(.storage, "the server returned no time")
+            }
+            return try row.decode(Int64.self)
         }
     }
 
@@ -143,10 +159,11 @@ public final class PostgresStore: PoolStore {
     /// `REPEATABLE READ, READ ONLY` transaction, so every read of the body sees the same moment.
     public func read<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolReader) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
-        let clock = options.clock
+        let clock = self.clock, serverClock = self.serverClock
         let configs = self.configs
         return try await transaction { session in
-            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", readOnly: true) {
+            try Self.refresh(serverClock, session)
+            return try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", readOnly: true) {
                 let storage = SQLPoolStorage(session: PostgresSQLSession(session), poolID: pool,
                                              statements: PostgresSQLSession.statements, dialect: PostgresSQLSession.dialect,
                                              configs: configs)
@@ -158,13 +175,14 @@ public final class PostgresStore: PoolStore {
     /// Runs `body` as one atomic write on `pool`: all its appends or none (see ``PoolStore/write(_:_:)``).
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
-        let clock = options.clock
+        let clock = self.clock, serverClock = self.serverClock
         let channel = listener.channel
         let configs = self.configs
         let (result, wrote, appended): (T, Bool, Int)
         do {
             (result, wrote, appended) = try await transaction { session in
-                try session.transaction("BEGIN") {
+                try Self.refresh(serverClock, session)
+                return try session.transaction("BEGIN") {
                     let sql = PostgresSQLSession(session)
                     let locked = try Self.lockPool(sql, pool, configs: configs)
                     let storage = SQLPoolStorage(session: sql, poolID: pool, statements: PostgresSQLSession.statements,

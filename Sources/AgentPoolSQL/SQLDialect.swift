@@ -11,6 +11,8 @@ package struct SQLDialect: Sendable {
     /// The expression that gives a pool's cursor in a `FROM pools` query (SQLite reads it from
     /// the log's primary key; PostgreSQL keeps it in the pools row, written once per transaction).
     package var cursorColumn: String
+    /// The expression, over a `pools` row, for the `recorded_at` of the pool's last record.
+    package var lastRecordedAtColumn: String
     /// The statement that creates a pool row (`$1` pool id, `$2` config JSON) and returns its id.
     package var insertPool: String
     /// Writes a record together with its projection rows in one statement, when the backend can
@@ -18,10 +20,11 @@ package struct SQLDialect: Sendable {
     package var combinedAppend: (@Sendable (_ pool: Int64, _ record: EncodedRecord, _ changes: [ProjectionChange]) -> (String, [SQLValue])?)?
 
     /// Creates a dialect.
-    package init(placeholder: Placeholder, cursorColumn: String, insertPool: String,
+    package init(placeholder: Placeholder, cursorColumn: String, lastRecordedAtColumn: String, insertPool: String,
                  combinedAppend: (@Sendable (Int64, EncodedRecord, [ProjectionChange]) -> (String, [SQLValue])?)? = nil) {
         self.placeholder = placeholder
         self.cursorColumn = cursorColumn
+        self.lastRecordedAtColumn = lastRecordedAtColumn
         self.insertPool = insertPool
         self.combinedAppend = combinedAppend
     }

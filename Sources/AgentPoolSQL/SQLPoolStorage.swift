@@ -42,7 +42,7 @@ package final class SQLPoolStorage: PoolStorage {
             return LoadedPool(rowID: try row.integer(0), info: PoolInfo(
                 config: try configs.config(try row.text(1), pool: poolID), created: try row.bool(2),
                 cursor: max(try row.optionalInteger(3) ?? 0, compactedThrough), compactedThrough: compactedThrough,
-                checkpoint: try row.optionalInteger(5)))
+                checkpoint: try row.optionalInteger(5), lastRecordedAt: try row.optionalInteger(6)))
         }
     }
 

@@ -61,7 +61,7 @@ package struct SQLStatements: Sendable {
         let q = dialect.sql
         let claims = Self.claimColumns
         selectPool = q("""
-            SELECT id, config, created, \(dialect.cursorColumn), compacted_through, checkpoint_seq
+            SELECT id, config, created, \(dialect.cursorColumn), compacted_through, checkpoint_seq, \(dialect.lastRecordedAtColumn)
             FROM pools WHERE pool_id = $1
             """)
         insertPool = q(dialect.insertPool)

@@ -17,6 +17,10 @@ public struct SQLiteOptions: Sendable {
     public var busyTimeout: Duration = .seconds(5)
     /// The time source stamped on records.
     public var clock: any AgentPoolClock = SystemClock()
+    /// How far (ms) the system clock as this process reads it may differ from the machine's
+    /// kernel clock before every write is refused with `clockSkew` (see the clock model in
+    /// RELIABILITY.md); 0 turns the check off. 1 s by default. Only the system clock is checked.
+    public var clockToleranceMillis: Int64 = 1_000
     /// The size the `-wal` file is truncated back to after a checkpoint (SQLite's
     /// `journal_size_limit`); with SQLite's automatic checkpoint every 1,000 pages it bounds the
     /// WAL at a few MiB however much is written, as long as no reader pins it. 4 MiB by default.

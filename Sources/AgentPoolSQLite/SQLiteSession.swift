@@ -17,6 +17,7 @@ final class SQLiteSession: SQLSession {
     static let dialect = SQLDialect(
         placeholder: .question,
         cursorColumn: "(SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
+        lastRecordedAtColumn: "(SELECT recorded_at FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
         insertPool: "INSERT INTO pools (pool_id, config) VALUES ($1, $2) RETURNING id")
 
     /// The catalogue in SQLite's syntax.

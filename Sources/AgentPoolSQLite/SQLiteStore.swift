@@ -23,6 +23,7 @@ public final class SQLiteStore: PoolStore {
     private let notifier: FileChangeNotifier
     private let configs = ConfigCache()
     private let writePath: WritePath
+    private let clockCheck: ClockCheck
     /// Where the store and its coordinators report metrics.
     public let metrics: AgentPoolMetrics
     /// The time source stamped on records.
@@ -63,6 +64,7 @@ public final class SQLiteStore: PoolStore {
             }
         }
         metrics = options.metrics ?? AgentPoolMetrics()
+        clockCheck = ClockCheck(options)
         writePath = WritePath(busyTimeoutMillis: Int32(busyTimeout * 1000), allowsFastPath: options.synchronous == .normal,
                               metrics: metrics)
         do {
@@ -205,6 +207,8 @@ public final class SQLiteStore: PoolStore {
     public func write<T: Sendable>(_ pool: PoolID, _ body: @escaping @Sendable (any PoolWriter) throws -> T) async throws -> T {
         try IDValidation.check(pool, field: "pool_id")
         let clock = options.clock
+        // A process whose clock is not the machine's acts on nobody's deadlines: refused first.
+        try clockCheck.check(clock.nowMillis())
         let configs = self.configs
         // Runs inside the write transaction that the write path opens (alone, or in a batch).
         let transaction = { @Sendable (db: Database) throws -> (T, Bool, Int) in

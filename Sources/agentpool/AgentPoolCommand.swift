@@ -122,7 +122,7 @@ struct Failure {
             case .invalidInput, .notMember, .configConflict, .idempotencyConflict, .invalidStateTransition,
                  .poolNotFound, .notFound, .poolExists, .staleClaim, .cursorCompacted:
                 exitCode = ExitStatus.input
-            case .storage, .busy, .corruptRecord, .unsupportedSchema:
+            case .storage, .busy, .corruptRecord, .unsupportedSchema, .clockSkew:
                 exitCode = ExitStatus.storage
             }
         case CLIError.noDatabase(let path):

@@ -120,7 +120,8 @@ final class InMemoryStorage: PoolStorage {
     func info() throws -> PoolInfo? {
         guard let config = data.config else { return nil }
         return PoolInfo(config: config, created: data.created, cursor: data.cursor,
-                        compactedThrough: data.compactedThrough, checkpoint: data.checkpoint)
+                        compactedThrough: data.compactedThrough, checkpoint: data.checkpoint,
+                        lastRecordedAt: data.records.last?.recordedAt)
     }
 
     func member(_ run: RunID) throws -> Member? { data.members[run] }

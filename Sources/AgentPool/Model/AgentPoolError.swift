@@ -39,6 +39,10 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case unsupportedSchema
         /// The underlying storage failed; ``AgentPoolError/code`` holds its result code.
         case storage
+        /// This process's clock disagrees with the store's reference clock (for SQLite the
+        /// machine's kernel clock) by more than the tolerance, so its deadlines would act on other
+        /// runs' leases and claims wrongly; nothing was written. An operator fixes the clock.
+        case clockSkew
     }
 
     /// How a caller should react to an error.
@@ -75,7 +79,7 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
     public var retry: Retry {
         switch kind {
         case .busy: .retryable
-        case .corruptRecord, .unsupportedSchema, .storage: .repairNeeded
+        case .corruptRecord, .unsupportedSchema, .storage, .clockSkew: .repairNeeded
         default: .notRetryable
         }
     }

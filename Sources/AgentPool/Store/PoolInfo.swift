@@ -10,14 +10,19 @@ public struct PoolInfo: Hashable, Sendable {
     public var compactedThrough: Seq
     /// The seq of the latest `checkpoint` record, if any.
     public var checkpoint: Seq?
+    /// The `recorded_at` of the pool's last record (nil before its first): a new record is never
+    /// stamped earlier, so `recorded_at` does not go backwards within a pool.
+    public var lastRecordedAt: Millis?
 
     /// Creates pool info.
-    public init(config: PoolConfig, created: Bool, cursor: Seq, compactedThrough: Seq = 0, checkpoint: Seq? = nil) {
+    public init(config: PoolConfig, created: Bool, cursor: Seq, compactedThrough: Seq = 0, checkpoint: Seq? = nil,
+                lastRecordedAt: Millis? = nil) {
         self.config = config
         self.created = created
         self.cursor = cursor
         self.compactedThrough = compactedThrough
         self.checkpoint = checkpoint
+        self.lastRecordedAt = lastRecordedAt
     }
 
     /// Throws `cursorCompacted` when the records after `cursor` are no longer all there.

@@ -133,6 +133,7 @@ final class PoolTransaction: PoolWriter {
         default: break
         }
         current.cursor = record.seq
+        current.lastRecordedAt = record.recordedAt
         pool = .some(current)
         appendedCount += 1
         wrote = true

@@ -44,9 +44,11 @@ public protocol PoolWriter: PoolReader {
 }
 
 extension PoolWriter {
-    /// Appends a record stamped with the transaction's time (see ``append(_:recordedAt:)``).
+    /// Appends a record stamped with the transaction's time (see ``append(_:recordedAt:)``), or
+    /// with the pool's last `recorded_at` when that is later: within a pool `recorded_at` never
+    /// goes backwards, whatever the clock of the process that writes.
     public func append(_ payload: RecordPayload) throws -> PoolRecord {
-        try append(payload, recordedAt: now)
+        try append(payload, recordedAt: max(now, try info()?.lastRecordedAt ?? now))
     }
 
     /// Appends `record` exactly as it was — same seq, same `recorded_at` — for imports and copies.

@@ -119,6 +119,20 @@ enum LogChecks {
         #expect(error?.field == "receipt.message_id")
         #expect(try await F.log(context.store).count == 1)
     }
+
+    /// A writer whose clock reads earlier than the pool's last record stamps its records with
+    /// that record's time: `recorded_at` never goes backwards within a pool (issue 20, item 3).
+    static func recordedAtNeverGoesBackwardsWithinAPool(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
+        context.clock.set(1_000_000)
+        try await context.store.openPool(F.pool)
+        context.clock.set(1_000_000 - 86_400_000)  // a day back
+        try await context.store.join(F.pool, Member(runID: "a", agentID: "agent"))
+        context.clock.set(1_000_500)
+        try await context.store.join(F.pool, Member(runID: "b", agentID: "agent"))
+        let times = try await F.log(context.store).map(\.recordedAt)
+        #expect(times == [1_000_000, 1_000_000, 1_000_500])
+    }
 }
 
 extension Conformance {
@@ -127,6 +141,7 @@ extension Conformance {
         ConformanceCheck("Log", "badPagingArgumentsAreInvalidInput", LogChecks.badPagingArgumentsAreInvalidInput),
         ConformanceCheck("Log", "severalAppendsInOneWriteCommitTogetherAndReadsSeeEarlierAppends", LogChecks.severalAppendsInOneWriteCommitTogetherAndReadsSeeEarlierAppends),
         ConformanceCheck("Log", "aWriteWhoseBodyThrowsWritesNothing", LogChecks.aWriteWhoseBodyThrowsWritesNothing),
+        ConformanceCheck("Log", "recordedAtNeverGoesBackwardsWithinAPool", LogChecks.recordedAtNeverGoesBackwardsWithinAPool),
         ConformanceCheck("Log", "everyMalformedIdIsInvalidInputNamingItsFieldAndWritesNothing", LogChecks.everyMalformedIdIsInvalidInputNamingItsFieldAndWritesNothing),
         ConformanceCheck("Log", "aReceiptForAnotherMessageIsInvalidInput", LogChecks.aReceiptForAnotherMessageIsInvalidInput),
     ]
