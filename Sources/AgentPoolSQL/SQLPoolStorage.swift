@@ -42,7 +42,8 @@ package final class SQLPoolStorage: PoolStorage {
             return LoadedPool(rowID: try row.integer(0), info: PoolInfo(
                 config: try configs.config(try row.text(1), pool: poolID), created: try row.bool(2),
                 cursor: max(try row.optionalInteger(3) ?? 0, compactedThrough), compactedThrough: compactedThrough,
-                checkpoint: try row.optionalInteger(5), lastRecordedAt: try row.optionalInteger(6)))
+                checkpoint: try row.optionalInteger(5), lastRecordedAt: try row.optionalInteger(6),
+                incarnation: try row.integer(0)))
         }
     }
 
@@ -217,11 +218,12 @@ package final class SQLPoolStorage: PoolStorage {
         return rowID
     }
 
-    package func createPool(_ config: PoolConfig, json: String) throws {
+    package func createPool(_ config: PoolConfig, json: String) throws -> Int64 {
         guard let id = try session.first(statements.insertPool, [.text(poolID), .text(json)], { try $0.integer(0) }) else {
             throw AgentPoolError.make(.storage, "creating pool '\(poolID)' returned no row")
         }
         row = .some(id)
+        return id
     }
 
     package func append(_ encoded: EncodedRecord, applying changes: [ProjectionChange]) throws {

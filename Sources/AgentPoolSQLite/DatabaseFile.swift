@@ -1,6 +1,7 @@
 import AgentPool
 import Foundation
 import GRDB
+import GRDBSQLite
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,16 +33,24 @@ enum DatabaseFile {
         return target
     }
 
-    /// Leaves the database one self-contained file when the caller was its last user: opens a
-    /// plain connection, reads, and closes it. SQLite checkpoints the WAL into the main file and
-    /// removes `-wal` and `-shm` when a closing connection is the file's last, and does nothing
-    /// while any other connection (this process's or another's) has it open. The store's own
-    /// readers are read-only connections, which never checkpoint on close, hence this step.
+    /// Leaves the main file holding every committed write when the caller was the database's
+    /// last user: opens a plain connection, reads, and closes it. SQLite checkpoints the WAL into
+    /// the main file when a closing connection is the file's last, and does nothing while any
+    /// other connection (this process's or another's) has it open. The store's own readers are
+    /// read-only connections, which never checkpoint on close, hence this step.
+    ///
+    /// The `-wal` file is kept, its frames all copied (SQLite's "persistent WAL"): opening a
+    /// database whose WAL is missing or empty makes GRDB write (it creates and drops a table so
+    /// that readers can open), and opening an up-to-date file must write nothing.
     static func checkpointIfLastUser(path: String) {
         var configuration = Configuration()
         configuration.busyMode = .immediateError
         guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return }
-        _ = try? queue.inDatabase { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+        _ = try? queue.inDatabase { db in
+            var persist: Int32 = 1
+            sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+        }
         try? queue.close()
     }
 

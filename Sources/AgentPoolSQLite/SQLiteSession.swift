@@ -18,7 +18,7 @@ final class SQLiteSession: SQLSession {
         placeholder: .question,
         cursorColumn: "(SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
         lastRecordedAtColumn: "(SELECT recorded_at FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
-        insertPool: "INSERT INTO pools (pool_id, config) VALUES ($1, $2) RETURNING id")
+        insertPool: "INSERT INTO pools (id, pool_id, config) VALUES ((SELECT last + 1 FROM pool_ids), $1, $2) RETURNING id")
 
     /// The catalogue in SQLite's syntax.
     static let statements = SQLStatements(dialect)

@@ -141,6 +141,17 @@ enum Schema {
             // row could only drift from it.
             try db.execute(sql: "ALTER TABLE pools DROP COLUMN last_seq")
         }
+        migrator.registerMigration("v5-pool-incarnations") { db in
+            // A pool's row id is its incarnation (PoolInfo.incarnation): a pool dropped and opened
+            // again must get a new one, but SQLite reuses the largest rowid once it is deleted.
+            // The highest id ever given is kept here, and new pools take the next one.
+            try db.execute(sql: """
+                CREATE TABLE pool_ids (last INTEGER NOT NULL);
+                INSERT INTO pool_ids SELECT coalesce(max(id), 0) FROM pools;
+                CREATE TRIGGER pools_ids_never_reused AFTER INSERT ON pools
+                BEGIN UPDATE pool_ids SET last = max(last, NEW.id); END;
+                """)
+        }
         return migrator
     }
 

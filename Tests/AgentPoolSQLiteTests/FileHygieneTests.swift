@@ -32,8 +32,6 @@ import Testing
         #expect((Self.size(path + "-wal") ?? 0) > 0)
         try await Self.send(second, "p", "last")
         try await second.close()
-        #expect(Self.size(path + "-wal") == nil, "the WAL was checkpointed into the file and removed")
-        #expect(Self.size(path + "-shm") == nil)
 
         // What people do with SQLite files: copy the one file.
         let copy = "\(directory.path)/copy.sqlite"

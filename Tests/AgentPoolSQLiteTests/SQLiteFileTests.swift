@@ -145,7 +145,7 @@ import Testing
         _ = try await again.snapshot("p")
         let statements = log.stop()
         try await again.close()
-        #expect(!statements.contains { $0.hasPrefix("CREATE") || $0.hasPrefix("INSERT") || $0.hasPrefix("UPDATE") || $0.hasPrefix("BEGIN IMMEDIATE") })
+        #expect(!statements.contains { $0.hasPrefix("CREATE") || $0.hasPrefix("INSERT") || $0.hasPrefix("UPDATE") || $0.hasPrefix("BEGIN IMMEDIATE") }, "\(statements)")
         #expect(fileBytes(path) == before)
     }
 
@@ -263,7 +263,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         try await store.close()
         let queue = try DatabaseQueue(path: path)
         let applied = try await queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log"])
+        #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log", "v5-pool-incarnations"])
         try queue.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-migrating"), "the lock's sidecar is removed")
     }
@@ -275,7 +275,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
 
         let reopened = try SQLiteStore(path: path, options: quietOptions())
         #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)
-        #expect(SQLiteStore.schemaVersion == 4)
+        #expect(SQLiteStore.schemaVersion == 5)
         let pool = try PoolHandle("p", store: reopened)
         #expect(try await pool.members().map(\.runID) == ["r"])
         try await pool.join(Member(runID: "leased", agentID: "a"), leaseMillis: 1_000)

@@ -82,8 +82,13 @@ public final class InMemoryStore: PoolStore {
 
 /// One pool of the in-memory store: its log, and dictionaries standing for the projections.
 struct InMemoryPool: Sendable {
+    /// The last incarnation handed out, in this process (never reused).
+    static let nextIncarnation = Locked<Int64>(0)
+
     let poolID: PoolID
     var config: PoolConfig?
+    /// This pool's incarnation (``PoolInfo/incarnation``).
+    var incarnation: Int64 = 0
     var created = false
     /// The log's last seq (the compaction point when the log is empty after compaction).
     var cursor: Seq = 0
@@ -121,7 +126,7 @@ final class InMemoryStorage: PoolStorage {
         guard let config = data.config else { return nil }
         return PoolInfo(config: config, created: data.created, cursor: data.cursor,
                         compactedThrough: data.compactedThrough, checkpoint: data.checkpoint,
-                        lastRecordedAt: data.records.last?.recordedAt)
+                        lastRecordedAt: data.records.last?.recordedAt, incarnation: data.incarnation)
     }
 
     func member(_ run: RunID) throws -> Member? { data.members[run] }
@@ -225,8 +230,10 @@ final class InMemoryStorage: PoolStorage {
 
     // MARK: Writes
 
-    func createPool(_ config: PoolConfig, json: String) throws {
+    func createPool(_ config: PoolConfig, json: String) throws -> Int64 {
         data.config = config
+        data.incarnation = InMemoryPool.nextIncarnation.withLock { $0 += 1; return $0 }
+        return data.incarnation
     }
 
     func append(_ encoded: EncodedRecord, applying changes: [ProjectionChange]) throws {

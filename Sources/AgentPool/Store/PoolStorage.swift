@@ -24,8 +24,9 @@
 ///   throw only on storage failure (the store then rolls the whole transaction back).
 /// - Sorting: every list sorted "by id" uses byte order of the UTF-8 id (SQL's binary collation).
 package protocol PoolStorage: PoolReader {
-    /// Creates the pool's row with `config` (its JSON: `json`), before its first record.
-    func createPool(_ config: PoolConfig, json: String) throws
+    /// Creates the pool's row with `config` (its JSON: `json`), before its first record, and
+    /// returns its incarnation: a number never given to another pool of this store.
+    func createPool(_ config: PoolConfig, json: String) throws -> Int64
 
     /// Stores `record` in the log and applies `changes` (computed by the core's rules for this
     /// record) to the projections, in this order.

@@ -113,8 +113,8 @@ final class PoolTransaction: PoolWriter {
             guard try info() == nil else {
                 throw AgentPoolError.make(.invalidStateTransition, "pool '\(poolID)' is already opened")
             }
-            try storage.createPool(config, json: encoded.inner ?? "")
-            current = PoolInfo(config: config, created: false, cursor: 0)
+            let incarnation = try storage.createPool(config, json: encoded.inner ?? "")
+            current = PoolInfo(config: config, created: false, cursor: 0, incarnation: incarnation)
         } else {
             current = try requireInfo()
         }

@@ -32,6 +32,8 @@ public struct RecordWatch: AsyncSequence, Sendable {
         let poolID: PoolID
         /// The seq of the last record returned.
         public private(set) var cursor: Seq
+        /// The incarnation of the pool being followed, once seen (``PoolInfo/incarnation``).
+        private var incarnation: Int64?
         private var buffer: [PoolRecord] = []
         private var index = 0
 
@@ -43,13 +45,20 @@ public struct RecordWatch: AsyncSequence, Sendable {
 
         /// The next record; nil once the task is cancelled.
         ///
-        /// - Throws: a read error (`corruptRecord`, `storage`, …).
+        /// - Throws: `poolNotFound` once the pool it follows was dropped (and perhaps opened
+        ///   again: a new incarnation, whose seqs start again at 1, is never read as the old
+        ///   log's continuation); a read error (`corruptRecord`, `storage`, …).
         public mutating func next() async throws -> PoolRecord? {
             if Task.isCancelled { return nil }
             while index == buffer.count {
                 if Task.isCancelled { return nil }
                 let generation = store.changes.generation
-                let page = try await store.records(poolID, after: cursor, limit: RecordWatch.pageSize)
+                guard cursor >= 0 else { throw AgentPoolError.invalidInput(field: "after", "cursor must not be negative") }
+                let cursor = self.cursor
+                let (info, page) = try await store.read(poolID) { tx in
+                    (try tx.info(), try tx.records(after: cursor, limit: RecordWatch.pageSize))
+                }
+                try checkIncarnation(info)
                 if page.isEmpty {
                     await store.changes.wait(after: generation)
                 } else {
@@ -66,6 +75,23 @@ public struct RecordWatch: AsyncSequence, Sendable {
             cursor = record.seq
             store.metrics.watchLag(store.clock.nowMillis() - record.recordedAt)
             return record
+        }
+
+        /// Remembers the first incarnation seen; throws `poolNotFound` when the pool is gone or
+        /// is another incarnation. (A watch started before the pool exists waits for it.)
+        private mutating func checkIncarnation(_ info: PoolInfo?) throws {
+            guard let info else {
+                guard incarnation == nil else {
+                    throw AgentPoolError.make(.poolNotFound,
+                        "pool '\(poolID)' was dropped while it was followed (at seq \(cursor))")
+                }
+                return
+            }
+            if let incarnation, incarnation != info.incarnation {
+                throw AgentPoolError.make(.poolNotFound,
+                    "pool '\(poolID)' was dropped and opened again while it was followed (at seq \(cursor)): the new pool's log starts again at seq 1; follow it from its snapshot or from 0")
+            }
+            incarnation = info.incarnation
         }
     }
 }

@@ -52,10 +52,48 @@ enum WatchChecks {
         let log = try await fixture.log()
         #expect(events.allSatisfy { event in PoolEvent(log[Int(event.cursor) - 1]) == event })
     }
+
+    /// A pool dropped and opened again is a new incarnation: its follower ends with
+    /// `poolNotFound` instead of reading the new log's seqs as the old one's continuation, and a
+    /// follower of a pool dropped for good ends the same way (issue 20, item 7).
+    static func aFollowerOfADroppedPoolEndsWithPoolNotFoundAndSkipsNothingSilently(_ harness: StoreFactory) async throws {
+        for reopen in [true, false] {
+            let fixture = try await F.make(harness, members: [F.member("a")])
+            for index in 0..<10 { try await fixture.pool.send(F.message("old-\(index)", from: "a", to: .run("a"))) }
+            let before = try await fixture.logCount()
+            let watcher = Task { () -> (seqs: [Seq], error: AgentPoolError?) in
+                var seqs: [Seq] = []
+                do {
+                    for try await record in fixture.pool.watch() { seqs.append(record.seq) }
+                } catch let error as AgentPoolError {
+                    return (seqs, error)
+                }
+                return (seqs, nil)
+            }
+            try await eventually("the follower read the old log and waits") { fixture.context.store.changes.waiterCount > 0 }
+            let store = fixture.context.store
+            try await store.drop("pool")
+            if reopen {
+                try await store.openPool("pool")
+                try await store.join("pool", Member(runID: "a", agentID: "agent"))
+                for index in 0..<(before + 5) {
+                    try await store.recordMessage("pool", StoredMessage(
+                        message: Message(messageID: "new-\(index)", from: "a", to: .pool("pool"), contentRef: "c", idempotencyKey: "new-\(index)"),
+                        receipt: Receipt(messageID: "new-\(index)", status: .accepted)))
+                }
+            }
+            let (seqs, error) = try await watcher.value
+            #expect(seqs == Array(1...Seq(before)), "reopen \(reopen): only the old pool's records, none of the new one's")
+            #expect(error?.kind == .poolNotFound, "reopen \(reopen): \(String(describing: error))")
+            #expect(error?.message.contains(reopen ? "dropped and opened again" : "was dropped") == true, "\(String(describing: error))")
+        }
+    }
 }
 
 extension Conformance {
     static let watch: [ConformanceCheck] = [
+        ConformanceCheck("Watch", "aFollowerOfADroppedPoolEndsWithPoolNotFoundAndSkipsNothingSilently",
+                         WatchChecks.aFollowerOfADroppedPoolEndsWithPoolNotFoundAndSkipsNothingSilently),
         ConformanceCheck("Watch", "watchYieldsTheBacklogThenLiveRecordsInOrderExactlyOnce", WatchChecks.watchYieldsTheBacklogThenLiveRecordsInOrderExactlyOnce),
         ConformanceCheck("Watch", "aWatcherWaitingForRecordsEndsWhenItsTaskIsCancelled", WatchChecks.aWatcherWaitingForRecordsEndsWhenItsTaskIsCancelled),
         ConformanceCheck("Watch", "eventsYieldOnlyMatchingEventsWithTheirCursors", WatchChecks.eventsYieldOnlyMatchingEventsWithTheirCursors),
