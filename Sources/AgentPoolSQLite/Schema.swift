@@ -1,7 +1,7 @@
 import GRDB
 
 /// The SQLite schema: the log table plus the projections that snapshots and lookups read.
-enum Schema {
+package enum Schema {
     /// `PRAGMA application_id` of every agent-pool database ("AGPL"): tells our files from other
     /// SQLite databases, so that the store never adds its tables to someone else's database.
     static let applicationID: Int32 = 0x4147_504C
@@ -157,4 +157,13 @@ enum Schema {
 
     /// The schema version this build writes.
     static var currentVersion: Int { migrator.migrations.count }
+
+    /// Creates an empty database at `path` of schema `version` (1…``currentVersion``), in WAL
+    /// mode, as that version of this package left new files: for upgrade tests.
+    package static func createFile(at path: String, version: Int) throws {
+        let queue = try DatabaseQueue(path: path)
+        try migrator.migrate(queue, upTo: migrator.migrations[version - 1])
+        _ = try queue.writeWithoutTransaction { try String.fetchOne($0, sql: "PRAGMA journal_mode = WAL") }
+        try queue.close()
+    }
 }

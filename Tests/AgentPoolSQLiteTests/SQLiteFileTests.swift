@@ -239,7 +239,8 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
                 DROP TABLE leases; DROP TABLE claims; DROP INDEX messages_open;
                 ALTER TABLE pools DROP COLUMN compacted_through; ALTER TABLE pools DROP COLUMN checkpoint_seq;
                 ALTER TABLE pools ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction', 'v4-cursor-from-log');
+                DROP TRIGGER pools_ids_never_reused; DROP TABLE pool_ids;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction', 'v4-cursor-from-log', 'v5-pool-incarnations');
                 """)
         }
         try queue.close()
@@ -266,6 +267,31 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log", "v5-pool-incarnations"])
         try queue.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-migrating"), "the lock's sidecar is removed")
+    }
+
+    @Test(arguments: 1..<SQLiteStore.schemaVersion)
+    func eightProcessesOpeningAFileOfEachEarlierSchemaVersionAtOnceAllSucceed(version: Int) async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/v\(version).sqlite"
+        try Schema.createFile(at: path, version: version)
+        let helper = try ChildProcess.helperURL
+        let openers = try (0..<8).map { _ in try ChildProcess(helper, ["openatgo", path]) }
+        for opener in openers { #expect(await opener.line { $0 == "ready" } != nil) }
+        for opener in openers { opener.release() }
+        for opener in openers {
+            let result = await opener.wait()
+            #expect(result.status == 0 && result.stdout.contains("opened"), "v\(version): \(result.stdout) \(result.stderr)")
+        }
+        let queue = try DatabaseQueue(path: path)
+        let applied = try await queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+        try queue.close()
+        #expect(applied.count == SQLiteStore.schemaVersion, "v\(version): \(applied)")
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("p")
+        try await store.drop("p")
+        try await store.openPool("p")
+        #expect(try await store.read("p") { try $0.info()?.incarnation } == 2, "ids are not reused after a drop")
+        try await store.close()
     }
 
     @Test func aFileOfTheFirstSchemaIsMigratedForwardOnOpenAndKeepsItsData() async throws {
