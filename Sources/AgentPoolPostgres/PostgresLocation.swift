@@ -4,7 +4,8 @@ import Foundation
 
 /// Where a PostgreSQL store lives: a `postgres://` or `postgresql://` URL, parsed.
 ///
-/// Format: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&sslmode=disable|require]`.
+/// Format: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&sslmode=MODE&sslrootcert=FILE]`,
+/// with libpq's `sslmode`s: `disable` (also `allow`, `prefer`), `require`, `verify-ca`, `verify-full`.
 /// The port defaults to 5432, the user to `postgres`, the database to the user's name, and the
 /// schema (the PostgreSQL schema holding the store's tables) to `agentpool`. User, password and
 /// database may be percent-encoded. The password never appears in ``redacted`` nor in any error
@@ -14,8 +15,16 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
     public enum TLSMode: String, Sendable, Hashable {
         /// Plain TCP (the default; meant for loopback and private networks).
         case disable
-        /// TLS with the server's certificate verified against the system's trust roots.
+        /// TLS without verifying the server's certificate, as libpq's `require`: the traffic is
+        /// encrypted, but an active attacker in the path could pose as the server. For a server
+        /// with a self-signed certificate; use ``verifyFull`` wherever the certificate can be checked.
         case require
+        /// TLS with the certificate verified against the trust roots (the system's, or
+        /// `sslrootcert`), the host name not checked: libpq's `verify-ca`.
+        case verifyCA = "verify-ca"
+        /// TLS with the certificate verified and issued for the host connected to: libpq's
+        /// `verify-full`.
+        case verifyFull = "verify-full"
     }
 
     /// The server's host name or address.
@@ -30,8 +39,11 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
     public var database: String
     /// The PostgreSQL schema that holds the store's tables (several stores can share a database).
     public var schema: String
-    /// Whether to use TLS.
+    /// Whether to use TLS, and how much of the server's certificate to verify.
     public var tls: TLSMode
+    /// A PEM file of the certificates to trust instead of the system's (libpq's `sslrootcert`),
+    /// for `verify-ca` and `verify-full`.
+    public var rootCertificatePath: String?
 
     /// Whether `location` names a PostgreSQL store (starts with `postgres://` or `postgresql://`)
     /// rather than a file path.
@@ -68,11 +80,16 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
                 }
                 schema = value
             case "sslmode":
-                switch item.value {
-                case "disable", "allow", "prefer": tls = .disable
-                case "require", "verify-ca", "verify-full": tls = .require
-                default: throw fail("sslmode must be disable or require")
+                if let value = item.value, ["disable", "allow", "prefer"].contains(value) {
+                    tls = .disable
+                } else if let value = item.value, let mode = TLSMode(rawValue: value) {
+                    tls = mode
+                } else {
+                    throw fail("sslmode must be disable, require, verify-ca or verify-full")
                 }
+            case "sslrootcert":
+                guard let value = item.value, !value.isEmpty else { throw fail("sslrootcert must name a file") }
+                rootCertificatePath = value
             case "application_name", "connect_timeout":
                 break  // accepted for compatibility with libpq URLs; not used
             default:
@@ -89,7 +106,10 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
         text += "@\(hostText):\(port)/\(database.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? database)"
         var query: [String] = []
         if schema != "agentpool" { query.append("schema=\(schema)") }
-        if tls == .require { query.append("sslmode=require") }
+        if tls != .disable { query.append("sslmode=\(tls.rawValue)") }
+        if let rootCertificatePath {
+            query.append("sslrootcert=\(rootCertificatePath.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? rootCertificatePath)")
+        }
         if !query.isEmpty { text += "?" + query.joined(separator: "&") }
         return text
     }

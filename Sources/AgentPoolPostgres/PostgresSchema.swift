@@ -8,7 +8,7 @@ import AgentPool
 /// connections put first on their search path. Text that is sorted or compared (`ORDER BY`
 /// ids) uses the `"C"` collation: byte order, as on SQLite and in the in-memory store, whatever
 /// the database's locale.
-enum PostgresSchema {
+package enum PostgresSchema {
     /// One forward migration: statements run in order, in the migrating transaction.
     struct Migration {
         let name: String
@@ -200,6 +200,18 @@ enum PostgresSchema {
             }
             return currentVersion
         }
+    }
+
+    /// Creates the store's tables in `location`'s schema as schema `version` (1…``currentVersion``)
+    /// left them, for upgrade tests: the migrations up to it, recorded as applied.
+    package static func createSchema(at location: PostgresLocation, version: Int) async throws {
+        var statements = ["CREATE SCHEMA IF NOT EXISTS \"\(location.schema)\"", "SET search_path TO \"\(location.schema)\"",
+                          "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"]
+        for (index, migration) in migrations.prefix(version).enumerated() {
+            statements += migration.statements
+            statements.append("INSERT INTO schema_migrations (version, name) VALUES (\(index + 1), '\(migration.name)')")
+        }
+        _ = try await PostgresAdmin.execute(location, statements)
     }
 
     private static func refuseNewer(_ version: Int, _ location: PostgresLocation) throws {

@@ -66,12 +66,18 @@ final class PostgresSession {
     /// lock timeout, and an application name that tells the store's connections apart.
     static func configuration(_ location: PostgresLocation, options: PostgresOptions, role: String) throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
-        switch location.tls {
-        case .disable:
+        if location.tls == .disable {
             tls = .disable
-        case .require:
+        } else {
+            var client = TLSConfiguration.makeClientConfiguration()
+            switch location.tls {
+            case .require: client.certificateVerification = .none
+            case .verifyCA: client.certificateVerification = .noHostnameVerification
+            case .verifyFull, .disable: client.certificateVerification = .fullVerification
+            }
+            if let root = location.rootCertificatePath { client.trustRoots = .file(root) }
             do {
-                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                tls = .require(try NIOSSLContext(configuration: client))
             } catch {
                 throw PostgresErrors.map(error, location: location)
             }

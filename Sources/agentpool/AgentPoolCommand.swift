@@ -22,7 +22,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             The database is --db PATH, else $AGENTPOOL_DB, else ./agentpool.sqlite; a \
             postgres:// or postgresql:// URL there selects the PostgreSQL backend. Verbs that only \
             read never create it. Exit codes: 0 success, 1 input/not-found/conflict, 2 usage, \
-            3 storage/busy/corrupt/unsupported schema, 4 a sent message reached no recipient.
+            3 storage/busy/corrupt/unsupported schema/clock skew, 4 a sent message reached no recipient.
             """,
         subcommands: [
             PoolsCommand.self, OpenCommand.self, JoinCommand.self, LeaveCommand.self,
