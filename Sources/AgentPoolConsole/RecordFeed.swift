@@ -1,0 +1,140 @@
+import AgentPool
+
+/// One SSE frame of a record: `id: <seq>` and `data: <record JSON>`, encoded once.
+struct FeedFrame: Sendable {
+    /// The record's seq.
+    var seq: Seq
+    /// `id: …\ndata: …\n\n`.
+    var text: String
+
+    /// The frame of `record`.
+    init(_ record: PoolRecord) throws {
+        seq = record.seq
+        text = "id: \(record.seq)\ndata: \(try RecordCodec.encodeJSON(record))\n\n"
+    }
+}
+
+/// The live records of the pools the console streams: ONE store watch per pool, however many
+/// clients follow it, each record encoded once and fanned out.
+///
+/// why: a watch per client would read the store once per client on every change, so the write
+/// path would slow with the number of open pages; with one watch it does not.
+actor RecordFeeds {
+    /// The most frames a client may fall behind before its stream ends (it reconnects with
+    /// `Last-Event-ID` and catches up from the store).
+    static let clientBuffer = 4096
+
+    private struct Feed {
+        var task: Task<Void, Never>
+        var clients: [Int: AsyncStream<FeedFrame>.Continuation] = [:]
+    }
+
+    private let store: any PoolStore
+    private var feeds: [PoolID: Feed] = [:]
+    private var nextClient = 0
+
+    /// Feeds over `store`.
+    init(store: any PoolStore) { self.store = store }
+
+    /// The frames of `pool`'s records after `after`: the backlog read from the store, then the
+    /// live ones, gapless and in seq order, until the consumer stops, the client falls
+    /// ``clientBuffer`` frames behind, or the pool's watch fails (the pool was dropped).
+    nonisolated func frames(_ pool: PoolID, after: Seq) -> AsyncThrowingStream<FeedFrame, any Error> {
+        let store = self.store
+        let (stream, continuation) = AsyncThrowingStream<FeedFrame, any Error>.makeStream(bufferingPolicy: .bufferingOldest(64))
+        let task = Task {
+            let (client, live) = await self.subscribe(pool)
+            do {
+                var last = after
+                // Records after `last` up to `through` (nil: all), from the store.
+                func catchUp(through: Seq?) async throws {
+                    while !Task.isCancelled {
+                        let page = try await store.records(pool, after: last, limit: 256)
+                        for record in page where through.map({ record.seq <= $0 }) ?? true {
+                            try await Self.send(FeedFrame(record), continuation)
+                            last = record.seq
+                        }
+                        if page.isEmpty || through.map({ last >= $0 }) == true { return }
+                    }
+                }
+                try await catchUp(through: nil)
+                for await frame in live {
+                    guard frame.seq > last else { continue }
+                    if frame.seq > last + 1 { try await catchUp(through: frame.seq - 1) }
+                    try await Self.send(frame, continuation)
+                    last = frame.seq
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+            await self.unsubscribe(pool, client)
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Yields `frame`, waiting while the consumer's small buffer is full.
+    private static func send(_ frame: FeedFrame, _ continuation: AsyncThrowingStream<FeedFrame, any Error>.Continuation) async throws {
+        while true {
+            try Task.checkCancellation()
+            switch continuation.yield(frame) {
+            case .enqueued: return
+            case .terminated: throw CancellationError()
+            case .dropped: await Task.yield()
+            @unknown default: return
+            }
+        }
+    }
+
+    /// Registers a client of `pool`'s feed, starting the feed when it is the first.
+    private func subscribe(_ pool: PoolID) -> (Int, AsyncStream<FeedFrame>) {
+        let (stream, continuation) = AsyncStream<FeedFrame>.makeStream(bufferingPolicy: .bufferingOldest(Self.clientBuffer))
+        nextClient += 1
+        if feeds[pool] == nil {
+            feeds[pool] = Feed(task: Task { await self.follow(pool) })
+        }
+        feeds[pool]?.clients[nextClient] = continuation
+        return (nextClient, stream)
+    }
+
+    /// Removes a client; the last one stops the pool's watch.
+    private func unsubscribe(_ pool: PoolID, _ client: Int) {
+        feeds[pool]?.clients.removeValue(forKey: client)?.finish()
+        if let feed = feeds[pool], feed.clients.isEmpty {
+            feed.task.cancel()
+            feeds[pool] = nil
+        }
+    }
+
+    /// The pool's one watch, from its cursor now: each record to every client.
+    private func follow(_ pool: PoolID) async {
+        do {
+            let head = try await store.read(pool) { try $0.requireInfo().cursor }
+            for try await record in try PoolHandle(pool, store: store).watch(after: head) {
+                publish(try FeedFrame(record), to: pool)
+            }
+        } catch {}
+        // why: a cancelled feed was already replaced or removed by `unsubscribe`.
+        if !Task.isCancelled { finishAll(pool) }
+    }
+
+    private func publish(_ frame: FeedFrame, to pool: PoolID) {
+        guard let clients = feeds[pool]?.clients else { return }
+        for (client, continuation) in clients {
+            if case .dropped = continuation.yield(frame) {
+                // A client this far behind ends; it resumes from the store with Last-Event-ID.
+                feeds[pool]?.clients.removeValue(forKey: client)
+                continuation.finish()
+            }
+        }
+    }
+
+    private func finishAll(_ pool: PoolID) {
+        feeds[pool]?.clients.values.forEach { $0.finish() }
+        feeds[pool] = nil
+    }
+
+    /// How many clients follow `pool` now.
+    func clientCount(_ pool: PoolID) -> Int { feeds[pool]?.clients.count ?? 0 }
+}
