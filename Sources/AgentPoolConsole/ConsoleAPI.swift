@@ -104,20 +104,22 @@ extension Console {
             _ = try reader.requireInfo()
             return try reader.records(after: after, limit: 1).count
         }
-        let frames = feeds.frames(pool, after: after)
-        let metrics = self.metrics
+        let feeds = self.feeds, metrics = self.metrics
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                         body: ResponseBody { writer in
             metrics.sseClients.increment()
             defer { metrics.sseClients.decrement() }
             var sent: Int64 = 0
+            // why a local error: ending the stream at `limit` from inside the feed's callback.
+            struct Enough: Error {}
             do {
                 try await writer.write(ByteBuffer(string: ": agentpool \(pool)\n\n"))
-                for try await frame in frames {
+                try await feeds.follow(pool, after: after) { frame in
                     try await writer.write(ByteBuffer(string: frame.text))
                     sent += 1
-                    if let limit, sent >= limit { break }
+                    if let limit, sent >= limit { throw Enough() }
                 }
+            } catch is Enough {
             } catch is CancellationError {}
             try await writer.finish(nil)
         })

@@ -36,54 +36,37 @@ actor RecordFeeds {
     /// Feeds over `store`.
     init(store: any PoolStore) { self.store = store }
 
-    /// The frames of `pool`'s records after `after`: the backlog read from the store, then the
-    /// live ones, gapless and in seq order, until the consumer stops, the client falls
-    /// ``clientBuffer`` frames behind, or the pool's watch fails (the pool was dropped).
-    nonisolated func frames(_ pool: PoolID, after: Seq) -> AsyncThrowingStream<FeedFrame, any Error> {
-        let store = self.store
-        let (stream, continuation) = AsyncThrowingStream<FeedFrame, any Error>.makeStream(bufferingPolicy: .bufferingOldest(64))
-        let task = Task {
-            let (client, live) = await self.subscribe(pool)
-            do {
-                var last = after
-                // Records after `last` up to `through` (nil: all), from the store.
-                func catchUp(through: Seq?) async throws {
-                    while !Task.isCancelled {
-                        let page = try await store.records(pool, after: last, limit: 256)
-                        for record in page where through.map({ record.seq <= $0 }) ?? true {
-                            try await Self.send(FeedFrame(record), continuation)
-                            last = record.seq
-                        }
-                        if page.isEmpty || through.map({ last >= $0 }) == true { return }
+    /// Hands `send` the frames of `pool`'s records after `after`: the backlog read from the
+    /// store, then the live ones, gapless and in seq order, each after the previous `send`
+    /// returned (the client's own pace), until `send` throws, the task is cancelled, the client
+    /// falls ``clientBuffer`` frames behind, or the pool's watch ends (the pool was dropped).
+    nonisolated func follow(_ pool: PoolID, after: Seq, _ send: (FeedFrame) async throws -> Void) async throws {
+        let (client, live) = await subscribe(pool)
+        do {
+            var last = after
+            // Records after `last` up to `through` (nil: all), from the store.
+            func catchUp(through: Seq?) async throws {
+                while true {
+                    try Task.checkCancellation()
+                    let page = try await store.records(pool, after: last, limit: 256)
+                    for record in page where through.map({ record.seq <= $0 }) ?? true {
+                        try await send(try FeedFrame(record))
+                        last = record.seq
                     }
+                    if page.isEmpty || through.map({ last >= $0 }) == true { return }
                 }
-                try await catchUp(through: nil)
-                for await frame in live {
-                    guard frame.seq > last else { continue }
-                    if frame.seq > last + 1 { try await catchUp(through: frame.seq - 1) }
-                    try await Self.send(frame, continuation)
-                    last = frame.seq
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
             }
-            await self.unsubscribe(pool, client)
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
-    }
-
-    /// Yields `frame`, waiting while the consumer's small buffer is full.
-    private static func send(_ frame: FeedFrame, _ continuation: AsyncThrowingStream<FeedFrame, any Error>.Continuation) async throws {
-        while true {
-            try Task.checkCancellation()
-            switch continuation.yield(frame) {
-            case .enqueued: return
-            case .terminated: throw CancellationError()
-            case .dropped: await Task.yield()
-            @unknown default: return
+            try await catchUp(through: nil)
+            for await frame in live {
+                guard frame.seq > last else { continue }
+                if frame.seq > last + 1 { try await catchUp(through: frame.seq - 1) }
+                try await send(frame)
+                last = frame.seq
             }
+            await unsubscribe(pool, client)
+        } catch {
+            await unsubscribe(pool, client)
+            throw error
         }
     }
 
