@@ -105,6 +105,8 @@ def main():
                 sys.exit(f"a client missed records: {set(c.events for c in clients)} != {expected}")
             for client in clients:
                 client.sock.close()
+            print(f"round: {without[-1]:.0f} sends/s without, {with_clients[-1]:.0f} with {clients_n} clients; "
+                  f"RSS {connected_rss / 1024:.1f} MiB connected", file=sys.stderr, flush=True)
         base, loaded = statistics.median(without), statistics.median(with_clients)
         print(json.dumps({
             "clients": clients_n, "sends_per_round": sends, "rounds": rounds,
