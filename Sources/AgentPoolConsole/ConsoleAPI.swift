@@ -114,9 +114,10 @@ extension Console {
             struct Enough: Error {}
             do {
                 try await writer.write(ByteBuffer(string: ": agentpool \(pool)\n\n"))
-                try await feeds.follow(pool, after: after) { frame in
-                    try await writer.write(ByteBuffer(string: frame.text))
-                    sent += 1
+                try await feeds.follow(pool, after: after) { frames in
+                    let batch = limit.map { Array(frames.prefix(Int(min($0 - sent, Int64(frames.count))))) } ?? frames
+                    try await writer.write(ByteBuffer(string: batch.map(\.text).joined()))
+                    sent += Int64(batch.count)
                     if let limit, sent >= limit { throw Enough() }
                 }
             } catch is Enough {

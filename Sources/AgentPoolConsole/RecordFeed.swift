@@ -26,7 +26,7 @@ actor RecordFeeds {
 
     private struct Feed {
         var task: Task<Void, Never>
-        var clients: [Int: AsyncStream<FeedFrame>.Continuation] = [:]
+        var clients: [Int: FrameQueue] = [:]
     }
 
     private let store: any PoolStore
@@ -40,7 +40,7 @@ actor RecordFeeds {
     /// store, then the live ones, gapless and in seq order, each after the previous `send`
     /// returned (the client's own pace), until `send` throws, the task is cancelled, the client
     /// falls ``clientBuffer`` frames behind, or the pool's watch ends (the pool was dropped).
-    nonisolated func follow(_ pool: PoolID, after: Seq, _ send: (FeedFrame) async throws -> Void) async throws {
+    nonisolated func follow(_ pool: PoolID, after: Seq, _ send: ([FeedFrame]) async throws -> Void) async throws {
         let (client, live) = await subscribe(pool)
         do {
             var last = after
@@ -49,19 +49,22 @@ actor RecordFeeds {
                 while true {
                     try Task.checkCancellation()
                     let page = try await store.records(pool, after: last, limit: 256)
-                    for record in page where through.map({ record.seq <= $0 }) ?? true {
-                        try await send(try FeedFrame(record))
-                        last = record.seq
+                    let frames = try page.filter { record in through.map { record.seq <= $0 } ?? true }.map(FeedFrame.init)
+                    if let final = frames.last {
+                        try await send(frames)
+                        last = final.seq
                     }
                     if page.isEmpty || through.map({ last >= $0 }) == true { return }
                 }
             }
             try await catchUp(through: nil)
-            for await frame in live {
-                guard frame.seq > last else { continue }
-                if frame.seq > last + 1 { try await catchUp(through: frame.seq - 1) }
-                try await send(frame)
-                last = frame.seq
+            while let pending = await live.next() {
+                let frames = pending.filter { $0.seq > last }
+                guard let first = frames.first, let final = frames.last else { continue }
+                if first.seq > last + 1 { try await catchUp(through: first.seq - 1) }
+                let fresh = frames.filter { $0.seq > last }
+                if !fresh.isEmpty { try await send(fresh) }
+                last = max(last, final.seq)
             }
             await unsubscribe(pool, client)
         } catch {
@@ -71,14 +74,14 @@ actor RecordFeeds {
     }
 
     /// Registers a client of `pool`'s feed, starting the feed when it is the first.
-    private func subscribe(_ pool: PoolID) -> (Int, AsyncStream<FeedFrame>) {
-        let (stream, continuation) = AsyncStream<FeedFrame>.makeStream(bufferingPolicy: .bufferingOldest(Self.clientBuffer))
+    private func subscribe(_ pool: PoolID) -> (Int, FrameQueue) {
+        let queue = FrameQueue(capacity: Self.clientBuffer)
         nextClient += 1
         if feeds[pool] == nil {
             feeds[pool] = Feed(task: Task { await self.follow(pool) })
         }
-        feeds[pool]?.clients[nextClient] = continuation
-        return (nextClient, stream)
+        feeds[pool]?.clients[nextClient] = queue
+        return (nextClient, queue)
     }
 
     /// Removes a client; the last one stops the pool's watch.
@@ -104,12 +107,9 @@ actor RecordFeeds {
 
     private func publish(_ frame: FeedFrame, to pool: PoolID) {
         guard let clients = feeds[pool]?.clients else { return }
-        for (client, continuation) in clients {
-            if case .dropped = continuation.yield(frame) {
-                // A client this far behind ends; it resumes from the store with Last-Event-ID.
-                feeds[pool]?.clients.removeValue(forKey: client)
-                continuation.finish()
-            }
+        for (client, queue) in clients where !queue.append(frame) {
+            // A client this far behind ends; it resumes from the store with Last-Event-ID.
+            feeds[pool]?.clients.removeValue(forKey: client)
         }
     }
 
