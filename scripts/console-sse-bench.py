@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """200 SSE clients on one pool: what they cost `agentpool serve` and the write path.
 
-    console-sse-bench.py AGENTPOOL_BINARY AGENTPOOL_BENCH_BINARY [--clients 200] [--sends 2000] [--rounds 3]
+    console-sse-bench.py AGENTPOOL_BINARY AGENTPOOL_BENCH_BINARY [--clients 200] [--sends 2000] [--rounds 3] [--sender-cpu N]
 
 Starts `serve` on a fresh pool, measures the send rate of another process (agentpool-bench's
 `--child send-rate`: sequential PoolHandle.send on the same file) with no stream open, then with
@@ -60,6 +60,7 @@ def main():
     binary, bench = args[0], args[1]
     option = lambda name, default: int(args[args.index(name) + 1]) if name in args else default
     clients_n, sends, rounds = option("--clients", 200), option("--sends", 2000), option("--rounds", 3)
+    sender_cpu = option("--sender-cpu", None)
     work = tempfile.mkdtemp(prefix="agentpool-sse-bench-")
     db = f"{work}/bench.sqlite"
     subprocess.run([binary, "--db", db, "open", "review"], check=True, capture_output=True)
@@ -73,7 +74,10 @@ def main():
 
         def send_rate():
             run_number[0] += 1
-            out = subprocess.run([bench, "--child", "send-rate", db, "review", str(sends), f"sender-{run_number[0]}"],
+            # --sender-cpu N: the sender alone on core N (run the script itself under `taskset -c M`),
+            # so that what is measured is the store path, not the CPU the clients and the server take.
+            pin = ["taskset", "-c", str(sender_cpu)] if sender_cpu is not None else []
+            out = subprocess.run([*pin, bench, "--child", "send-rate", db, "review", str(sends), f"sender-{run_number[0]}"],
                                  check=True, capture_output=True, text=True, timeout=600).stdout
             return json.loads(out.strip().splitlines()[-1])["sends_per_second"]
 
