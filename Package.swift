@@ -38,6 +38,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        // why FullFoundation only: the default ConfigurationSupport trait builds swift-configuration,
+        // which `serve` does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Domain model, pure reducer, store protocol, in-memory store. No SQL here.
@@ -129,6 +133,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The web console and HTTP API over the pools of one store (`agentpool serve`), on
+        // Hummingbird; metrics in Prometheus text. Only the CLI links it: the libraries and the
+        // demo build no SwiftNIO.
+        .target(
+            name: "AgentPoolConsole",
+            dependencies: [
+                "AgentPool",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The operators' command-line tool.
         .executableTarget(
             name: "agentpool",
@@ -138,6 +155,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 "AgentPoolMCP",
                 .product(name: "MCP", package: "swift-sdk"),
+                "AgentPoolConsole",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Example programs, each a complete multi-process story.
@@ -220,6 +240,16 @@ let package = Package(
             dependencies: [
                 "agentpool", "AgentPool", "AgentPoolMCP", "AgentPoolStores", "AgentPoolConformance", "AgentPoolTestSupport",
                 .product(name: "MCP", package: "swift-sdk"),
+            ]
+        ),
+        // The console's HTTP API and pages, driven in process through Hummingbird's testing client.
+        .testTarget(
+            name: "AgentPoolConsoleTests",
+            dependencies: [
+                "AgentPool", "AgentPoolConsole", "AgentPoolSQLite", "AgentPoolConformance",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The CLI, run as a real child process on real files.

@@ -13,6 +13,19 @@ enum ChildRoles {
 
     static func run(_ role: String, _ arguments: [String]) async throws {
         switch (role, arguments.count) {
+        case ("send-rate", 4):
+            // Sequential sends of one run to itself on an existing pool; prints sends per second
+            // (scripts/console-sse-bench.py runs it beside `agentpool serve` with and without clients).
+            let pool = try PoolHandle(arguments[1], store: try await open(arguments[0]))
+            let (count, run) = (Int(arguments[2]) ?? 0, arguments[3])
+            try await pool.join(Member(runID: run, agentID: "bench"))
+            let start = monotonicNanos()
+            for index in 0..<count {
+                _ = try await pool.send(Fixtures.message("\(run)-\(index)", from: run, to: run))
+            }
+            let seconds = Double(monotonicNanos() - start) / 1e9
+            say("{\"sends\":\(count),\"sends_per_second\":\(Double(count) / seconds)}")
+
         case ("cold-send", 2):
             let pool = try PoolHandle("p", store: try await open(arguments[0]))
             try await pool.join(Member(runID: arguments[1], agentID: "cold"))

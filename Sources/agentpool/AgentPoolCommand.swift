@@ -31,7 +31,7 @@ struct AgentPoolCommand: AsyncParsableCommand {
             ImportCommand.self, BackupCommand.self, CopyCommand.self, HeartbeatCommand.self, SweepCommand.self,
             ClaimCommand.self, CompleteCommand.self, ReleaseCommand.self, DeadCommand.self, NextCommand.self,
             ResendCommand.self, MembersCommand.self, ClaimsCommand.self, CompactCommand.self, DropCommand.self,
-            MCPCommand.self,
+            MCPCommand.self, ServeCommand.self,
         ])
 
     /// The global options, when given before the verb.
