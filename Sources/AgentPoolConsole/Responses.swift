@@ -28,14 +28,14 @@ enum Responses {
     }
 
     /// The HTTP status for a library error: input and cursors 400, missing 404, conflicts 409,
-    /// busy 503, storage 500.
+    /// busy 503, storage 500, a process clock the store refuses (`clockSkew`) 500.
     static func status(for error: AgentPoolError) -> HTTPResponse.Status {
         switch error.kind {
         case .invalidInput, .cursorCompacted: .badRequest
         case .poolNotFound, .notFound: .notFound
         case .notMember, .configConflict, .idempotencyConflict, .invalidStateTransition, .poolExists, .staleClaim: .conflict
         case .busy: .serviceUnavailable
-        case .corruptRecord, .unsupportedSchema, .storage: .internalServerError
+        case .corruptRecord, .unsupportedSchema, .storage, .clockSkew: .internalServerError
         }
     }
 }
