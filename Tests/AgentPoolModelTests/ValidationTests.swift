@@ -57,7 +57,7 @@ import Testing
         for kind in AgentPoolError.Kind.allCases {
             let error = AgentPoolError(kind: kind, message: "x")
             #expect(error.isRetryable == (kind == .busy))
-            #expect((error.retry == .repairNeeded) == [.corruptRecord, .unsupportedSchema, .storage].contains(kind))
+            #expect((error.retry == .repairNeeded) == [.corruptRecord, .unsupportedSchema, .storage, .clockSkew].contains(kind))
         }
     }
 }

@@ -13,12 +13,7 @@ import Testing
         let url = try PostgresTestServer.freshURL()
         do {
             try await PostgresSchema.createSchema(at: try PostgresLocation(url: url), version: version)
-            let helper = try ChildProcess.helperURL
-            let openers = try (0..<8).map { _ in try ChildProcess(helper, ["openatgo", url]) }
-            for opener in openers { #expect(await opener.line { $0 == "ready" } != nil) }
-            for opener in openers { opener.release() }
-            for opener in openers {
-                let result = await opener.wait()
+            for result in try await SimultaneousOpeners.run(url) {
                 #expect(result.status == 0 && result.stdout.contains("opened"), "v\(version): \(result.stdout) \(result.stderr)")
             }
             let versions = try await PostgresAdmin.execute(try PostgresLocation(url: url), [

@@ -21,13 +21,17 @@ import Testing
         return (store, log, directory)
     }
 
-    /// The one read of the log a transaction makes: the pool's cursor, the last seq of its
-    /// primary key (one index seek, never a replay).
-    static let cursorRead = "(SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)"
+    /// The one read of the log a transaction makes: the pool's last record, its seq (the
+    /// cursor) and its `recorded_at` (so that time never goes backwards within the pool), each a
+    /// seek to the last entry of the log's primary key for the pool, never a replay.
+    static let cursorReads = [
+        "(SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
+        "(SELECT recorded_at FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
+    ]
 
-    /// `sql` without the cursor read.
+    /// `sql` without the reads of the pool's last record.
     static func withoutCursorRead(_ sql: String) -> String {
-        sql.replacingOccurrences(of: cursorRead, with: "")
+        cursorReads.reduce(sql) { $0.replacingOccurrences(of: $1, with: "") }
     }
 
     /// The query plan lines of `sql`, run on a separate connection to the same file.

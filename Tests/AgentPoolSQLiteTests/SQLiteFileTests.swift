@@ -250,12 +250,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/old.sqlite"
         try await Self.makeFileOfTheFirstSchema(path)
-        let helper = try ChildProcess.helperURL
-        let openers = try (0..<8).map { _ in try ChildProcess(helper, ["openatgo", path]) }
-        for opener in openers { #expect(await opener.line { $0 == "ready" } != nil) }
-        for opener in openers { opener.release() }
-        for opener in openers {
-            let result = await opener.wait()
+        for result in try await SimultaneousOpeners.run(path) {
             #expect(result.status == 0 && result.stdout.contains("opened"), "\(result.stdout) \(result.stderr)")
         }
         let store = try SQLiteStore(path: path, options: quietOptions())
@@ -274,12 +269,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/v\(version).sqlite"
         try Schema.createFile(at: path, version: version)
-        let helper = try ChildProcess.helperURL
-        let openers = try (0..<8).map { _ in try ChildProcess(helper, ["openatgo", path]) }
-        for opener in openers { #expect(await opener.line { $0 == "ready" } != nil) }
-        for opener in openers { opener.release() }
-        for opener in openers {
-            let result = await opener.wait()
+        for result in try await SimultaneousOpeners.run(path) {
             #expect(result.status == 0 && result.stdout.contains("opened"), "v\(version): \(result.stdout) \(result.stderr)")
         }
         let queue = try DatabaseQueue(path: path)
