@@ -85,7 +85,9 @@ enum WatchChecks {
             let (seqs, error) = try await watcher.value
             #expect(seqs == Array(1...Seq(before)), "reopen \(reopen): only the old pool's records, none of the new one's")
             #expect(error?.kind == .poolNotFound, "reopen \(reopen): \(String(describing: error))")
-            #expect(error?.message.contains(reopen ? "dropped and opened again" : "was dropped") == true, "\(String(describing: error))")
+            // Re-opened, the follower may wake between the drop and the open (and see no pool) or
+            // after (and see another incarnation): either way it ends, saying the pool was dropped.
+            #expect(error?.message.contains("was dropped") == true, "\(String(describing: error))")
         }
     }
 }
