@@ -80,7 +80,7 @@ enum ConsumerAndImportChecks {
         config.messagePolicy.maxBodyBytes = 64
         try await source.store.openPool("src", config: config)
         try await source.store.join("src", Member(runID: "a", agentID: "agent"))
-        try await source.store.write("src") { tx in
+        _ = try await source.store.write("src") { tx in
             try tx.recordMessage(StoredMessage(
                 message: Message(messageID: "m", from: "a", to: .run("a"), contentRef: "ref", body: .string("ok"), idempotencyKey: "k"),
                 receipt: Receipt(messageID: "m", status: .accepted)))
