@@ -28,7 +28,7 @@ public struct Console: Sendable {
         self.options = options
         self.registry = registry
         metrics = ConsoleMetrics(registry: registry)
-        feeds = RecordFeeds(store: store)
+        feeds = RecordFeeds(store: store, writeInterval: options.streamWriteInterval, heartbeatInterval: options.streamHeartbeat)
     }
 
     /// The console's router: the middlewares (metrics, access checks, error mapping) and every route.

@@ -115,8 +115,14 @@ extension Console {
             do {
                 try await writer.write(ByteBuffer(string: ": agentpool \(pool)\n\n"))
                 try await feeds.follow(pool, after: after) { frames in
+                    // Nothing new for a heartbeat interval: a comment line, which EventSource ignores.
+                    if frames.isEmpty { return try await writer.write(ByteBuffer(string: ": heartbeat\n\n")) }
                     let batch = limit.map { Array(frames.prefix(Int(min($0 - sent, Int64(frames.count))))) } ?? frames
-                    try await writer.write(ByteBuffer(string: batch.map(\.text).joined()))
+                    // One buffer per call, each frame copied once (no joined string in between).
+                    var bytes = ByteBuffer()
+                    bytes.reserveCapacity(batch.reduce(0) { $0 + $1.text.utf8.count })
+                    for frame in batch { bytes.writeString(frame.text) }
+                    try await writer.write(bytes)
                     sent += Int64(batch.count)
                     if let limit, sent >= limit { throw Enough() }
                 }

@@ -11,7 +11,7 @@ enum ConsoleScript {
       var base = "/pools/" + encodeURIComponent(pool);
       var api = "/api/pools/" + encodeURIComponent(pool);
       var live = document.getElementById("live");
-      var offset = 0, timer = null, loading = false, again = false;
+      var offset = 0, timer = null, loading = false, again = false, pause = 50;
 
       function clockOffset() {
         var sections = document.getElementById("sections");
@@ -27,6 +27,7 @@ enum ConsoleScript {
       function refresh() {
         if (loading) { again = true; return; }
         loading = true;
+        var started = Date.now();
         fetch(base + "/sections?page=" + page, { credentials: "same-origin" }).then(function (r) {
           return r.ok ? r.text() : Promise.reject(r.status);
         }).then(function (html) {
@@ -36,9 +37,15 @@ enum ConsoleScript {
           sections.replaceWith(holder.firstElementChild);
           clockOffset(); tick();
         }).catch(function (e) { live.textContent = "refresh failed (" + e + ")"; })
-          .finally(function () { loading = false; if (again) { again = false; refresh(); } });
+          .finally(function () {
+            // A page whose refresh takes long (a pool of 10,000 messages) asks at most every other
+            // such span, so that a busy pool costs the server a bounded share per open page.
+            pause = Math.max(50, 2 * (Date.now() - started));
+            loading = false;
+            if (again) { again = false; schedule(); }
+          });
       }
-      function schedule() { if (!timer) timer = setTimeout(function () { timer = null; refresh(); }, 50); }
+      function schedule() { if (!timer) timer = setTimeout(function () { timer = null; refresh(); }, pause); }
       function post(path) {
         return fetch(api + path, { method: "POST", credentials: "same-origin" }).then(function (r) {
           if (!r.ok) return r.json().then(function (body) { live.textContent = body.error || String(r.status); });

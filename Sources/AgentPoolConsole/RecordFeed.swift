@@ -10,7 +10,7 @@ struct FeedFrame: Sendable {
     /// The frame of `record`.
     init(_ record: PoolRecord) throws {
         seq = record.seq
-        text = "id: \(record.seq)\ndata: \(try RecordCodec.encodeJSON(record))\n\n"
+        text = "id: \(record.seq)\ndata: \(try RecordCodec.encodeRecord(record))\n\n"
     }
 }
 
@@ -20,28 +20,43 @@ struct FeedFrame: Sendable {
 /// why: a watch per client would read the store once per client on every change, so the write
 /// path would slow with the number of open pages; with one watch it does not.
 actor RecordFeeds {
-    /// The most frames a client may fall behind before its stream ends (it reconnects with
-    /// `Last-Event-ID` and catches up from the store).
-    static let clientBuffer = 4096
+    /// The most recent frames of a pool kept for its clients; a client further behind reads the
+    /// gap from the store.
+    static let bufferedFrames = 4096
 
     private struct Feed {
         var task: Task<Void, Never>
-        var clients: [Int: FrameQueue] = [:]
+        var heartbeat: Task<Void, Never>
+        var buffer: FeedBuffer
+        var clients = 0
     }
 
     private let store: any PoolStore
+    private let writeInterval: Duration
+    private let heartbeatInterval: Duration
+    private let bufferCapacity: Int
     private var feeds: [PoolID: Feed] = [:]
-    private var nextClient = 0
 
-    /// Feeds over `store`.
-    init(store: any PoolStore) { self.store = store }
+    /// Feeds over `store`; a client's live frames are handed over at most once per `writeInterval`
+    /// (``ConsoleOptions/streamWriteInterval``), and a client waiting `heartbeatInterval` with
+    /// nothing new is handed an empty batch (``ConsoleOptions/streamHeartbeat``).
+    init(store: any PoolStore, writeInterval: Duration = .zero, heartbeatInterval: Duration = .seconds(15),
+         bufferCapacity: Int = RecordFeeds.bufferedFrames) {
+        self.store = store
+        self.bufferCapacity = bufferCapacity
+        self.writeInterval = writeInterval
+        self.heartbeatInterval = heartbeatInterval
+    }
 
     /// Hands `send` the frames of `pool`'s records after `after`: the backlog read from the
     /// store, then the live ones, gapless and in seq order, each after the previous `send`
-    /// returned (the client's own pace), until `send` throws, the task is cancelled, the client
-    /// falls ``clientBuffer`` frames behind, or the pool's watch ends (the pool was dropped).
+    /// returned (the client's own pace) and no sooner than the write interval after it, so that
+    /// what arrives meanwhile goes in one call, until `send` throws, the task is cancelled or the
+    /// pool's watch ends (the pool was dropped). A client that falls behind the feed's buffer
+    /// catches up from the store. After a heartbeat interval with nothing new, `send` gets an
+    /// empty batch: the caller shows the connection is alive (and learns if it is not).
     nonisolated func follow(_ pool: PoolID, after: Seq, _ send: ([FeedFrame]) async throws -> Void) async throws {
-        let (client, live) = await subscribe(pool)
+        let live = await subscribe(pool)
         do {
             var last = after
             // Records after `last` up to `through` (nil: all), from the store.
@@ -58,66 +73,78 @@ actor RecordFeeds {
                 }
             }
             try await catchUp(through: nil)
-            while let pending = await live.next() {
-                let frames = pending.filter { $0.seq > last }
-                guard let first = frames.first, let final = frames.last else { continue }
+            let clock = ContinuousClock()
+            var lastSend = clock.now
+            while true {
+                // A frame after a quiet spell goes at once; under a steady flow, one call per interval.
+                let due = lastSend.advanced(by: writeInterval)
+                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                guard let frames = await live.read(after: last) else { break }
+                guard let first = frames.first, let final = frames.last else {
+                    try await send([])
+                    continue
+                }
                 if first.seq > last + 1 { try await catchUp(through: first.seq - 1) }
-                let fresh = frames.filter { $0.seq > last }
-                if !fresh.isEmpty { try await send(fresh) }
+                let fresh = frames.drop { $0.seq <= last }
+                if !fresh.isEmpty { try await send(Array(fresh)) }
                 last = max(last, final.seq)
+                lastSend = clock.now
             }
-            await unsubscribe(pool, client)
+            await unsubscribe(pool, live)
         } catch {
-            await unsubscribe(pool, client)
+            await unsubscribe(pool, live)
             throw error
         }
     }
 
-    /// Registers a client of `pool`'s feed, starting the feed when it is the first.
-    private func subscribe(_ pool: PoolID) -> (Int, FrameQueue) {
-        let queue = FrameQueue(capacity: Self.clientBuffer)
-        nextClient += 1
+    /// Counts a client of `pool`'s feed, starting the feed when it is the first.
+    private func subscribe(_ pool: PoolID) -> FeedBuffer {
         if feeds[pool] == nil {
-            feeds[pool] = Feed(task: Task { await self.follow(pool) })
+            let buffer = FeedBuffer(capacity: bufferCapacity)
+            let heartbeat = Task { [heartbeatInterval] in
+                while (try? await Task.sleep(for: heartbeatInterval)) != nil { buffer.wakeWaiters() }
+            }
+            feeds[pool] = Feed(task: Task { await self.follow(pool) }, heartbeat: heartbeat, buffer: buffer)
         }
-        feeds[pool]?.clients[nextClient] = queue
-        return (nextClient, queue)
+        feeds[pool]?.clients += 1
+        return feeds[pool]!.buffer
     }
 
-    /// Removes a client; the last one stops the pool's watch.
-    private func unsubscribe(_ pool: PoolID, _ client: Int) {
-        feeds[pool]?.clients.removeValue(forKey: client)?.finish()
-        if let feed = feeds[pool], feed.clients.isEmpty {
+    /// Removes a client of the feed whose buffer is `buffer`; the last one stops the pool's watch.
+    /// why the buffer: a feed that ended (its pool dropped) may have been replaced by a new one.
+    private func unsubscribe(_ pool: PoolID, _ buffer: FeedBuffer) {
+        guard var feed = feeds[pool], feed.buffer === buffer else { return }
+        feed.clients -= 1
+        if feed.clients > 0 {
+            feeds[pool] = feed
+        } else {
             feed.task.cancel()
+            feed.heartbeat.cancel()
+            feed.buffer.finish()
             feeds[pool] = nil
         }
     }
 
-    /// The pool's one watch, from its cursor now: each record to every client.
+    /// The pool's one watch, from its cursor now: each record's frame encoded once, into the buffer.
     private func follow(_ pool: PoolID) async {
+        guard let buffer = feeds[pool]?.buffer else { return }
         do {
             let head = try await store.read(pool) { try $0.requireInfo().cursor }
             for try await record in try PoolHandle(pool, store: store).watch(after: head) {
-                publish(try FeedFrame(record), to: pool)
+                buffer.append(try FeedFrame(record))
             }
         } catch {}
-        // why: a cancelled feed was already replaced or removed by `unsubscribe`.
-        if !Task.isCancelled { finishAll(pool) }
-    }
-
-    private func publish(_ frame: FeedFrame, to pool: PoolID) {
-        guard let clients = feeds[pool]?.clients else { return }
-        for (client, queue) in clients where !queue.append(frame) {
-            // A client this far behind ends; it resumes from the store with Last-Event-ID.
-            feeds[pool]?.clients.removeValue(forKey: client)
+        // The watch ended (the pool was dropped, or the feed was cancelled): clients end too.
+        buffer.finish()
+        if !Task.isCancelled, let feed = feeds[pool], feed.buffer === buffer {
+            feed.heartbeat.cancel()
+            feeds[pool] = nil
         }
     }
 
-    private func finishAll(_ pool: PoolID) {
-        feeds[pool]?.clients.values.forEach { $0.finish() }
-        feeds[pool] = nil
-    }
+    /// The seqs `pool`'s feed buffer holds now (nil: no feed, or nothing buffered yet).
+    func buffered(_ pool: PoolID) -> ClosedRange<Seq>? { feeds[pool]?.buffer.held }
 
     /// How many clients follow `pool` now.
-    func clientCount(_ pool: PoolID) -> Int { feeds[pool]?.clients.count ?? 0 }
+    func clientCount(_ pool: PoolID) -> Int { feeds[pool]?.clients ?? 0 }
 }

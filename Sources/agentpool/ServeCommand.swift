@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// Refuse mutations.
     @Flag(name: .customLong("read-only"), help: "Refuse every POST and DELETE (resend, release, compact, drop) with 403.")
     var readOnly = false
+    /// The shortest time between two writes to one live stream.
+    @Option(name: .customLong("stream-interval-ms"), help: ArgumentHelp("The shortest time between two writes to one live stream, 0...60000 (default 100): a record after a quiet spell goes at once, a steady flow in one write per interval.", valueName: "ms"))
+    var streamIntervalMillis: Int64 = 100
 
     /// Rejects `--token` with `--token-file` as a usage error.
     func validate() throws {
@@ -56,7 +59,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
             secret = String(text.split(whereSeparator: \.isNewline).first ?? "")
         }
-        let options = ConsoleOptions(host: host, port: port, token: secret, readOnly: readOnly)
+        guard (0...60_000).contains(streamIntervalMillis) else {
+            throw AgentPoolError.invalidInput(field: "stream-interval-ms", "--stream-interval-ms must be within 0...60000, got \(streamIntervalMillis)")
+        }
+        let options = ConsoleOptions(host: host, port: port, token: secret, readOnly: readOnly,
+                                     streamWriteInterval: .milliseconds(streamIntervalMillis))
         try options.validate()
         // Before the store opens: its metrics bind to the factory bootstrapped now.
         let registry = PrometheusCollectorRegistry()

@@ -59,6 +59,20 @@ import Testing
         }
     }
 
+    @Test func aWholeRecordsHandWrittenEnvelopeEqualsTheCodableJSON() throws {
+        var rng = SeededGenerator(seed: 0x151)
+        let member = Member(runID: "run/1", agentID: "agent \"a\"", topics: ["t/1"])
+        for index in 0..<1_000 {
+            let payloads: [RecordPayload] = [
+                .runMessage(Self.randomStored(&rng)), .memberJoined(member), .memberLeft(member, reason: "lease_expired"),
+                .poolCreated, .poolOpened(PoolConfig()),
+            ]
+            let record = PoolRecord(poolID: Self.randomString(&rng), seq: Int64(index) + 1,
+                                    recordedAt: Int64.random(in: 0...1 << 45, using: &rng), payload: payloads[index % payloads.count])
+            #expect(try RecordCodec.encodeRecord(record) == (try RecordCodec.encodeJSON(record)))
+        }
+    }
+
     @Test func aMessageWithCorrelationIsLeftToJSONEncoder() {
         let message = Message(messageID: "m", from: "r", to: .run("s"), contentRef: "c", idempotencyKey: "k", correlation: ["n": .number(1.5)])
         #expect(MessageJSONWriter.json(StoredMessage(message: message, receipt: Receipt(messageID: "m", status: .accepted))) == nil)

@@ -22,6 +22,13 @@ struct MessageJSONWriter {
         return writer.text
     }
 
+    /// `value` as a JSON string, escaped byte for byte as JSONEncoder escapes it.
+    static func quoted(_ value: String) -> String {
+        var writer = MessageJSONWriter()
+        writer.string(value)
+        return writer.text
+    }
+
     private mutating func write(_ stored: StoredMessage, body: String?) {
         var object = ObjectState()
         key("message", &object); write(stored.message, body: body)

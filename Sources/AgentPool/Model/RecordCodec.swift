@@ -43,6 +43,15 @@ package enum RecordCodec {
         }
     }
 
+    /// The JSON of a whole record, byte for byte `encodeJSON(record)`, with the payload through
+    /// ``encode(_:)`` (the hand-written message writer where it applies) and the envelope written
+    /// directly: a record is encoded once per change for every follower (the console's stream).
+    package static func encodeRecord(_ record: PoolRecord) throws(AgentPoolError) -> String {
+        let payload = try encode(record.payload).payload
+        // The sorted-keys order: "payload" < "pool_id" < "recorded_at" < "seq".
+        return #"{"payload":\#(payload),"pool_id":\#(MessageJSONWriter.quoted(record.poolID)),"recorded_at":\#(record.recordedAt),"seq":\#(record.seq)}"#
+    }
+
     /// Encodes a payload; the result's `payload` equals `encodeJSON(payload)` byte for byte.
     package static func encode(_ payload: RecordPayload) throws(AgentPoolError) -> Encoded {
         let kind = payload.kind
