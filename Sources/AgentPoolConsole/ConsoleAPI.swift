@@ -133,21 +133,13 @@ extension Console {
     }
 
     /// Every member with its lease as of one read.
-    static func members(_ pool: PoolID, store: any PoolStore) async throws -> [MemberRow] {
-        try await store.read(pool) { [clock = store.clock] reader in
-            _ = try reader.requireInfo()
-            let now = clock.nowMillis()
-            return try reader.members().map { MemberRow($0, lease: try reader.lease($0.runID), now: now) }
-        }
+    static func members(_ pool: PoolID, store: any PoolStore) async throws -> [MemberStatus] {
+        try await PoolHandle(pool, store: store).memberStatuses()
     }
 
     /// The claims held now, with their messages, as of one read.
-    static func heldClaims(_ pool: PoolID, store: any PoolStore) async throws -> [ClaimRow] {
-        try await store.read(pool) { [clock = store.clock] reader in
-            _ = try reader.requireInfo()
-            let now = clock.nowMillis()
-            return try reader.claims(status: .held, run: nil).map { ClaimRow($0, stored: try reader.message($0.messageID), now: now) }
-        }
+    static func heldClaims(_ pool: PoolID, store: any PoolStore) async throws -> [ClaimDetail] {
+        try await PoolHandle(pool, store: store).claimDetails(statuses: [.held])
     }
 
     /// Every message, the most recently changed first (by its receipt's seq).

@@ -76,8 +76,8 @@ extension Console {
         return try await store.read(pool) { [clock = store.clock] reader in
             let info = try reader.requireInfo()
             let now = clock.nowMillis()
-            let members = try reader.members().map { MemberRow($0, lease: try reader.lease($0.runID), now: now) }
-            let claims = try reader.claims(status: .held, run: nil).map { ClaimRow($0, stored: try reader.message($0.messageID), now: now) }
+            let members = try reader.memberStatuses(now: now)
+            let claims = try reader.claimDetails(statuses: [.held], run: nil, now: now)
             let threads = threadsByActivity(try reader.messages())
             let first = min(page * PoolView.threadsPerPage, threads.count)
             let tail = try reader.records(after: max(0, info.cursor - Seq(PoolView.tailLength)), limit: PoolView.tailLength)

@@ -88,7 +88,7 @@ enum Pages {
 
         html += "<h2>Held claims</h2><table id=\"claims\"><tr><th>message</th><th>holder</th><th>token</th><th>age</th><th>expires</th><th></th></tr>"
         for row in view.claims {
-            html += "<tr><td>\(HTML.escape(row.claim.messageID))</td><td>\(HTML.escape(row.claim.runID))</td><td>\(row.claim.token)</td><td>\(row.ageMillis / 1000) s</td><td><span class=\"countdown\" data-expires-at=\"\(row.claim.expiresAt)\">\(max(0, row.timeLeftMillis / 1000)) s</span></td><td><button data-release=\"\(HTML.escape(row.claim.messageID))\">release</button></td></tr>"
+            html += "<tr><td>\(HTML.escape(row.claim.messageID))</td><td>\(HTML.escape(row.claim.runID))</td><td>\(row.claim.token)</td><td>\((row.ageMillis ?? 0) / 1000) s</td><td><span class=\"countdown\" data-expires-at=\"\(row.claim.expiresAt)\">\(max(0, (row.timeLeftMillis ?? 0) / 1000)) s</span></td><td><button data-release=\"\(HTML.escape(row.claim.messageID))\">release</button></td></tr>"
         }
         html += "</table>"
 
