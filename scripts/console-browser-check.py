@@ -4,6 +4,9 @@ driven by Selenium.
 
     console-browser-check.py AGENTPOOL_BINARY SCREENSHOT_DIR [SCREENSHOT_DIR...]
 
+With AGENTPOOL_BROWSER_CHECK_DB set (e.g. a postgres:// URL with its own `?schema=`), the store
+is that database instead of a fresh SQLite file; it must not hold a pool named `review`.
+
 Seeds a pool with the CLI (members, a dead letter, a message whose id and body are
 `<img src=x onerror=alert(1)>`), starts `serve` with a token, logs in through the form, opens the
 pool page, then checks, with the CLI as another process:
@@ -35,7 +38,7 @@ def main():
     for folder in shots:
         os.makedirs(folder, exist_ok=True)
     work = tempfile.mkdtemp(prefix="agentpool-browser-")
-    db = os.path.join(work, "console.sqlite")
+    db = os.environ.get("AGENTPOOL_BROWSER_CHECK_DB") or os.path.join(work, "console.sqlite")
 
     def cli(*args, check=True):
         result = subprocess.run([binary, "--db", db, *args], capture_output=True, text=True, timeout=60)
