@@ -115,7 +115,8 @@ final class PostgresSession {
 
     /// Connects, blocking the calling thread (which must not be an event loop thread).
     ///
-    /// - Throws: `storage` when the server cannot be reached or refuses the login.
+    /// - Throws: `busy` when the server cannot be reached (refused, timed out: it may be
+    ///   restarting); `storage` when it refuses the login.
     static func connect(_ location: PostgresLocation, options: PostgresOptions, role: String = "store") throws -> PostgresSession {
         let configuration = try configuration(location, options: options, role: role)
         var logger = options.logger
