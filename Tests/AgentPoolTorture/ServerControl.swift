@@ -33,8 +33,8 @@ struct ServerControl {
     func restart() throws { try run("restart") }
 
     /// Runs the script and waits for it with `waitpid`. (Foundation's `Process.waitUntilExit`
-    /// missed this child's exit beside the writer processes it also watches: the run hung with
-    /// the script a zombie.)
+    /// did not return for `restart`: the script had exited, a zombie, while the server it
+    /// started ran on, and the run hung.)
     private func run(_ command: String) throws {
         let arguments = [script, command, directory]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
