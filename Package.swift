@@ -184,7 +184,11 @@ let package = Package(
         // Crash torture: writer processes SIGKILLed at random moments, the file verified each round.
         .executableTarget(
             name: "AgentPoolTorture",
-            dependencies: ["AgentPool", "AgentPoolSQLite"],
+            dependencies: [
+                "AgentPool", "AgentPoolSQLite", "AgentPoolStores",
+                .target(name: "AgentPoolPostgres", condition: postgres),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/AgentPoolTorture"
         ),
         // The benchmark executable: the store beside a raw SQLite baseline, in one run.
@@ -223,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "AgentPoolPostgresTests",
             dependencies: [
-                "AgentPool", "AgentPoolConformance", "AgentPoolTestSupport", "AgentPoolTestHelper",
+                "AgentPool", "AgentPoolConformance", "AgentPoolTestSupport", "AgentPoolTestHelper", "AgentPoolTorture",
                 .target(name: "AgentPoolPostgres", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),

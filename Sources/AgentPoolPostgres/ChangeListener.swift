@@ -13,7 +13,8 @@ import PostgresNIO
 /// When the listening connection drops (server restart, a terminated backend, a network cut),
 /// it reconnects with a growing delay (50 ms up to 2 s) and bumps the signal once listening
 /// again: watchers re-read from their cursor, so what was committed meanwhile reaches them with
-/// no gap and no duplicate. A slow safety poll (``PostgresOptions/safetyPoll``) reads the pools'
+/// no gap and no duplicate. A listening connection that went silent (a network partition) is
+/// closed and re-established when the safety poll's read fails. A slow safety poll (``PostgresOptions/safetyPoll``) reads the pools'
 /// cursors while anyone waits, and bumps the signal only when they changed.
 final class ChangeListener: Sendable {
     private struct State {
@@ -115,6 +116,12 @@ final class ChangeListener: Sendable {
             }
             guard signal.waiterCount > 0 else { continue }
             let current = await probe()
+            if current == nil, let connection = state.withLock({ $0.connection }) {
+                // why: a connection cut by a network partition never closes by itself, and a
+                // silent LISTEN cannot tell; the probe failing (within the response timeout) is the
+                // sign, so the listener starts over on a new connection instead of waiting forever.
+                _ = connection.close() as EventLoopFuture<Void>
+            }
             if current != last {
                 last = current
                 signal.notify()

@@ -4,8 +4,11 @@ import Foundation
 
 /// Where a PostgreSQL store lives: a `postgres://` or `postgresql://` URL, parsed.
 ///
-/// Format: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&sslmode=MODE&sslrootcert=FILE]`,
-/// with libpq's `sslmode`s: `disable` (also `allow`, `prefer`), `require`, `verify-ca`, `verify-full`.
+/// Format: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME&sslmode=MODE&sslrootcert=FILE&connect_timeout=S&response_timeout=S]`,
+/// with libpq's `sslmode`s: `disable` (also `allow`, `prefer`), `require`, `verify-ca`, `verify-full`;
+/// `connect_timeout` (libpq's, whole seconds) and `response_timeout` (whole seconds) override
+/// ``PostgresOptions/connectTimeout`` and ``PostgresOptions/responseTimeout``, so that tools
+/// that take only a URL (the CLI) can bound their waits.
 /// The port defaults to 5432, the user to `postgres`, the database to the user's name, and the
 /// schema (the PostgreSQL schema holding the store's tables) to `agentpool`. User, password and
 /// database may be percent-encoded. The password never appears in ``redacted`` nor in any error
@@ -44,6 +47,10 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
     /// A PEM file of the certificates to trust instead of the system's (libpq's `sslrootcert`),
     /// for `verify-ca` and `verify-full`.
     public var rootCertificatePath: String?
+    /// The URL's `connect_timeout`: overrides ``PostgresOptions/connectTimeout`` when set.
+    public var connectTimeout: Duration?
+    /// The URL's `response_timeout`: overrides ``PostgresOptions/responseTimeout`` when set.
+    public var responseTimeout: Duration?
 
     /// Whether `location` names a PostgreSQL store (starts with `postgres://` or `postgresql://`)
     /// rather than a file path.
@@ -90,7 +97,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
             case "sslrootcert":
                 guard let value = item.value, !value.isEmpty else { throw fail("sslrootcert must name a file") }
                 rootCertificatePath = value
-            case "application_name", "connect_timeout":
+            case "connect_timeout", "response_timeout":
+                guard let value = item.value, let seconds = Int(value), (1...86_400).contains(seconds) else {
+                    throw fail("\(item.name) must be a whole number of seconds from 1 to 86400")
+                }
+                if item.name == "connect_timeout" { connectTimeout = .seconds(seconds) } else { responseTimeout = .seconds(seconds) }
+            case "application_name":
                 break  // accepted for compatibility with libpq URLs; not used
             default:
                 throw fail("unknown parameter '\(item.name)'")
@@ -110,6 +122,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
         if let rootCertificatePath {
             query.append("sslrootcert=\(rootCertificatePath.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? rootCertificatePath)")
         }
+        if let connectTimeout { query.append("connect_timeout=\(connectTimeout.components.seconds)") }
+        if let responseTimeout { query.append("response_timeout=\(responseTimeout.components.seconds)") }
         if !query.isEmpty { text += "?" + query.joined(separator: "&") }
         return text
     }

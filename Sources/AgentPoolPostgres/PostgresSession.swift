@@ -18,6 +18,8 @@ final class PostgresSession {
     let connection: PostgresConnection
     let location: PostgresLocation
     private let logger: Logger
+    /// How long ``wait(_:)`` waits for one answer before it gives the connection up as lost.
+    private let responseTimeout: Duration
     /// The first error of the current transaction: PostgreSQL refuses every later statement of
     /// an aborted transaction, and COMMIT of one silently rolls back, so commit must know.
     private(set) var failure: (any Error)?
@@ -32,10 +34,11 @@ final class PostgresSession {
     /// never completes a statement written after its channel closed, so a wait must also end then.
     private let closeWake = Locked<DispatchSemaphore?>(nil)
 
-    private init(connection: PostgresConnection, location: PostgresLocation, logger: Logger) {
+    private init(connection: PostgresConnection, location: PostgresLocation, logger: Logger, responseTimeout: Duration) {
         self.connection = connection
         self.location = location
         self.logger = logger
+        self.responseTimeout = responseTimeout
         let closeWake = self.closeWake
         connection.closeFuture.whenComplete { (_: Result<Void, any Error>) in
             let waiter: DispatchSemaphore? = closeWake.withLock { $0 }
@@ -44,7 +47,10 @@ final class PostgresSession {
     }
 
     /// Blocks until `future` completes, or until the connection closes without completing it
-    /// (then ``PostgresErrors/ConnectionLost``).
+    /// (then ``PostgresErrors/ConnectionLost``), or until the response timeout passes without an
+    /// answer: then the connection is closed (a partitioned network or a frozen server would
+    /// otherwise keep the caller waiting until TCP gives up, many minutes later) and the wait
+    /// ends as a lost connection.
     private func wait(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
         let semaphore = DispatchSemaphore(value: 0)
         let result = Locked<Result<PostgresQueryResult, any Error>?>(nil)
@@ -55,7 +61,14 @@ final class PostgresSession {
         closeWake.withLock { $0 = semaphore }
         defer { closeWake.withLock { $0 = nil } }
         // A close before the line above signalled nobody: check for it now.
-        if !connection.isClosed { semaphore.wait() }
+        if !connection.isClosed, semaphore.wait(timeout: .now() + .milliseconds(Int(responseTimeout.wholeMilliseconds))) == .timedOut,
+           result.withLock({ $0 }) == nil {
+            logger.warning("agentpool: no answer from PostgreSQL within the response timeout; closing the connection", metadata: [
+                "location": "\(location.redacted)", "response_timeout_ms": "\(responseTimeout.wholeMilliseconds)",
+            ])
+            connection.close().whenComplete { (_: Result<Void, any Error>) in }
+            throw PostgresErrors.ConnectionLost(reason: "no answer within the response timeout of \(responseTimeout.wholeMilliseconds) ms")
+        }
         // The statement's own outcome wins when there is one (the event loop completes it before
         // it reports the close).
         if let outcome = result.withLock({ $0 }) { return try outcome.get() }
@@ -85,12 +98,15 @@ final class PostgresSession {
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: tls)
-        configuration.options.connectTimeout = .milliseconds(options.connectTimeout.wholeMilliseconds)
+        configuration.options.connectTimeout = .milliseconds((location.connectTimeout ?? options.connectTimeout).wholeMilliseconds)
         // why: startup parameters are applied by the server before the first statement, so a new
         // connection costs no extra round trip for them.
         configuration.options.additionalStartupParameters = [
             ("search_path", "\"\(location.schema)\""),
             ("lock_timeout", "\(options.lockTimeout.wholeMilliseconds)"),
+            // why always sent: 0 (PostgreSQL's "none") when unset, so that a role's or database's
+            // own statement_timeout does not silently apply to the store's connections.
+            ("statement_timeout", "\(options.statementTimeout?.wholeMilliseconds ?? 0)"),
             ("application_name", String("agentpool \(role) \(location.schema)".prefix(63))),
             ("TimeZone", "UTC"),
         ]
@@ -99,7 +115,8 @@ final class PostgresSession {
 
     /// Connects, blocking the calling thread (which must not be an event loop thread).
     ///
-    /// - Throws: `storage` when the server cannot be reached or refuses the login.
+    /// - Throws: `busy` when the server cannot be reached (refused, timed out: it may be
+    ///   restarting); `storage` when it refuses the login.
     static func connect(_ location: PostgresLocation, options: PostgresOptions, role: String = "store") throws -> PostgresSession {
         let configuration = try configuration(location, options: options, role: role)
         var logger = options.logger
@@ -108,7 +125,8 @@ final class PostgresSession {
             let connection = try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
                 id: nextConnectionID.withLock { $0 += 1; return $0 }, logger: logger).wait()
-            return PostgresSession(connection: connection, location: location, logger: logger)
+            return PostgresSession(connection: connection, location: location, logger: logger,
+                                   responseTimeout: location.responseTimeout ?? options.responseTimeout)
         } catch {
             throw PostgresErrors.map(error, location: location)
         }
@@ -200,7 +218,7 @@ final class PostgresSession {
         do {
             result = try body()
             if let failure { throw failure }  // the body swallowed a failed statement
-            if connectionLost { throw PostgresErrors.closed }
+            if connectionLost { throw PostgresErrors.unavailable(location, "the connection was lost") }
             commitSent = true
             let commit = send("COMMIT", [])
             if readOnly {
@@ -224,6 +242,7 @@ final class PostgresSession {
                 // sent may have committed, so it must not run again.
                 lostBeforeCommit = !commitSent || readOnly
                 close()
+                if commitSent && !readOnly { throw PostgresErrors.outcomeUnknown(location) }
             } else {
                 _ = send("ROLLBACK", [])  // queued before the session's next statement; nothing to wait for
             }

@@ -50,8 +50,9 @@ public final class PostgresStore: PoolStore {
     /// the tables once.
     /// - Throws: `unsupportedSchema` when the schema was written by a newer version (nothing is
     ///   changed); `notFound` when there is no store and ``PostgresOptions/createIfMissing`` is
-    ///   false; `storage` when the server cannot be reached or refuses the login; `busy`. On any
-    ///   error every connection opened is closed.
+    ///   false; `storage` when the server refuses the login or the database is missing; `busy`
+    ///   when it cannot be reached or a lock is held. On any error every connection opened is
+    ///   closed.
     public static func open(location: PostgresLocation, options: PostgresOptions = PostgresOptions()) async throws -> PostgresStore {
         let store = PostgresStore(connectingTo: location, options: options)
         do {

@@ -2,6 +2,7 @@
 import AgentPool
 import AgentPoolPostgres
 import AgentPoolTestSupport
+import Foundation
 import Logging
 import Testing
 
@@ -36,6 +37,38 @@ final class TestSchema: Sendable {
     deinit {
         let location = location
         try? PostgresAdmin.dropSchema(location)
+    }
+}
+
+/// Another client holding a pool's row lock: a store of its own whose write body blocks its
+/// worker thread (a lock held in the middle of a transaction) until ``release()``.
+final class PoolLockHolder: Sendable {
+    private let store: PostgresStore
+    private let releaseSignal = DispatchSemaphore(value: 0)
+    private let holding: Task<Void, any Error>
+
+    /// Returns once `pool`'s row is locked.
+    init(_ schema: TestSchema, pool: PoolID) async throws {
+        store = try schema.open()
+        let locked = DispatchSemaphore(value: 0)
+        let releaseSignal = self.releaseSignal
+        holding = Task { [store] in
+            try await store.write(pool) { tx in
+                _ = try tx.info()
+                locked.signal()
+                releaseSignal.wait()
+            }
+        }
+        await withCheckedContinuation { continuation in
+            Thread { locked.wait(); continuation.resume() }.start()
+        }
+    }
+
+    /// Ends the holder's transaction (writing nothing) and closes its store.
+    func release() async throws {
+        releaseSignal.signal()
+        try await holding.value
+        try await store.close()
     }
 }
 

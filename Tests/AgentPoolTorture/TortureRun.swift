@@ -1,79 +1,88 @@
 import AgentPool
-import AgentPoolSQLite
 import Foundation
 
-/// The parent: runs the rounds, kills the writers, verifies the file after each round.
+/// The parent: runs the rounds, kills the writers, verifies the store after each round, and
+/// follows the pool with a watcher throughout; with a server to control, some rounds crash the
+/// PostgreSQL server (immediate shutdown) and restart it while the writers run.
 struct TortureRun {
     static let poolID = "torture"
     static let stableRuns = ["s0", "s1"]
     static let maxWriters = 16
+    /// The bound on every wait of a round: a writer's first acknowledgement, its first one after
+    /// a restart, the watcher catching up.
+    static let waitBound = Duration.seconds(30)
 
     let rounds: Int
     let writers: Int
     let seed: UInt64
+    let target: TortureTarget
+    /// The server to crash and restart (PostgreSQL only), every `restartEvery`-th round.
+    var server: ServerControl?
+    var restartEvery = 3
 
     /// What the whole run found.
     struct Summary {
         var rounds = 0, kills = 0, verified = 0, writerFailures = 0
         var lost = 0, duplicated = 0, gaps = 0, replayMismatches = 0, untriggered = 0, integrityFailures = 0
+        var watcherMismatches = 0, watcherResumes = 0, restarts = 0
+        /// Per writer and restart: from the server accepting connections again to the writer's
+        /// next acknowledged operation.
+        var recoveries: [Duration] = []
         var failures: [String] = []
         var seed: UInt64 = 0
 
         var line: String {
-            "torture: rounds \(rounds), kills \(kills), operations verified \(verified), lost \(lost), duplicated \(duplicated), "
+            var text = "torture: rounds \(rounds), kills \(kills), operations verified \(verified), lost \(lost), duplicated \(duplicated), "
                 + "gaps \(gaps), replay mismatches \(replayMismatches), untriggered wakes \(untriggered), "
-                + "integrity failures \(integrityFailures), writer failures \(writerFailures), seed \(seed)"
+                + "integrity failures \(integrityFailures), writer failures \(writerFailures), "
+                + "watcher mismatches \(watcherMismatches), watcher resumes \(watcherResumes), server restarts \(restarts)"
+            if let slowest = recoveries.max() {
+                let sorted = recoveries.sorted()
+                text += ", recovery after restart median \(sorted[sorted.count / 2].wholeMillis) ms max \(slowest.wholeMillis) ms"
+            }
+            return text + ", seed \(seed)"
         }
     }
 
     func run() async throws -> Summary {
-        let directory = NSTemporaryDirectory() + "agentpool-torture-\(getpid())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/torture.sqlite"
-        var options = SQLiteOptions()
-        options.logger.logLevel = .warning
-        let store = try SQLiteStore(path: path, options: options)
+        let store = try await target.open()
         let pool = try await PoolHandle.open(Self.poolID, store: store)
         for run in Self.stableRuns { try await pool.join(Member(runID: run, agentID: "stable", topics: ["t"])) }
+        let watcher = TortureWatcher(store: store, pool: Self.poolID)
 
         var summary = Summary(seed: seed)
         var rng = TortureRandom(seed: seed)
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         for round in 1...rounds {
-            var children: [(Process, Pipe)] = []
+            var children: [WriterProcess] = []
             for index in 0..<min(writers, Self.maxWriters) {
-                let process = Process()
-                let output = Pipe()
-                process.executableURL = executable
-                process.arguments = ["--writer", path, "\(index)", "\(seed &+ UInt64(round * 100 + index))"]
-                process.standardOutput = output
-                process.standardError = FileHandle.standardError
-                try process.run()
-                children.append((process, output))
+                children.append(try WriterProcess(executable: executable, arguments: [
+                    "--writer", target.location, "\(index)", "\(seed &+ UInt64(round * 100 + index))",
+                ]))
+            }
+            if let server, round % restartEvery == 0 {
+                summary.failures += try await restartServer(server, under: children, summary: &summary).map { "round \(round): \($0)" }
             }
             // Each writer dies at its own random moment: while opening, mid-transaction, between calls.
             let start = DispatchTime.now()
-            for (process, _) in children {
-                let moment = start.uptimeNanoseconds + UInt64(20 + rng.next(400)) * 1_000_000
+            var acks: [String] = []
+            for (index, child) in children.enumerated() {
+                let moment = start.uptimeNanoseconds + UInt64(target.killWindowStart + rng.next(400)) * 1_000_000
                 let now = DispatchTime.now().uptimeNanoseconds
                 if moment > now { try await Task.sleep(for: .nanoseconds(moment - now)) }
-                kill(process.processIdentifier, SIGKILL)
-            }
-            var acks: [String] = []
-            for (process, output) in children {
-                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                if process.terminationReason == .uncaughtSignal {
+                if await child.kill() {
                     summary.kills += 1
                 } else {
                     // A writer only ends by being killed: an exit means it hit an error it must not.
                     summary.writerFailures += 1
-                    summary.failures.append("round \(round): a writer exited with status \(process.terminationStatus)")
+                    summary.failures.append("round \(round): writer \(index) exited with status \(child.process.terminationStatus)")
                 }
-                acks += text.split(separator: "\n").filter { $0.hasPrefix("ack ") }.map(String.init)
+                acks += child.lines.filter { $0.hasPrefix("ack ") }
             }
-            let findings = try await verify(store: store, acks: acks)
+            var findings = try await verify(store: store, acks: acks)
+            let mismatches = await watcher.check(against: try await store.allRecords(Self.poolID, pageSize: 5000), timeout: Self.waitBound)
+            findings.watcherMismatches += mismatches.isEmpty ? 0 : 1
+            findings.messages += mismatches
             summary.rounds = round
             summary.verified += acks.count
             summary.lost += findings.lost
@@ -82,22 +91,49 @@ struct TortureRun {
             summary.replayMismatches += findings.replayMismatches
             summary.untriggered += findings.untriggered
             summary.integrityFailures += findings.integrityFailures
+            summary.watcherMismatches += findings.watcherMismatches
             summary.failures += findings.messages.map { "round \(round): \($0)" }
             if !findings.messages.isEmpty {
                 for message in findings.messages.prefix(10) { FileHandle.standardError.write(Data("round \(round): \(message)\n".utf8)) }
             }
         }
+        summary.watcherResumes = watcher.resumes
+        await watcher.stop()
         try await store.close()
+        await target.remove()
         return summary
     }
 
+    /// Once every writer has acknowledged an operation, crashes the server and starts it again,
+    /// then waits until every writer acknowledged one more (each retries on the typed `busy`,
+    /// a writer that sees any other error exits and fails the run). Returns what went wrong.
+    private func restartServer(_ server: ServerControl, under children: [WriterProcess], summary: inout Summary) async throws -> [String] {
+        let begun = ContinuousClock.now
+        for (index, child) in children.enumerated() where await child.waitForAck(after: begun, timeout: Self.waitBound) == nil {
+            return ["writer \(index) acknowledged nothing within \(Self.waitBound) before the restart"]
+        }
+        try server.crash()
+        try server.restart()
+        summary.restarts += 1
+        let up = ContinuousClock.now
+        var failures: [String] = []
+        for (index, child) in children.enumerated() {
+            if let at = await child.waitForAck(after: up, timeout: Self.waitBound) {
+                summary.recoveries.append(at - up)
+            } else {
+                failures.append("writer \(index) acknowledged nothing within \(Self.waitBound) after the server restarted")
+            }
+        }
+        return failures
+    }
+
     struct Findings {
-        var lost = 0, duplicated = 0, gaps = 0, replayMismatches = 0, untriggered = 0, integrityFailures = 0
+        var lost = 0, duplicated = 0, gaps = 0, replayMismatches = 0, untriggered = 0, integrityFailures = 0, watcherMismatches = 0
         var messages: [String] = []
     }
 
-    /// Checks the file against the acknowledgements and the invariants of the log.
-    func verify(store: SQLiteStore, acks: [String]) async throws -> Findings {
+    /// Checks the store against the acknowledgements and the invariants of the log.
+    func verify(store: any PoolStore, acks: [String]) async throws -> Findings {
         var findings = Findings()
         let log = try await store.allRecords(Self.poolID, pageSize: 5000)
         let snapshot = try await store.snapshot(Self.poolID)
@@ -198,10 +234,15 @@ struct TortureRun {
                 findings.messages.append("acknowledged but not in the file: \(ack)")
             }
         }
-        if try store.integrityCheck() != ["ok"] {
+        if let integrity = try target.integrityCheck(store), integrity != ["ok"] {
             findings.integrityFailures += 1
             findings.messages.append("integrity check failed")
         }
         return findings
     }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds.
+    var wholeMillis: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

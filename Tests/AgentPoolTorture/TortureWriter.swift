@@ -1,5 +1,4 @@
 import AgentPool
-import AgentPoolSQLite
 import Foundation
 
 /// One writer process: random coordinator operations until it is killed.
@@ -11,10 +10,12 @@ enum TortureWriter {
     /// One line per write call: a pipe write of under 4 KiB is atomic, so concurrent tasks' lines do not interleave.
     static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
-    static func run(path: String, index: Int, seed: UInt64) async throws {
-        var options = SQLiteOptions()
-        options.logger.logLevel = .critical
-        let pool = try PoolHandle(TortureRun.poolID, store: try SQLiteStore(path: path, options: options))
+    /// How often a send that failed with a retryable error is tried again with the same message
+    /// and key before the writer gives up on it (unacknowledged): 30 s of a server away.
+    static let sendAttempts = 600
+
+    static func run(location: String, index: Int, seed: UInt64) async throws {
+        let pool = try PoolHandle(TortureRun.poolID, store: try await TortureTarget.open(location, logLevel: .critical))
         say("ready")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<tasks {
@@ -47,7 +48,7 @@ enum TortureWriter {
                     let message = Message(messageID: id, from: me, to: targets[number % targets.count], contentRef: "c\(number)",
                                           idempotencyKey: "k-\(id)",
                                           responseContract: number % 5 == 0 ? ResponseContract(timeoutMillis: 200) : nil)
-                    let receipt = try await pool.send(message)
+                    let receipt = try await retrying { try await pool.send(message) }
                     say("ack send \(id) k-\(id) \(receipt.status.rawValue) \(receipt.cursor ?? 0)")
                 case 60..<75:
                     guard let item = try await pool.inbox(me, after: 0, limit: 50).randomElement() else { continue }
@@ -80,6 +81,23 @@ enum TortureWriter {
                 say("refused \(error.kind.rawValue)")
             }
         }
+    }
+}
+
+extension TortureWriter {
+    /// `call`, tried again after a retryable error (`busy`: a lock held, the server restarting)
+    /// up to ``sendAttempts`` times: the client's side of idempotent retries. A retry of a send
+    /// whose first attempt committed unseen returns that attempt's receipt.
+    static func retrying<T>(_ call: () async throws -> T) async throws -> T {
+        for _ in 1..<sendAttempts {
+            do {
+                return try await call()
+            } catch let error as AgentPoolError where error.isRetryable {
+                say("retry \(error.kind.rawValue)")
+                try await Task.sleep(for: .milliseconds(50))  // back-off, not a synchronization
+            }
+        }
+        return try await call()
     }
 }
 

@@ -31,7 +31,10 @@ public struct AgentPoolError: Error, Sendable, Hashable, CustomStringConvertible
         /// The cursor is below the pool's last compaction; ``AgentPoolError/checkpoint`` holds
         /// the checkpoint's seq: resync from the snapshot (or that record) and go on after it.
         case cursorCompacted
-        /// The database stayed locked past the busy timeout; retrying can succeed.
+        /// The database stayed locked past the busy timeout, or a database server was unavailable
+        /// for a while (restarting, unreachable, not answering); retrying can succeed. When a
+        /// server's connection was lost after a write's commit was sent, the message says that it
+        /// may have committed: retry with the same idempotency keys.
         case busy
         /// A stored record or projection cannot be decoded.
         case corruptRecord
