@@ -20,8 +20,8 @@ public struct ConsoleOptions: Sendable, Equatable {
     /// why: 200 pages following a pool that takes 3,000 sends/s would otherwise mean 600,000
     /// socket writes a second, CPU taken from the processes that write (BENCHMARKS.md).
     public var streamWriteInterval: Duration
-    /// How long a live stream with nothing new waits before it writes a comment line (default
-    /// 15 s): proxies keep the connection open, and a client that went away is noticed.
+    /// The longest silence of a live stream with nothing new (default 15 s): then it writes a
+    /// comment line, so proxies keep the connection open and a client that went away is noticed.
     public var streamHeartbeat: Duration
 
     /// Options with the given values; see the properties for the defaults.

@@ -45,7 +45,11 @@ enum ConsoleScript {
             if (again) { again = false; schedule(); }
           });
       }
-      function schedule() { if (!timer) timer = setTimeout(function () { timer = null; refresh(); }, pause); }
+      function schedule() {
+        // During a refresh, only note it: the refresh's end arms the timer with the new pause.
+        if (loading) { again = true; return; }
+        if (!timer) timer = setTimeout(function () { timer = null; refresh(); }, pause);
+      }
       function post(path) {
         return fetch(api + path, { method: "POST", credentials: "same-origin" }).then(function (r) {
           if (!r.ok) return r.json().then(function (body) { live.textContent = body.error || String(r.status); });

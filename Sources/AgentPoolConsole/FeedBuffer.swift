@@ -17,38 +17,57 @@ final class FeedBuffer: Sendable {
     private struct State {
         /// Frames of consecutive seqs, oldest first.
         var frames: [FeedFrame] = []
+        /// The UTF-8 bytes of `frames`' texts.
+        var bytes = 0
         var waiters: [Int: Waiter] = [:]
         var nextWaiter = 0
         var finished = false
 
         /// The frames after `seq`, as one array (all of them when `seq` is older than the buffer).
+        /// why no `seq + 1`: a client may ask from any cursor up to `Int64.max`.
         func frames(after seq: Seq) -> [FeedFrame] {
-            guard let first = frames.first?.seq else { return [] }
-            let start = seq + 1 - first
-            if start <= 0 { return frames }
-            return start < Int64(frames.count) ? Array(frames[Int(start)...]) : []
+            guard let first = frames.first?.seq, let newest = frames.last?.seq, seq < newest else { return [] }
+            return seq < first ? frames : Array(frames[Int(seq - first + 1)...])
         }
     }
 
     private let state = Locked(State())
     private let capacity: Int
+    private let byteBudget: Int
 
-    /// A buffer that keeps the newest `capacity` frames (at most twice that between trims).
-    init(capacity: Int) { self.capacity = capacity }
+    /// A buffer that keeps the newest `capacity` frames and at most `byteBudget` bytes of them
+    /// (up to twice either between trims; the newest frame is always kept).
+    init(capacity: Int, byteBudget: Int = 32 << 20) {
+        self.capacity = capacity
+        self.byteBudget = byteBudget
+    }
 
     /// Appends `frame`, the seq after the last one, and hands it to every client waiting.
     func append(_ frame: FeedFrame) {
         let woken: [(CheckedContinuation<[FeedFrame]?, Never>, [FeedFrame])] = state.withLock { state in
             if state.finished { return [] }
             state.frames.append(frame)
-            // why twice the capacity: trimming then costs one move per `capacity` appends.
-            if state.frames.count > 2 * capacity { state.frames.removeFirst(state.frames.count - capacity) }
+            state.bytes += frame.text.utf8.count
+            // why twice the limits: a trim then moves the array once per `capacity` appends (or
+            // per `byteBudget` bytes) instead of on every append.
+            if state.frames.count > 2 * capacity || state.bytes > 2 * byteBudget {
+                var drop = 0, kept = state.bytes
+                while drop < state.frames.count - 1, state.frames.count - drop > capacity || kept > byteBudget {
+                    kept -= state.frames[drop].text.utf8.count
+                    drop += 1
+                }
+                state.frames.removeFirst(drop)
+                state.bytes = kept
+            }
             let waiters = state.waiters.values
             state.waiters = [:]
             return waiters.map { ($0.continuation, state.frames(after: $0.after)) }
         }
         for (continuation, frames) in woken { continuation.resume(returning: frames) }
     }
+
+    /// How many clients wait now.
+    var waiting: Int { state.withLock { $0.waiters.count } }
 
     /// The seqs held now, oldest to newest; nil when empty.
     var held: ClosedRange<Seq>? {
@@ -79,7 +98,7 @@ final class FeedBuffer: Sendable {
     /// Every frame after `seq` held now (the oldest held first: the caller reads any gap before
     /// it from the store), waiting for one when there is none; empty when ``wakeWaiters()`` ends
     /// the wait with nothing new; nil once the buffer ended with nothing after `seq`, or when the
-    /// task is cancelled.
+    /// task is cancelled while waiting.
     func read(after seq: Seq) async -> [FeedFrame]? {
         let id = state.withLock { state in
             state.nextWaiter += 1

@@ -49,21 +49,31 @@ actor RecordFeeds {
     }
 
     /// Hands `send` the frames of `pool`'s records after `after`: the backlog read from the
-    /// store, then the live ones, gapless and in seq order, each after the previous `send`
-    /// returned (the client's own pace) and no sooner than the write interval after it, so that
-    /// what arrives meanwhile goes in one call, until `send` throws, the task is cancelled or the
-    /// pool's watch ends (the pool was dropped). A client that falls behind the feed's buffer
-    /// catches up from the store. After a heartbeat interval with nothing new, `send` gets an
-    /// empty batch: the caller shows the connection is alive (and learns if it is not).
+    /// store, then the live ones, gapless and in seq order, at most 256 per call, each call after
+    /// the previous one returned (the client's own pace); live frames are taken no sooner than
+    /// the write interval after the previous call, so that what arrives meanwhile goes together.
+    /// It ends when `send` throws, the task is cancelled or the pool's watch ends (the pool was
+    /// dropped: `poolNotFound` when a read from the store finds it gone or another incarnation).
+    /// A client that falls behind the feed's buffer catches up from the store. While it waits,
+    /// silence lasts at most a heartbeat interval: then `send` gets an empty batch, and the
+    /// caller shows the connection is alive (and learns if it is not).
     nonisolated func follow(_ pool: PoolID, after: Seq, _ send: ([FeedFrame]) async throws -> Void) async throws {
         let live = await subscribe(pool)
         do {
             var last = after
+            // why the incarnation: a pool dropped and opened again restarts at seq 1; a client
+            // reading a gap from the store must not take the new log's records for the old one's.
+            let incarnation = try await store.read(pool) { try $0.requireInfo().incarnation }
             // Records after `last` up to `through` (nil: all), from the store.
             func catchUp(through: Seq?) async throws {
                 while true {
                     try Task.checkCancellation()
-                    let page = try await store.records(pool, after: last, limit: 256)
+                    let (info, page) = try await store.read(pool) { [last] reader in
+                        (try reader.info(), try reader.records(after: last, limit: 256))
+                    }
+                    guard let info, info.incarnation == incarnation else {
+                        throw AgentPoolError.make(.poolNotFound, "pool '\(pool)' was dropped while it was followed (at seq \(last))")
+                    }
                     let frames = try page.filter { record in through.map { record.seq <= $0 } ?? true }.map(FeedFrame.init)
                     if let final = frames.last {
                         try await send(frames)
@@ -84,9 +94,13 @@ actor RecordFeeds {
                     try await send([])
                     continue
                 }
-                if first.seq > last + 1 { try await catchUp(through: first.seq - 1) }
-                let fresh = frames.drop { $0.seq <= last }
-                if !fresh.isEmpty { try await send(Array(fresh)) }
+                if first.seq - 1 > last { try await catchUp(through: first.seq - 1) }
+                // At most 256 frames per call, so that a client far behind is sent bounded writes.
+                var fresh = frames.drop { $0.seq <= last }
+                while !fresh.isEmpty {
+                    try await send(Array(fresh.prefix(256)))
+                    fresh = fresh.dropFirst(256)
+                }
                 last = max(last, final.seq)
                 lastSend = clock.now
             }
@@ -104,7 +118,7 @@ actor RecordFeeds {
             let heartbeat = Task { [heartbeatInterval] in
                 while (try? await Task.sleep(for: heartbeatInterval)) != nil { buffer.wakeWaiters() }
             }
-            feeds[pool] = Feed(task: Task { await self.follow(pool) }, heartbeat: heartbeat, buffer: buffer)
+            feeds[pool] = Feed(task: Task { await self.follow(pool, into: buffer) }, heartbeat: heartbeat, buffer: buffer)
         }
         feeds[pool]?.clients += 1
         return feeds[pool]!.buffer
@@ -126,8 +140,7 @@ actor RecordFeeds {
     }
 
     /// The pool's one watch, from its cursor now: each record's frame encoded once, into the buffer.
-    private func follow(_ pool: PoolID) async {
-        guard let buffer = feeds[pool]?.buffer else { return }
+    private func follow(_ pool: PoolID, into buffer: FeedBuffer) async {
         do {
             let head = try await store.read(pool) { try $0.requireInfo().cursor }
             for try await record in try PoolHandle(pool, store: store).watch(after: head) {

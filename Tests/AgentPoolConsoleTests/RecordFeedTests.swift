@@ -74,18 +74,51 @@ import Testing
         try await fixture.store.close()
     }
 
+    static func frame(_ seq: Seq, bytes: Int = 0) throws -> FeedFrame {
+        let message = Message(messageID: "m\(seq)", from: "a", to: .run("b"), body: .string(String(repeating: "x", count: bytes)),
+                              idempotencyKey: "k\(seq)")
+        return try FeedFrame(PoolRecord(poolID: "p", seq: seq, recordedAt: 5,
+                                        payload: .runMessage(StoredMessage(message: message, receipt: Receipt(messageID: "m\(seq)", status: .accepted)))))
+    }
+
     @Test func cancellingOneWaiterLeavesTheOthersWaiting() async throws {
         let buffer = FeedBuffer(capacity: 8)
         let cancelled = Task { await buffer.read(after: 0) }
         let waiting = Task { await buffer.read(after: 0) }
+        try await eventually(within: .seconds(60), "both wait") { buffer.waiting == 2 }
         cancelled.cancel()
         #expect(await cancelled.value == nil)
-        let frame = try FeedFrame(PoolRecord(poolID: "p", seq: 1, recordedAt: 5, payload: .poolCreated))
-        buffer.append(frame)
+        #expect(buffer.waiting == 1)
+        buffer.append(try Self.frame(1))
         #expect(await waiting.value?.map(\.seq) == [1])
-        // A reader from an older cursor gets what is held; one at the head waits (none here).
+        // A reader from an older cursor gets what is held.
         #expect(await buffer.read(after: 0)?.map(\.seq) == [1])
         buffer.finish()
         #expect(await buffer.read(after: 1) == nil)
+    }
+
+    @Test func aCursorAtInt64MaxWaitsWithoutOverflowing() async throws {
+        let buffer = FeedBuffer(capacity: 8)
+        buffer.append(try Self.frame(1))
+        let far = Task { await buffer.read(after: .max) }
+        try await eventually(within: .seconds(60), "the far reader waits") { buffer.waiting == 1 }
+        buffer.append(try Self.frame(2))
+        buffer.wakeWaiters()
+        #expect(await far.value?.isEmpty == true)
+    }
+
+    @Test func theBufferKeepsItsByteBudgetAndAlwaysTheNewestFrame() throws {
+        let one = try Self.frame(1, bytes: 10_000).text.utf8.count
+        let buffer = FeedBuffer(capacity: 1_000, byteBudget: 3 * one)
+        for seq in 1...20 { buffer.append(try Self.frame(Seq(seq), bytes: 10_000)) }
+        let held = try #require(buffer.held)
+        #expect(held.upperBound == 20)
+        #expect(held.count <= 6)
+        // One frame larger than the whole budget is still kept: it is the newest.
+        let tiny = FeedBuffer(capacity: 1_000, byteBudget: 10)
+        tiny.append(try Self.frame(1, bytes: 100))
+        tiny.append(try Self.frame(2, bytes: 100))
+        tiny.append(try Self.frame(3, bytes: 100))
+        #expect(tiny.held == 3...3)
     }
 }
