@@ -58,7 +58,7 @@ actor RecordFeeds {
     /// silence lasts at most a heartbeat interval: then `send` gets an empty batch, and the
     /// caller shows the connection is alive (and learns if it is not).
     nonisolated func follow(_ pool: PoolID, after: Seq, _ send: ([FeedFrame]) async throws -> Void) async throws {
-        let live = await subscribe(pool)
+        let live = await subscribe(pool, after: after)
         do {
             var last = after
             // why the incarnation: a pool dropped and opened again restarts at seq 1; a client
@@ -111,14 +111,18 @@ actor RecordFeeds {
         }
     }
 
-    /// Counts a client of `pool`'s feed, starting the feed when it is the first.
-    private func subscribe(_ pool: PoolID) -> FeedBuffer {
+    /// Counts a client of `pool`'s feed, starting the feed when it is the first, from that
+    /// client's cursor.
+    ///
+    /// why from the client's cursor, not the head read later: records appended between the
+    /// client's catch-up and the feed's first read would otherwise reach it only with the next one.
+    private func subscribe(_ pool: PoolID, after: Seq) -> FeedBuffer {
         if feeds[pool] == nil {
             let buffer = FeedBuffer(capacity: bufferCapacity)
             let heartbeat = Task { [heartbeatInterval] in
                 while (try? await Task.sleep(for: heartbeatInterval)) != nil { buffer.wakeWaiters() }
             }
-            feeds[pool] = Feed(task: Task { await self.follow(pool, into: buffer) }, heartbeat: heartbeat, buffer: buffer)
+            feeds[pool] = Feed(task: Task { await self.follow(pool, from: after, into: buffer) }, heartbeat: heartbeat, buffer: buffer)
         }
         feeds[pool]?.clients += 1
         return feeds[pool]!.buffer
@@ -139,11 +143,10 @@ actor RecordFeeds {
         }
     }
 
-    /// The pool's one watch, from its cursor now: each record's frame encoded once, into the buffer.
-    private func follow(_ pool: PoolID, into buffer: FeedBuffer) async {
+    /// The pool's one watch, from the first client's cursor: each record's frame encoded once, into the buffer.
+    private func follow(_ pool: PoolID, from after: Seq, into buffer: FeedBuffer) async {
         do {
-            let head = try await store.read(pool) { try $0.requireInfo().cursor }
-            for try await record in try PoolHandle(pool, store: store).watch(after: head) {
+            for try await record in try PoolHandle(pool, store: store).watch(after: after) {
                 buffer.append(try FeedFrame(record))
             }
         } catch {}
