@@ -49,10 +49,12 @@ extension AgentSession {
         return ToolOutput(structured: try receiptValue(receipt, body: nil), summary: "completed \(messageID): \(receipt.status.rawValue)")
     }
 
-    /// `release`: gives this run's claim on `message_id` back, claimable again at once.
+    /// `release`: gives this run's claim on `message_id` back, claimable again at once or after
+    /// `retry_after_ms`.
     func release(_ arguments: ToolArguments) async throws -> ToolOutput {
         let messageID = try arguments.requiredString("message_id")
-        let claim = try await pool.release(messageID, run: runID, token: try await heldToken(messageID) ?? 0)
+        let retryAfter = try arguments.integer("retry_after_ms", in: 0...DurationLimits.maximumMillis) ?? 0
+        let claim = try await pool.release(messageID, run: runID, token: try await heldToken(messageID) ?? 0, retryAfterMillis: retryAfter)
         return ToolOutput(structured: ["message_id": .string(messageID), "body": .null, "status": .string(claim.status.rawValue)],
                           summary: "released \(messageID)")
     }

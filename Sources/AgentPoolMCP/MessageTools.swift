@@ -6,7 +6,8 @@ import MCP
 /// transaction; a refused call writes nothing.
 extension AgentSession {
     /// `send`: a message from this run to `to`, with `body`; queued work with `queue`; a reply
-    /// expected with `expect_reply` (and `timeout_ms` as its deadline). The message id is the
+    /// expected with `expect_reply` (and `timeout_ms` as its deadline); held back `delay_ms`
+    /// from now or until the messages of `after` are responded; claimed by `priority`. The message id is the
     /// idempotency key `key` when given — sending the same key again returns the first receipt
     /// and writes nothing — else a fresh UUID for both.
     func send(_ arguments: ToolArguments) async throws -> ToolOutput {
@@ -19,9 +20,13 @@ extension AgentSession {
         let expectReply = try arguments.bool("expect_reply", default: false)
         let timeout = try arguments.integer("timeout_ms", in: 1...Int64(Int32.max))
         let key = try arguments.string("key") ?? "mcp-\(UUID().uuidString.lowercased())"
+        let delay = try arguments.integer("delay_ms", in: 0...DurationLimits.maximumMillis)
+        let priority = try arguments.integer("priority", in: Int64(Message.priorityRange.lowerBound)...Int64(Message.priorityRange.upperBound))
+        let after = try arguments.strings("after")
         let contract = expectReply || timeout != nil ? ResponseContract(expectedResponses: expectReply ? 1 : nil, timeoutMillis: timeout) : nil
         let message = Message(messageID: key, from: runID, to: Address(target: target), body: body, idempotencyKey: key,
-                              responseContract: contract, queued: queued)
+                              responseContract: contract, queued: queued,
+                              notBeforeMillis: delay.map { pool.store.clock.nowMillis() + $0 }, priority: Int(priority ?? 0), after: after)
         let receipt = try await pool.send(message)
         var summary = "sent \(receipt.messageID) to \(toText): \(receipt.status.rawValue)"
         if !receipt.deliveredTo.isEmpty { summary += " to \(receipt.deliveredTo.joined(separator: ", "))" }
@@ -68,7 +73,8 @@ extension AgentSession {
         try await pool.claim(messageID)?.token
     }
 
-    /// A receipt as a result: `message_id`, `body`, status, recipients, reason, cursor.
+    /// A receipt as a result: `message_id`, `body`, status, recipients, what it waits for, reason,
+    /// cursor.
     func receiptValue(_ receipt: Receipt, body: JSONValue?, replyTo: MessageID? = nil) throws -> Value {
         var object: [String: Value] = [
             "message_id": .string(receipt.messageID),
@@ -77,6 +83,7 @@ extension AgentSession {
             "delivered_to": .array(receipt.deliveredTo.map(Value.string)),
         ]
         if !receipt.respondedBy.isEmpty { object["responded_by"] = .array(receipt.respondedBy.map(Value.string)) }
+        if !receipt.waitingFor.isEmpty { object["waiting_for"] = .array(receipt.waitingFor.map(Value.string)) }
         if let reason = receipt.reason { object["reason"] = .string(reason) }
         if let cursor = receipt.cursor { object["cursor"] = .int(Int(cursor)) }
         if let replyTo { object["reply_to"] = .string(replyTo) }

@@ -59,6 +59,17 @@ struct ToolArguments: Sendable {
         return number
     }
 
+    /// The list of strings `name`; empty when absent.
+    /// - Throws: `invalidInput` when it is present and not a list of strings.
+    func strings(_ name: String) throws -> [String] {
+        guard let value = present(name) else { return [] }
+        guard case .array(let items) = value else { throw typeError(name, "a list of strings") }
+        return try items.map { item in
+            guard case .string(let text) = item else { throw typeError(name, "a list of strings") }
+            return text
+        }
+    }
+
     /// The JSON value `name`, any type but null; nil when absent.
     func json(_ name: String) throws -> JSONValue? {
         guard let value = present(name) else { return nil }

@@ -24,6 +24,9 @@ enum ToolCatalog {
                 "expect_reply": boolean("Expect one reply; the message becomes responded when it comes."),
                 "timeout_ms": integer("Response deadline in ms after delivery (then the message is timed_out).", minimum: 1),
                 "key": string("Idempotency key, also the message id; generated when absent."),
+                "delay_ms": integer("Hold it back this many ms: recorded now, delivered (or claimable) from then on.", minimum: 0),
+                "priority": integer("Claim priority, -1000000 to 1000000: higher is claimed first (default 0).", minimum: -1_000_000, maximum: 1_000_000),
+                "after": strings("Message ids this one waits for: delivered once all are responded; failed if one fails or is cancelled."),
              ]) { session, arguments, _ in try await session.send(arguments) },
         make("reply", "Reply to a message delivered to this run (or claimed by it), to its sender.",
              required: ["message_id", "body"], [
@@ -62,8 +65,9 @@ enum ToolCatalog {
                 "message_id": string("The claimed task."),
                 "body": ["description": "An optional result: any JSON value but null, sent as the reply."],
              ]) { session, arguments, _ in try await session.complete(arguments) },
-        make("release", "Give a claimed task back, claimable again at once.", required: ["message_id"], [
+        make("release", "Give a claimed task back, claimable again at once (or after retry_after_ms).", required: ["message_id"], [
                 "message_id": string("The claimed task."),
+                "retry_after_ms": integer("Claimable again only after this many ms (default 0).", minimum: 0),
              ]) { session, arguments, _ in try await session.release(arguments) },
         make("members", "Who is in the pool: run, agent, topics, and whether the lease is live or ran out.",
              required: [], [:]) { session, arguments, _ in try await session.members(arguments) },

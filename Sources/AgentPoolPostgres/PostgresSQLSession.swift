@@ -42,7 +42,8 @@ final class PostgresSQLSession: SQLSession {
     }
 
     /// A message's or a wake's record with its projection rows (and a message's inbox rows) in
-    /// one statement; nil for the other kinds, which are written statement by statement.
+    /// one statement; nil for the other kinds, and for a message record that changes the
+    /// dependency index (its last change), which are written statement by statement.
     private static func combinedAppend(_ pool: Int64, _ encoded: EncodedRecord, _ changes: [ProjectionChange]) -> (String, [SQLValue])? {
         let record = encoded.record
         // $1…$5: the log row.
@@ -55,6 +56,7 @@ final class PostgresSQLSession: SQLSession {
             return (messageAppend, values + [
                 .text(stored.message.messageID), .texts(runs), .text(stored.message.idempotencyKey),
                 .text(stored.receipt.status.rawValue), .text(json), .integer(stored.deadline),
+                .integer(ClaimQueuePosition(priority: stored.message.priority, seq: record.seq).rank),
             ])
         case .putWake(let stored, let json):
             return (wakeAppend, values + [
@@ -69,7 +71,7 @@ final class PostgresSQLSession: SQLSession {
     private static let messageAppend = """
         WITH record AS (\(SQLStatements.insertRecordSQL)),
              delivery AS (INSERT INTO inbox (pool, run_id, seq, message_id) SELECT $1, r, $2, $6 FROM unnest($7::text[]) AS r)
-        \(SQLStatements.upsertMessageSQL(id: "$6", key: "$8", status: "$9", stored: "$10", seq: "$2", deadline: "$11"))
+        \(SQLStatements.upsertMessageSQL(id: "$6", key: "$8", status: "$9", stored: "$10", seq: "$2", deadline: "$11", rank: "$12"))
         """
 
     private static let wakeAppend = """

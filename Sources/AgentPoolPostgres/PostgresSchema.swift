@@ -147,6 +147,24 @@ package enum PostgresSchema {
             "ALTER TABLE pools ADD COLUMN compacted_through bigint NOT NULL DEFAULT 0",
             "ALTER TABLE pools ADD COLUMN checkpoint_seq bigint",
         ]),
+        Migration(name: "v3-priorities-dependencies", statements: [
+            // The claim queue's order: higher priority first (rank is the negated priority), then
+            // the latest record's seq. Messages written before have priority 0.
+            "ALTER TABLE messages ADD COLUMN rank bigint NOT NULL DEFAULT 0",
+            "DROP INDEX messages_open",
+            "CREATE INDEX messages_open ON messages (pool, rank, seq) WHERE status = 'delivered'",
+            // Which accepted messages wait for which (Message.after).
+            """
+            CREATE TABLE message_dependencies (
+                pool bigint NOT NULL REFERENCES pools(id),
+                dependency text COLLATE "C" NOT NULL,
+                message_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (pool, dependency, message_id)
+            )
+            """,
+            // Claims released with a back-off: not claimable before expires_at.
+            "CREATE INDEX claims_retry ON claims (pool, expires_at) WHERE status = 'open'",
+        ]),
     ]
 
     /// The schema version this build writes.

@@ -189,14 +189,22 @@ package final class SQLPoolStorage: PoolStorage {
         try rows(statements.claim, [.text(id)]) { try claim($0) }.first
     }
 
-    package func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate] {
-        try rows(statements.claimCandidates, [.integer(after), .integer(now), .integer(limit)]) { row in
+    package func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
+        try rows(statements.claimCandidates, [.integer(after.rank), .integer(after.seq), .integer(now), .integer(limit)]) { row in
             let seq = try row.integer(0)
             let stored = try RecordCodec.decodeJSON(StoredMessage.self, from: try row.text(1),
                                                     what: "message of pool '\(poolID)' at seq \(seq)")
             let claimed = try row.optionalText(2) != nil
             return ClaimCandidate(seq: seq, stored: stored, claim: claimed ? try claim(row, at: 2) : nil)
         }
+    }
+
+    package func dependents(of id: MessageID) throws -> [StoredMessage] {
+        try json(StoredMessage.self, statements.dependents, [.text(id)], what: "message")
+    }
+
+    package func nextRetry(after now: Millis) throws -> Millis? {
+        try rows(statements.nextRetry, [.integer(now)]) { try $0.integer(0) }.first
     }
 
     package func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim] {
@@ -257,7 +265,16 @@ package final class SQLPoolStorage: PoolStorage {
                 try session.execute(statements.upsertMessage, [
                     .integer(pool), .text(stored.message.messageID), .text(stored.message.idempotencyKey),
                     .text(stored.receipt.status.rawValue), .text(json), .integer(record.seq), .integer(stored.deadline),
+                    .integer(ClaimQueuePosition(priority: stored.message.priority, seq: record.seq).rank),
                 ])
+            case .addDependencies(let id, let dependencies):
+                for dependency in dependencies {
+                    try session.execute(statements.insertDependency, [.integer(pool), .text(dependency), .text(id)])
+                }
+            case .removeDependencies(let id, let dependencies):
+                for dependency in dependencies {
+                    try session.execute(statements.deleteDependency, [.integer(pool), .text(dependency), .text(id)])
+                }
             case .deliver(let id, let runs):
                 for run in runs {
                     try session.execute(statements.insertInbox, [.integer(pool), .text(run), .integer(record.seq), .text(id)])

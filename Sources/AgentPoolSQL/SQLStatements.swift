@@ -33,7 +33,9 @@ package struct SQLStatements: Sendable {
     package let dueLeases: String
     package let claim: String
     package let claimCandidates: String
+    package let dependents: String
     package let dueClaims: String
+    package let nextRetry: String
     package let claimsByStatus: String
     package let claimsByStatusAndRun: String
 
@@ -47,6 +49,8 @@ package struct SQLStatements: Sendable {
     package let deleteLease: String
     package let upsertMessage: String
     package let insertInbox: String
+    package let insertDependency: String
+    package let deleteDependency: String
     package let upsertWake: String
     package let upsertConsumer: String
     package let upsertLease: String
@@ -109,13 +113,20 @@ package struct SQLStatements: Sendable {
             SELECT m.seq, m.stored, c.message_id, c.status, c.run_id, c.token, c.lease_millis, c.expires_at,
                    c.expired_count, c.max_attempts, c.resent_as
             FROM messages m LEFT JOIN claims c ON c.pool = m.pool AND c.message_id = m.message_id
-            WHERE m.pool = $1 AND m.status = 'delivered' AND m.seq > $2
-              AND (c.status IS NULL OR c.status <> 'held' OR c.expires_at <= $3)
-            ORDER BY m.seq LIMIT $4
+            WHERE m.pool = $1 AND m.status = 'delivered' AND (m.rank, m.seq) > ($2, $3)
+              AND (c.status IS NULL OR c.status NOT IN ('held', 'open') OR c.expires_at <= $4)
+            ORDER BY m.rank, m.seq LIMIT $5
+            """)
+        dependents = q("""
+            SELECT m.stored FROM message_dependencies d JOIN messages m ON m.pool = d.pool AND m.message_id = d.message_id
+            WHERE d.pool = $1 AND d.dependency = $2 AND m.status = 'accepted' ORDER BY d.message_id
             """)
         dueClaims = q("""
             SELECT \(claims) FROM claims WHERE pool = $1 AND status = 'held' AND expires_at <= $2
             ORDER BY expires_at, message_id LIMIT $3
+            """)
+        nextRetry = q("""
+            SELECT expires_at FROM claims WHERE pool = $1 AND status = 'open' AND expires_at > $2 ORDER BY expires_at LIMIT 1
             """)
         claimsByStatus = q("SELECT \(claims) FROM claims WHERE pool = $1 AND status = $2 ORDER BY message_id")
         claimsByStatusAndRun = q("SELECT \(claims) FROM claims WHERE pool = $1 AND status = $2 AND run_id = $3 ORDER BY message_id")
@@ -131,8 +142,13 @@ package struct SQLStatements: Sendable {
         deleteMemberTopics = q("DELETE FROM member_topics WHERE pool = $1 AND run_id = $2")
         insertMemberTopic = q("INSERT INTO member_topics (pool, run_id, topic) VALUES ($1, $2, $3)")
         deleteLease = q("DELETE FROM leases WHERE pool = $1 AND run_id = $2")
-        upsertMessage = q(Self.upsertMessageSQL(id: "$2", key: "$3", status: "$4", stored: "$5", seq: "$6", deadline: "$7"))
+        upsertMessage = q(Self.upsertMessageSQL(id: "$2", key: "$3", status: "$4", stored: "$5", seq: "$6", deadline: "$7", rank: "$8"))
         insertInbox = q("INSERT INTO inbox (pool, run_id, seq, message_id) VALUES ($1, $2, $3, $4)")
+        insertDependency = q("""
+            INSERT INTO message_dependencies (pool, dependency, message_id) VALUES ($1, $2, $3)
+            ON CONFLICT (pool, dependency, message_id) DO NOTHING
+            """)
+        deleteDependency = q("DELETE FROM message_dependencies WHERE pool = $1 AND dependency = $2 AND message_id = $3")
         upsertWake = q(Self.upsertWakeSQL(id: "$2", key: "$3", status: "$4", stored: "$5", seq: "$6", deadline: "$7"))
         upsertConsumer = q("""
             INSERT INTO consumers (pool, name, cursor, updated_at) VALUES ($1, $2, $3, $4)
@@ -151,26 +167,28 @@ package struct SQLStatements: Sendable {
             """)
         deleteRecordsThrough = q("DELETE FROM records WHERE pool = $1 AND seq <= $2")
         setCompactedThrough = q("UPDATE pools SET compacted_through = $2 WHERE id = $1")
-        dropPool = ["records", "members", "member_topics", "messages", "wakes", "consumers", "inbox", "leases", "claims"]
+        dropPool = ["records", "members", "member_topics", "messages", "wakes", "consumers", "inbox", "leases", "claims",
+                    "message_dependencies"]
             .map { q("DELETE FROM \($0) WHERE pool = $1") } + [q("DELETE FROM pools WHERE id = $1")]
     }
 
     /// The log row (`$1` pool, `$2` seq, `$3` kind, `$4` payload, `$5` recorded_at).
     package static let insertRecordSQL = "INSERT INTO records (pool, seq, kind, payload, recorded_at) VALUES ($1, $2, $3, $4, $5)"
 
-    /// The message upsert with its parameters named by the caller (`$1` is the pool). The key is
-    /// not in the update's SET list: a message id never changes its message (the core refuses
-    /// that), so the key index is left alone.
-    package static func upsertMessageSQL(id: String, key: String, status: String, stored: String, seq: String, deadline: String) -> String {
+    /// The message upsert with its parameters named by the caller (`$1` is the pool). The key and
+    /// the rank are not in the update's SET list: a message id never changes its message (the
+    /// core refuses that), so the key index is left alone.
+    package static func upsertMessageSQL(id: String, key: String, status: String, stored: String, seq: String, deadline: String,
+                                         rank: String) -> String {
         """
-        INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq, deadline)
-        VALUES ($1, \(id), \(key), \(status), \(stored), \(seq), \(deadline))
+        INSERT INTO messages (pool, message_id, idempotency_key, status, stored, seq, deadline, rank)
+        VALUES ($1, \(id), \(key), \(status), \(stored), \(seq), \(deadline), \(rank))
         ON CONFLICT (pool, message_id) DO UPDATE SET
             status = excluded.status, stored = excluded.stored, seq = excluded.seq, deadline = excluded.deadline
         """
     }
 
-    /// The wake upsert, as ``upsertMessageSQL(id:key:status:stored:seq:deadline:)`` (a condition
+    /// The wake upsert, as ``upsertMessageSQL(id:key:status:stored:seq:deadline:rank:)`` (a condition
     /// id never changes its condition either).
     package static func upsertWakeSQL(id: String, key: String, status: String, stored: String, seq: String, deadline: String) -> String {
         """

@@ -152,6 +152,28 @@ package enum Schema {
                 BEGIN UPDATE pool_ids SET last = max(last, NEW.id); END;
                 """)
         }
+        migrator.registerMigration("v6-priorities-dependencies") { db in
+            try db.execute(sql: """
+                -- The claim queue's order: higher priority first (rank is the negated priority),
+                -- then the latest record's seq. Messages written before have priority 0.
+                ALTER TABLE messages ADD COLUMN rank INTEGER NOT NULL DEFAULT 0;
+                DROP INDEX messages_open;
+                CREATE INDEX messages_open ON messages(pool, rank, seq) WHERE status = 'delivered';
+
+                -- Which accepted messages wait for which (Message.after), so that a message
+                -- becoming final finds its dependents without scanning the pool's messages.
+                CREATE TABLE message_dependencies (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    dependency TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    PRIMARY KEY (pool, dependency, message_id)
+                ) WITHOUT ROWID;
+
+                -- Claims released with a back-off: not claimable before expires_at, which is a
+                -- deadline a claim stream sleeps until.
+                CREATE INDEX claims_retry ON claims(pool, expires_at) WHERE status = 'open';
+                """)
+        }
         return migrator
     }
 

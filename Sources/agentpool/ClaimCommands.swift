@@ -117,24 +117,34 @@ struct CompleteCommand: AsyncParsableCommand {
     }
 }
 
-/// `agentpool release POOL --id M --run R --token T`: gives a claimed message back.
+/// `agentpool release POOL --id M --run R --token T [--retry-after-ms N]`: gives a claimed
+/// message back, claimable again at once or after a back-off.
 struct ReleaseCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(
         commandName: "release",
-        abstract: "Give a claimed message back (claimable again at once, not counted as an attempt) and print the claim.")
+        abstract: "Give a claimed message back (claimable again at once, or after --retry-after-ms; not counted as an attempt) and print the claim.")
 
     /// The global options and the pool.
     @OptionGroup var target: PoolArguments
     /// The claim being presented.
     @OptionGroup var claim: ClaimOptions
+    /// The back-off before the message may be claimed again.
+    @Option(name: .customLong("retry-after-ms"),
+            help: ArgumentHelp("Claimable again only after this many milliseconds (default 0: at once).", valueName: "ms"))
+    var retryAfterMillis: Int64 = 0
+
+    /// Rejects a negative or over-long back-off as a usage error.
+    func validate() throws {
+        try Usage.requireDuration(retryAfterMillis, atLeast: 0, "--retry-after-ms")
+    }
 
     /// Prints the claim, now `open`; repeating a release that committed prints it again.
     /// - Throws: `staleClaim` unless the token is the run's live claim on the message;
     ///   `notFound`, `poolNotFound`; nothing is written.
     func run() async throws {
         try await target.printing(table: { Table.fields([("message", $0.messageID)] + ClaimTable.fields($0)) }) {
-            try await $0.release(claim.messageID, run: claim.runID, token: claim.token)
+            try await $0.release(claim.messageID, run: claim.runID, token: claim.token, retryAfterMillis: retryAfterMillis)
         }
     }
 }

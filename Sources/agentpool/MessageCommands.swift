@@ -33,7 +33,9 @@ struct SendCommand: AsyncParsableCommand {
             both. With --queue the message is work: any member the address selects when it claims \
             (see claim) may take it, members that join later included. A message that reaches no \
             recipient is recorded as failed (no_recipient): its receipt is printed and the exit \
-            code is 4, unless --allow-no-recipient.
+            code is 4, unless --allow-no-recipient. --not-before holds a message back until an \
+            instant, --after until other messages are responded (its status stays accepted \
+            meanwhile); --priority orders claims.
             """)
 
     /// The global options and the pool.
@@ -67,6 +69,17 @@ struct SendCommand: AsyncParsableCommand {
     /// Absolute expiry, UTC milliseconds.
     @Option(name: .customLong("expires-at"), help: ArgumentHelp("Absolute expiry in UTC milliseconds.", valueName: "ms"))
     var expiresAt: Int64?
+    /// Not delivered (nor claimable) before this instant, UTC milliseconds.
+    @Option(name: .customLong("not-before"),
+            help: ArgumentHelp("Hold the message back until this instant (UTC milliseconds): recorded now, delivered or claimable from then on.", valueName: "ms"))
+    var notBefore: Int64?
+    /// Claim priority: higher first.
+    @Option(help: ArgumentHelp("Claim priority, -1000000 to 1000000 (higher is claimed first; equal priorities oldest first).", valueName: "n"))
+    var priority: Int = 0
+    /// Messages this one waits for.
+    @Option(name: .customLong("after"),
+            help: ArgumentHelp("Wait for this message to be responded before delivering (repeatable); one that fails or is cancelled fails this one.", valueName: "message"))
+    var dependencies: [String] = []
     /// The sender's claim token on the message it answers.
     @Option(help: ArgumentHelp("With --reply-to: the claim token of the answered message, required once it was claimed.", valueName: "token"))
     var token: Int64?
@@ -78,6 +91,9 @@ struct SendCommand: AsyncParsableCommand {
         if body != nil, bodyFile != nil { throw ValidationError("--body and --body-file exclude each other") }
         if content.isEmpty, body == nil, bodyFile == nil { throw ValidationError("a message needs --body, --body-file or --content") }
         if queue, replyTo != nil { throw ValidationError("--queue does not apply to a reply") }
+        if replyTo != nil, notBefore != nil || !dependencies.isEmpty {
+            throw ValidationError("a reply is delivered at once: --not-before and --after do not apply to --reply-to")
+        }
     }
 
     /// Prints the receipt. With `--reply-to` the message is sent through `PoolHandle.reply`.
@@ -87,7 +103,8 @@ struct SendCommand: AsyncParsableCommand {
         let message = Message(
             messageID: messageID, from: from, to: to.address(in: target.pool), contentRef: content,
             body: try JSONArgument.value(inline: body, file: bodyFile, option: bodyFile == nil ? "--body" : "--body-file"),
-            idempotencyKey: key, replyTo: replyTo, expiresAtMillis: expiresAt, queued: queue)
+            idempotencyKey: key, replyTo: replyTo, expiresAtMillis: expiresAt, queued: queue,
+            notBeforeMillis: notBefore, priority: priority, after: dependencies)
         let receipt = try await target.withPool { pool in
             if let replyTo {
                 return try await pool.reply(to: replyTo, with: message, claimToken: token)

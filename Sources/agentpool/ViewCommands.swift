@@ -35,12 +35,13 @@ extension MemberStatus {
 }
 
 /// `agentpool claims POOL [--status S] [--run R]`: claim records with holder, token, age,
-/// expiry and attempts, and the message each one is for.
+/// expiry and attempts, and the message each one is for with its priority, dependencies and
+/// due time.
 struct ClaimsCommand: AsyncParsableCommand {
     /// The verb's name and help.
     static let configuration = CommandConfiguration(
         commandName: "claims",
-        abstract: "List a pool's claims: holder, token, age, expiry, attempts and the message's content.",
+        abstract: "List a pool's claims: holder, token, age, expiry, attempts, and the message's priority, dependencies, due time and content.",
         discussion: """
             A held claim whose lease ran out is listed as held, with a negative time left, until \
             the next write, waiter or sweep counts it.
@@ -77,10 +78,12 @@ extension ClaimDetail {
     /// One row per claim, in natural order of message ids; attempts are expired claims out of
     /// the maximum.
     static func table(_ claims: [ClaimDetail]) -> Table {
-        Table(headers: ["MESSAGE", "STATUS", "RUN", "TOKEN", "AGE", "EXPIRES_AT", "TIME_LEFT", "ATTEMPTS", "CONTENT"],
+        Table(headers: ["MESSAGE", "STATUS", "RUN", "TOKEN", "AGE", "EXPIRES_AT", "TIME_LEFT", "PRIORITY", "AFTER", "DUE",
+                        "ATTEMPTS", "CONTENT"],
               rows: claims.sortedNaturally(by: \.claim.messageID).map {
                   [$0.claim.messageID, $0.claim.status.rawValue, $0.claim.runID, "\($0.claim.token)", Cell.duration($0.ageMillis),
                    $0.timeLeftMillis == nil ? "-" : Cell.time($0.claim.expiresAt), Cell.duration($0.timeLeftMillis),
+                   $0.message.map { "\($0.priority)" } ?? "-", Cell.list($0.message?.after ?? []), Cell.time($0.message?.notBeforeMillis),
                    "\($0.claim.expiredCount)/\($0.claim.maxAttempts)", $0.message.map(Cell.content) ?? "-"]
               })
     }

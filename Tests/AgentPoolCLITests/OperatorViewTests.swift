@@ -91,7 +91,7 @@ struct ClaimRow: Decodable {
 
         let table = try await cli.succeed(["--format", "table", "claims", "q"])
         #expect(table.lines.first?.split(separator: " ").map(String.init)
-            == ["MESSAGE", "STATUS", "RUN", "TOKEN", "AGE", "EXPIRES_AT", "TIME_LEFT", "ATTEMPTS", "CONTENT"])
+            == ["MESSAGE", "STATUS", "RUN", "TOKEN", "AGE", "EXPIRES_AT", "TIME_LEFT", "PRIORITY", "AFTER", "DUE", "ATTEMPTS", "CONTENT"])
         let rows = table.lines.dropFirst().map { $0.split(separator: " ").map(String.init) }
         #expect(rows.map(\.first) == ["task-2", "task-10"])
         #expect(rows.first.map { Array($0.prefix(4)) + Array($0.suffix(2)) } == ["task-2", "open", "b", "1", "0/3", "s3://tasks/task-2"])

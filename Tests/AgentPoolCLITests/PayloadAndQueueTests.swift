@@ -74,4 +74,36 @@ import Testing
                                             "--reply-to", "t1", "--queue"])
         #expect(queueReply.status == 2, "\(queueReply)")
     }
+
+    @Test func tasksSentWithNotBeforePriorityAndAfterAreHeldBackAndClaimedInThatOrder() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        try await cli.succeed(["join", "q", "--run", "w", "--agent", "worker", "--topic", "jobs"])
+        func send(_ id: String, _ options: [String]) async throws -> Receipt {
+            try await cli.succeed(["send", "q", "--id", id, "--from", "a", "--to", "topic:jobs", "--queue", "--content", "c",
+                                   "--key", id] + options).decode(Receipt.self)
+        }
+        #expect(try await send("low", []).status == .delivered)
+        #expect(try await send("high", ["--priority", "7"]).status == .delivered)
+        let later = try await send("later", ["--not-before", "\(253_402_300_799_999)"])
+        #expect(later.status == .accepted, "held back until the year 9999")
+        let chained = try await send("chained", ["--after", "high", "--after", "low"])
+        #expect(chained.status == .accepted && chained.waitingFor == ["high", "low"])
+
+        let first = try await cli.succeed(["claim", "q", "--run", "w", "--lease-ms", "60000"]).decode(ClaimedMessage.self)
+        #expect(first.message.messageID == "high" && first.message.priority == 7)
+        let table = try await cli.succeed(["--format", "table", "claims", "q"])
+        let row = table.lines.dropFirst().first?.split(separator: " ").map(String.init)
+        #expect(row.map { Array($0.prefix(2)) + [$0[7], $0[8], $0[9]] } == ["high", "held", "7", "-", "-"], "\(table)")
+        try await cli.succeed(["complete", "q", "--run", "w", "--id", "high", "--token", "\(first.token)"])
+        let snapshot = try await cli.succeed(["snapshot", "q"]).decode(Snapshot.self)
+        #expect(snapshot.messages.first { $0.message.messageID == "chained" }?.receipt.waitingFor == ["low"])
+
+        // Refused as usage errors or as invalid input, nothing written.
+        #expect(try await cli.run(["send", "q", "--id", "x", "--from", "a", "--to", "topic:jobs", "--queue", "--content", "c",
+                                   "--key", "x", "--after", "ghost"]).status == 1)
+        #expect(try await cli.run(["send", "q", "--id", "x", "--from", "a", "--to", "topic:jobs", "--queue", "--content", "c",
+                                   "--key", "x", "--priority", "1000001"]).status == 1)
+        #expect(try await cli.run(["send", "q", "--id", "x", "--from", "a", "--to", "run:w", "--content", "c", "--key", "x",
+                                   "--reply-to", "low", "--not-before", "1"]).status == 2)
+    }
 }

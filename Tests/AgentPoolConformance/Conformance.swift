@@ -62,6 +62,7 @@ public enum Conformance {
     public static let all: [ConformanceCheck] =
         log + poolLifecycle + projectionRules + messageAndWake + consumerAndImport + compaction + replay
         + send + payload + queue + wake + next + claim + claimStream + replyAndCancel + lease + leasedMember + watch + durableConsumer + metrics + reviewRegression + unicodeIdentity + limits
+        + SchedulingChecks.scheduling
 
     /// The checks a backend whose data does not survive a reopen runs: ``all`` but those that
     /// ``ConformanceCheck/requiresPersistence``.

@@ -96,6 +96,30 @@ import Testing
         await worker.disconnect()
     }
 
+    @Test func tasksSentWithPriorityAfterAndDelayAreClaimedInThatOrder() async throws {
+        let harness = try await MCPHarness()
+        let planner = try await harness.agent("planner", agent: "planner")
+        let worker = try await harness.agent("worker-1", agent: "worker", topics: ["tasks"])
+        _ = try await planner.succeed("send", ["to": "topic:tasks", "body": "first", "queue": true, "key": "first"])
+        _ = try await planner.succeed("send", ["to": "topic:tasks", "body": "urgent", "queue": true, "key": "urgent", "priority": 5])
+        let chained = try await planner.succeed("send", ["to": "topic:tasks", "body": "then", "queue": true, "key": "then",
+                                                         "after": ["urgent"], "priority": 9])
+        #expect(chained["status"] == "accepted" && chained["waiting_for"] == ["urgent"])
+        let delayed = try await planner.succeed("send", ["to": "topic:tasks", "body": "later", "queue": true, "key": "later",
+                                                         "delay_ms": 600_000, "priority": 100])
+        #expect(delayed["status"] == "accepted")
+        var order: [Value] = []
+        while true {
+            let claimed = try await worker.succeed("claim", ["from": "topic:tasks"])
+            guard claimed["claimed"] != false, let id = claimed["message_id"] else { break }
+            order.append(id)
+            _ = try await worker.succeed("complete", ["message_id": id])
+        }
+        #expect(order == ["urgent", "then", "first"], "the delayed one is not due for ten minutes")
+        await planner.disconnect()
+        await worker.disconnect()
+    }
+
     @Test func statusMembersAndHistoryDescribeThePool() async throws {
         let harness = try await MCPHarness()
         let a = try await harness.agent("a-1", agent: "a")

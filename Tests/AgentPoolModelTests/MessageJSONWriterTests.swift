@@ -44,10 +44,12 @@ import Testing
             responseContract: maybe(ResponseContract(expectedResponses: maybe(Int.random(in: -5...5, using: &rng)),
                                                      timeoutMillis: maybe(Int64.random(in: .min ... .max, using: &rng)))),
             expiresAtMillis: maybe(Int64.random(in: .min ... .max, using: &rng)), policyRefs: list(),
-            queued: Bool.random(using: &rng))
+            queued: Bool.random(using: &rng), notBeforeMillis: maybe(Int64.random(in: .min ... .max, using: &rng)),
+            priority: Bool.random(using: &rng) ? 0 : Int.random(in: -1_000_000...1_000_000, using: &rng), after: list())
         let receipt = Receipt(messageID: randomString(&rng), status: MessageStatus.allCases.randomElement(using: &rng)!,
                               deliveredTo: list(), respondedBy: list(), responseDeadlineMillis: maybe(Int64.random(in: 0...1 << 50, using: &rng)),
-                              reason: maybe(randomString(&rng)), cursor: maybe(Int64.random(in: 1...1 << 40, using: &rng)))
+                              reason: maybe(randomString(&rng)), cursor: maybe(Int64.random(in: 1...1 << 40, using: &rng)),
+                              waitingFor: list())
         return StoredMessage(message: message, receipt: receipt)
     }
 

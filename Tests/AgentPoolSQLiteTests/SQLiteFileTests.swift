@@ -237,10 +237,12 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         try await queue.write { db in
             try db.execute(sql: """
                 DROP TABLE leases; DROP TABLE claims; DROP INDEX messages_open;
+                DROP TABLE message_dependencies; ALTER TABLE messages DROP COLUMN rank;
                 ALTER TABLE pools DROP COLUMN compacted_through; ALTER TABLE pools DROP COLUMN checkpoint_seq;
                 ALTER TABLE pools ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
                 DROP TRIGGER pools_ids_never_reused; DROP TABLE pool_ids;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction', 'v4-cursor-from-log', 'v5-pool-incarnations');
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction', 'v4-cursor-from-log',
+                                                                 'v5-pool-incarnations', 'v6-priorities-dependencies');
                 """)
         }
         try queue.close()
@@ -259,7 +261,8 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         try await store.close()
         let queue = try DatabaseQueue(path: path)
         let applied = try await queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log", "v5-pool-incarnations"])
+        #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log", "v5-pool-incarnations",
+                            "v6-priorities-dependencies"])
         try queue.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-migrating"), "the lock's sidecar is removed")
     }
@@ -291,7 +294,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
 
         let reopened = try SQLiteStore(path: path, options: quietOptions())
         #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)
-        #expect(SQLiteStore.schemaVersion == 5)
+        #expect(SQLiteStore.schemaVersion == 6)
         let pool = try PoolHandle("p", store: reopened)
         #expect(try await pool.members().map(\.runID) == ["r"])
         try await pool.join(Member(runID: "leased", agentID: "a"), leaseMillis: 1_000)

@@ -22,6 +22,10 @@
 //   claimall DB POOL RUN                 joins RUN (topic "tasks"), prints "ready"; after a line on
 //                                       stdin claims tasks until none is left, printing
 //                                       "claimed <id> <token>" for each
+//   drain    DB POOL RUN                 joins RUN (topic "tasks"), prints "ready"; after a line on
+//                                       stdin works the claim stream: prints "claimed <id>
+//                                       <token>", completes the task, prints "done <id>"; stops
+//                                       when its stdin closes
 //   complete DB POOL RUN ID TOKEN        completes claimed message ID with TOKEN; prints the
 //                                       receipt as JSON, or "error: <kind>" and exits 1
 //   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
@@ -160,6 +164,24 @@ do {
         while let claimed = try await pool.claimNext(run, from: .topic("tasks"), leaseMillis: 600_000) {
             say("claimed \(claimed.message.messageID) \(claimed.token)")
         }
+    case ("drain", 4):
+        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+        let run = arguments[3]
+        try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]))
+        say("ready")
+        _ = readLine()  // the barrier: every worker starts at the same moment
+        let stream = try pool.claims(run, from: .topic("tasks"), leaseMillis: 600_000)
+        // Detached: top-level code runs on the main actor, which the blocking readLine below holds.
+        let work = Task.detached {
+            for try await claimed in stream {
+                say("claimed \(claimed.message.messageID) \(claimed.token)")
+                _ = try await pool.complete(claimed.message.messageID, run: run, token: claimed.token)
+                say("done \(claimed.message.messageID)")
+            }
+        }
+        _ = readLine()  // the test closes stdin once every task is done
+        work.cancel()
+        do { try await work.value } catch is CancellationError {}
     case ("stream", 5):
         // A worker in the claim stream: joins, waits for the go line, then claims its first task
         // from the stream (sleeping while nothing is claimable), or gives up after the timeout.

@@ -63,7 +63,7 @@ public enum ProcessScenarios {
                             tasksQueuedBeforeAnyWorkerExistsAreClaimedOnceEachByLaterWorkerProcessesAndAReplacement),
             ProcessScenario("aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched",
                             aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched),
-        ]
+        ] + scheduling
 
     /// A worker SIGKILLed while it holds a task, and another worker process idle in its claim
     /// stream: with no other traffic in the pool, the idle worker wakes when the killed worker's

@@ -5,7 +5,8 @@ extension Coordination {
     /// usually the first open message is the one to claim, and each candidate is decoded.
     static let claimPage = 64
 
-    /// Claims the oldest delivered message that no live claim holds and that `run` may take —
+    /// Claims the first delivered message in queue order (higher priority first, then the
+    /// oldest) that no live claim holds and that `run` may take —
     /// delivered to it, or queued work whose address selects it now — (addressed to `queue` when
     /// given), for `leaseMillis`; nil when there is none. Queued work past its expiry met on the
     /// way becomes a dead letter.
@@ -13,12 +14,12 @@ extension Coordination {
         _ = try tx.requireInfo()
         guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
         var member: Member?  // read once, at the first queued candidate
-        var after: Seq = 0
+        var after = ClaimQueuePosition.start
         var limit = 1
         while true {
             let page = try tx.claimCandidates(at: now, after: after, limit: limit)
             for candidate in page {
-                after = candidate.seq
+                after = candidate.position
                 let stored = candidate.stored
                 if let queue, stored.message.to.target != queue { continue }
                 if stored.message.queued {
@@ -113,13 +114,14 @@ extension Coordination {
         return completed.receipt
     }
 
-    /// Gives a claimed message back: claimable again at once, not counted as an expired claim.
-    /// The same call again returns the claim as it is.
-    func release(_ id: MessageID, run: RunID, token: Int64) throws -> MessageClaim {
+    /// Gives a claimed message back: claimable again after `retryAfterMillis` (at once for 0),
+    /// not counted as an expired claim. The same call again returns the claim as it is.
+    func release(_ id: MessageID, run: RunID, token: Int64, retryAfterMillis: Millis = 0) throws -> MessageClaim {
         let current = try existingClaim(id)
         if current.status == .open, current.runID == run, current.token == token { return current }
         var claim = try requireLive(current, run: run, token: token)
         claim.status = .open
+        claim.expiresAt = now + retryAfterMillis  // an open claim's expiry is the end of its back-off
         try tx.saveClaim(claim)
         return claim
     }
@@ -153,6 +155,7 @@ extension Coordination {
             return try deadLetter(stored, claim: claim, reason: "max_attempts")
         }
         claim.status = .open
+        claim.expiresAt = min(claim.expiresAt, now)  // claimable again at once: no back-off
         try tx.saveClaim(claim)
         return claim
     }

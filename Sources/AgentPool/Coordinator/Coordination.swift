@@ -10,6 +10,11 @@ final class Coordination {
     private var registered: [StoredWake]?
     /// What this transaction expired or dead-lettered, reported to metrics once it commits.
     var tally = CoordinationTally()
+    /// Messages that became final in this transaction whose dependents are still to be
+    /// resolved, and whether the loop resolving them is running (it runs once, outermost: a
+    /// chain of dependencies is resolved iteratively, not by recursion).
+    private var finishedDependencies: [StoredMessage] = []
+    private var resolvingDependents = false
 
     /// Most deadlines swept per write; the rest go to the next writes.
     static let sweepBatch = 64
@@ -29,6 +34,9 @@ final class Coordination {
         var stored = stored
         stored.receipt.cursor = try tx.nextSeq()
         if let record = try tx.appendMessage(stored, replacing: previous) { try trigger(by: record) }
+        if stored.receipt.status.isFinal, !(previous?.receipt.status.isFinal ?? false) {
+            try resolveDependents(of: stored)
+        }
         return stored
     }
 
@@ -86,6 +94,10 @@ final class Coordination {
             try finish(wake, as: .timedOut, reason: "deadline")
         }
         for stored in try tx.dueMessages(at: now, limit: Self.sweepBatch) {
+            if stored.receipt.status == .accepted {
+                try release(heldBack: stored)
+                continue
+            }
             if stored.queueExpired(at: now) {
                 try deadLetter(stored, claim: try tx.claim(stored.message.messageID), reason: "expired")
                 continue
@@ -157,6 +169,7 @@ final class Coordination {
         try append(other: try tx.leave(run))
         for var claim in try tx.claims(status: .held, run: run) {
             claim.status = .open
+            claim.expiresAt = now  // an open claim's expiry is the end of its back-off: none
             try tx.saveClaim(claim)
         }
         return try tx.requireInfo().cursor
@@ -226,6 +239,25 @@ final class Coordination {
                 messageID: id, status: .failed, reason: "missing_required_policy_refs: \(missing.normalizedIDs().joined(separator: ","))")),
                 replacing: nil).receipt
         }
+        var waitingFor: [MessageID] = []
+        for dependency in message.after {
+            guard let stored = try tx.message(dependency) else {
+                throw AgentPoolError.invalidInput(field: "message.after",
+                    "message '\(id)' waits for message '\(dependency)', which does not exist in pool '\(poolID)'; send it first")
+            }
+            switch stored.receipt.status {
+            case .responded: continue
+            case .accepted, .delivered: waitingFor.append(dependency)
+            default:
+                return try append(message: StoredMessage(message: message, receipt: Receipt(
+                    messageID: id, status: .failed, reason: Self.dependencyFailed(stored))), replacing: nil).receipt
+            }
+        }
+        if !waitingFor.isEmpty || (message.notBeforeMillis ?? now) > now {
+            // Held back: recorded now, delivered by the write that finds it due (see release(heldBack:)).
+            return try append(message: StoredMessage(message: message, receipt: Receipt(
+                messageID: id, status: .accepted, waitingFor: waitingFor)), replacing: nil).receipt
+        }
         // Queued work waits for whoever the address selects at claim time: no recipients now.
         let recipients = message.queued ? [] : try resolveRecipients(message, config: info.config)
         if recipients.isEmpty, !message.queued {
@@ -233,9 +265,70 @@ final class Coordination {
                               replacing: nil).receipt
         }
         let accepted = try append(message: StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)), replacing: nil)
-        let deadline = message.responseContract?.timeoutMillis.map { now + $0 }
-        return try append(message: StoredMessage(message: message, receipt: Receipt(
-            messageID: id, status: .delivered, deliveredTo: recipients, responseDeadlineMillis: deadline)), replacing: accepted).receipt
+        return try deliver(accepted, to: recipients)
+    }
+
+    /// Records accepted message `accepted` as delivered to `recipients` (none for queued work),
+    /// its response deadline counted from now.
+    private func deliver(_ accepted: StoredMessage, to recipients: [RunID]) throws -> Receipt {
+        let deadline = accepted.message.responseContract?.timeoutMillis.map { now + $0 }
+        return try append(message: StoredMessage(message: accepted.message, receipt: Receipt(
+            messageID: accepted.message.messageID, status: .delivered, deliveredTo: recipients,
+            responseDeadlineMillis: deadline)), replacing: accepted).receipt
+    }
+
+    /// The failure reason of a message whose dependency `dependency` ended other than responded.
+    private static func dependencyFailed(_ dependency: StoredMessage) -> String {
+        "dependency_failed: \(dependency.message.messageID) is \(dependency.receipt.status.rawValue)"
+    }
+
+    /// Moves a held-back message on once it is due and waits for nothing: delivered to the
+    /// members its address selects now (failed `no_recipient` when none), or expired when its
+    /// expiry came first. A message still held back is left as it is.
+    private func release(heldBack stored: StoredMessage) throws {
+        if let expiry = stored.message.expiresAtMillis, expiry <= now {
+            var receipt = stored.receipt
+            receipt.status = .expired
+            receipt.reason = "expired_before_delivery"
+            receipt.waitingFor = []
+            try append(message: StoredMessage(message: stored.message, receipt: receipt), replacing: stored)
+            return
+        }
+        guard !stored.isHeldBack(at: now) else { return }
+        let message = stored.message
+        let recipients = message.queued ? [] : try resolveRecipients(message, config: try tx.requireInfo().config)
+        if recipients.isEmpty, !message.queued {
+            try append(message: StoredMessage(message: message, receipt: Receipt(
+                messageID: message.messageID, status: .failed, reason: "no_recipient")), replacing: stored)
+            return
+        }
+        _ = try deliver(stored, to: recipients)
+    }
+
+    /// Resolves what waits for `finished`, which just became final: each dependent stops waiting
+    /// for it when it was responded (and is released once it waits for nothing and is due), or
+    /// fails with `dependency_failed` otherwise — which in turn resolves its own dependents.
+    /// Iterative across a chain: only the outermost call loops.
+    private func resolveDependents(of finished: StoredMessage) throws {
+        finishedDependencies.append(finished)
+        guard !resolvingDependents else { return }
+        resolvingDependents = true
+        defer { resolvingDependents = false }
+        while !finishedDependencies.isEmpty {
+            let dependency = finishedDependencies.removeFirst()
+            let id = dependency.message.messageID
+            for dependent in try tx.dependents(of: id) where dependent.receipt.waitingFor.contains(id) {
+                var receipt = dependent.receipt
+                receipt.waitingFor.removeAll { $0 == id }
+                if dependency.receipt.status != .responded {
+                    receipt.status = .failed
+                    receipt.reason = Self.dependencyFailed(dependency)
+                    receipt.waitingFor = []
+                }
+                let next = try append(message: StoredMessage(message: dependent.message, receipt: receipt), replacing: dependent)
+                if next.receipt.status == .accepted { try release(heldBack: next) }
+            }
+        }
     }
 
     /// The members the address selects, minus the sender of a pool broadcast
@@ -277,6 +370,10 @@ final class Coordination {
             throw AgentPoolError.invalidInput(field: "message.reply_to", "reply_to is '\(replyTo)' but the reply answers '\(originalID)'")
         }
         message.replyTo = originalID
+        if message.notBeforeMillis != nil || !message.after.isEmpty {
+            throw AgentPoolError.invalidInput(field: message.notBeforeMillis != nil ? "message.not_before_millis" : "message.after",
+                "a reply is delivered at once; it cannot be scheduled or wait for other messages")
+        }
         _ = try tx.requireInfo()
         if let receipt = try deduplicate(message) { return receipt }
         guard let original = try tx.message(originalID) else {
@@ -313,6 +410,7 @@ final class Coordination {
         if var claim {
             // Answered: the claim closes; while more replies are expected the message is claimable again.
             claim.status = status == .delivered ? .open : .done
+            claim.expiresAt = min(claim.expiresAt, now)  // claimable again at once
             try tx.saveClaim(claim)
         }
         return receipt

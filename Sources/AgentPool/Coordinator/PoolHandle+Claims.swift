@@ -42,14 +42,18 @@ extension PoolHandle {
         return try await coordinate { try $0.complete(messageID, run: run, token: token) }
     }
 
-    /// Gives a claimed message back: claimable again at once; not counted toward `maxAttempts`.
+    /// Gives a claimed message back, not counted toward `maxAttempts`: claimable again at once,
+    /// or with `retryAfterMillis` only once that back-off has passed (a claim stream sleeps until
+    /// then; the claim's `expires_at` is the end of the back-off).
     ///
-    /// - Throws: `staleClaim` unless `token` is `run`'s live claim on it; `notFound`.
+    /// - Throws: `staleClaim` unless `token` is `run`'s live claim on it; `notFound`;
+    ///   `invalidInput` for a back-off below 0 or above ten years. Nothing is written then.
     @discardableResult
-    public func release(_ messageID: MessageID, run: RunID, token: Int64) async throws -> MessageClaim {
+    public func release(_ messageID: MessageID, run: RunID, token: Int64, retryAfterMillis: Millis = 0) async throws -> MessageClaim {
         try IDValidation.check(messageID, field: "message_id")
         try IDValidation.check(run, field: "run_id")
-        return try await coordinate { try $0.release(messageID, run: run, token: token) }
+        try DurationLimits.check(retryAfterMillis, atLeast: 0, field: "retry_after_millis")
+        return try await coordinate { try $0.release(messageID, run: run, token: token, retryAfterMillis: retryAfterMillis) }
     }
 
     /// Extends a live claim to now + `leaseMillis` (its own lease when nil), for long work.

@@ -84,15 +84,16 @@ extension PoolHandle {
         }
     }
 
-    /// The earliest deadline of the pool's delivered messages, registered wakes, leases and held
-    /// claims, if any.
+    /// The earliest deadline of the pool's delivered and held-back messages, registered wakes,
+    /// leases, held claims and released claims' back-offs, if any.
     func nextDeadline() async throws -> Millis? {
-        try await store.read(poolID) { reader in
+        try await store.read(poolID) { [clock = store.clock] reader in
             let message = try reader.dueMessages(at: .max, limit: 1).first?.deadline
             let wake = try reader.dueWakes(at: .max, limit: 1).first?.deadline
             let lease = try reader.dueLeases(at: .max, limit: 1).first?.expiresAt
             let claim = try reader.dueClaims(at: .max, limit: 1).first?.expiresAt
-            return [message, wake, lease, claim].compactMap { $0 }.min()
+            let retry = try reader.nextRetry(after: clock.nowMillis())
+            return [message, wake, lease, claim, retry].compactMap { $0 }.min()
         }
     }
 }

@@ -206,16 +206,24 @@ final class InMemoryStorage: PoolStorage {
 
     func claim(_ id: MessageID) throws -> MessageClaim? { data.claims[id] }
 
-    func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate] {
+    func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
         let open = data.messages.values.compactMap { stored -> ClaimCandidate? in
             let id = stored.message.messageID
-            let seq = data.messageSeqs[id] ?? 0
-            guard stored.receipt.status == .delivered, seq > after else { return nil }
-            let claim = data.claims[id]
-            if let claim, claim.status == .held, claim.expiresAt > now { return nil }
-            return ClaimCandidate(seq: seq, stored: stored, claim: claim)
+            let candidate = ClaimCandidate(seq: data.messageSeqs[id] ?? 0, stored: stored, claim: data.claims[id])
+            guard stored.receipt.status == .delivered, candidate.position > after else { return nil }
+            if let claim = candidate.claim, claim.status == .held || claim.status == .open, claim.expiresAt > now { return nil }
+            return candidate
         }
-        return Array(open.sorted { $0.seq < $1.seq }.prefix(max(limit, 0)))
+        return Array(open.sorted { $0.position < $1.position }.prefix(max(limit, 0)))
+    }
+
+    func dependents(of id: MessageID) throws -> [StoredMessage] {
+        data.messages.values.filter { $0.receipt.status == .accepted && $0.message.after.contains(id) }
+            .sorted { idPrecedes($0.message.messageID, $1.message.messageID) }
+    }
+
+    func nextRetry(after now: Millis) throws -> Millis? {
+        data.claims.values.filter { $0.status == .open && $0.expiresAt > now }.map(\.expiresAt).min()
     }
 
     func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim] {
@@ -255,6 +263,8 @@ final class InMemoryStorage: PoolStorage {
                 data.messages[id] = stored
                 data.messageIDsByKey[stored.message.idempotencyKey] = id
                 data.messageSeqs[id] = record.seq
+            case .addDependencies, .removeDependencies:
+                break  // dependents(of:) filters the messages themselves
             case .deliver(let id, let runs):
                 for run in runs { data.inbox[run, default: []].append(InboxEntry(seq: record.seq, messageID: id)) }
             case .putWake(let stored, _):

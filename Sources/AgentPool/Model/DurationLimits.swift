@@ -14,4 +14,15 @@ package enum DurationLimits {
             throw .invalidInput(field: field, "\(field) is \(value); it must be \(minimum) to \(maximumMillis) ms (ten years)")
         }
     }
+
+    /// The latest instant a caller may name (a not-before, an expiry): the end of the year 9999
+    /// UTC, in milliseconds.
+    package static let latestInstantMillis: Millis = 253_402_300_799_999
+
+    /// Throws `invalidInput` naming `field` unless `value` is in `0...latestInstantMillis`.
+    package static func checkInstant(_ value: Millis, field: String) throws(AgentPoolError) {
+        guard (0...latestInstantMillis).contains(value) else {
+            throw .invalidInput(field: field, "\(field) is \(value); it must be 0 to \(latestInstantMillis) (UTC ms, the year 9999)")
+        }
+    }
 }

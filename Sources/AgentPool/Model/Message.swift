@@ -27,13 +27,24 @@ public struct Message: Codable, Hashable, Sendable {
     public var idempotencyKey: IdempotencyKey
     /// Policy refs the message carries; sorted, deduplicated.
     public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
+    /// Not before this instant (UTC ms, store clock): until then the message stays `accepted` —
+    /// in no inbox, claimable by nobody — and the first write at or after it delivers it (a
+    /// waiter or claim stream sleeps until then, it does not poll).
+    public var notBeforeMillis: Millis?
+    /// Claim priority, ``Message/priorityRange``: claims take higher priority first, then the
+    /// oldest; equal priorities stay first in, first out. 0 (the default) is stored as absent.
+    public var priority: Int { get { priorityStorage ?? 0 } set { priorityStorage = newValue == 0 ? nil : newValue } }
+    /// The messages (tasks) this one waits for: it stays `accepted` until every one of them is
+    /// `responded`, and fails with reason `dependency_failed: <id>` when one ends otherwise. Each
+    /// must exist when this one is sent; sorted, deduplicated.
+    public var after: [MessageID] { get { afterStorage } set { afterStorage = newValue } }
 
     /// Creates a message. `policyRefs` is a set: stores keep it sorted and deduplicated.
     public init(
         messageID: MessageID, from: RunID, to: Address, contentRef: ContentRef = "", body: JSONValue? = nil,
         idempotencyKey: IdempotencyKey, correlation: [String: JSONValue]? = nil, replyTo: MessageID? = nil,
         responseContract: ResponseContract? = nil, expiresAtMillis: Millis? = nil, policyRefs: [PolicyRef] = [],
-        queued: Bool = false
+        queued: Bool = false, notBeforeMillis: Millis? = nil, priority: Int = 0, after: [MessageID] = []
     ) {
         self.messageID = messageID
         self.from = from
@@ -47,13 +58,23 @@ public struct Message: Codable, Hashable, Sendable {
         self.expiresAtMillis = expiresAtMillis
         self.idempotencyKey = idempotencyKey
         self.policyRefsStorage = policyRefs
+        self.notBeforeMillis = notBeforeMillis
+        self.priorityStorage = priority == 0 ? nil : priority
+        self.afterStorage = after
     }
+
+    /// The priorities a message may carry: -1,000,000 to 1,000,000.
+    public static let priorityRange = -1_000_000...1_000_000
+
+    /// The most messages one message may wait for (``after``): 1,000.
+    public static let maxDependencies = 1_000
 
     /// The same message with `policyRefs` sorted and deduplicated, and its body and correlation
     /// in their ``JSONValue/canonical`` form (what a stored copy reads back as).
     package func normalized() -> Message {
         var message = self
         message.policyRefs = policyRefs.normalizedIDs()
+        message.after = after.normalizedIDs()
         message.body = body?.canonical
         message.correlation = correlation?.mapValues(\.canonical)
         return message
@@ -83,6 +104,31 @@ public struct Message: Codable, Hashable, Sendable {
         try IDValidation.check(idempotencyKey, field: "message.idempotency_key")
         if let replyTo { try IDValidation.check(replyTo, field: "message.reply_to") }
         try IDValidation.check(policyRefs, field: "message.policy_refs")
+        if let notBefore = notBeforeMillis {
+            try DurationLimits.checkInstant(notBefore, field: "message.not_before_millis")
+        }
+        if let expiry = expiresAtMillis {
+            try DurationLimits.checkInstant(expiry, field: "message.expires_at_millis")
+        }
+        guard Self.priorityRange.contains(priority) else {
+            throw .invalidInput(field: "message.priority",
+                "priority is \(priority); it must be \(Self.priorityRange.lowerBound) to \(Self.priorityRange.upperBound) (higher is claimed first)")
+        }
+        if !after.isEmpty {
+            try IDValidation.check(after, field: "message.after")
+            guard after.count <= Self.maxDependencies else {
+                throw .invalidInput(field: "message.after", "a message may wait for at most \(Self.maxDependencies) messages; it names \(after.count)")
+            }
+            if after.contains(messageID) {
+                throw .invalidInput(field: "message.after", "message '\(messageID)' cannot wait for itself")
+            }
+            if replyTo != nil {
+                throw .invalidInput(field: "message.after", "a reply is delivered at once; it cannot wait for other messages")
+            }
+        }
+        if notBeforeMillis != nil, replyTo != nil {
+            throw .invalidInput(field: "message.not_before_millis", "a reply is delivered at once; it cannot be scheduled")
+        }
         if let contract = responseContract {
             if let expected = contract.expectedResponses, expected < 1 {
                 throw .invalidInput(field: "message.response_contract.expected_responses", "expected_responses must be at least 1")
@@ -99,11 +145,14 @@ public struct Message: Codable, Hashable, Sendable {
     // The lists above as coded: omitted when empty; `queue` omitted when false.
     @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
     var queuedStorage: Bool?
+    var priorityStorage: Int?
+    @OmittedWhenEmpty var afterStorage: [MessageID]
 
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", from, to, contentRef = "content_ref", body, correlation, queuedStorage = "queue"
         case replyTo = "reply_to", responseContract = "response_contract"
         case expiresAtMillis = "expires_at_millis", idempotencyKey = "idempotency_key", policyRefsStorage = "policy_refs"
+        case notBeforeMillis = "not_before_millis", priorityStorage = "priority", afterStorage = "after"
     }
 }
 

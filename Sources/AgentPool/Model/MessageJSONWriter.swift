@@ -38,13 +38,16 @@ struct MessageJSONWriter {
 
     private mutating func write(_ message: Message, body: String?) {
         var object = ObjectState()
+        if !message.after.isEmpty { key("after", &object); strings(message.after) }
         if let body { key("body", &object); text += body }
         key("content_ref", &object); string(message.contentRef)
         if let expiry = message.expiresAtMillis { key("expires_at_millis", &object); text += String(expiry) }
         key("from", &object); string(message.from)
         key("idempotency_key", &object); string(message.idempotencyKey)
         key("message_id", &object); string(message.messageID)
+        if let notBefore = message.notBeforeMillis { key("not_before_millis", &object); text += String(notBefore) }
         if !message.policyRefs.isEmpty { key("policy_refs", &object); strings(message.policyRefs) }
+        if message.priority != 0 { key("priority", &object); text += String(message.priority) }
         if message.queued { key("queue", &object); text += "true" }
         if let replyTo = message.replyTo { key("reply_to", &object); string(replyTo) }
         if let contract = message.responseContract {
@@ -82,6 +85,7 @@ struct MessageJSONWriter {
         if !receipt.respondedBy.isEmpty { key("responded_by", &object); strings(receipt.respondedBy) }
         if let deadline = receipt.responseDeadlineMillis { key("response_deadline_millis", &object); text += String(deadline) }
         key("status", &object); string(receipt.status.rawValue)
+        if !receipt.waitingFor.isEmpty { key("waiting_for", &object); strings(receipt.waitingFor) }
         text += "}"
     }
 

@@ -1,6 +1,7 @@
 /// The status of a message. First terminal status wins.
 public enum MessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
-    /// Recorded; recipients not yet resolved.
+    /// Recorded; recipients not yet resolved. A message stays accepted while it is not yet due
+    /// (``Message/notBeforeMillis``) or waits for other messages (``Receipt/waitingFor``).
     case accepted
     /// Delivered to its recipients; awaiting replies if it expects any.
     case delivered
@@ -54,28 +55,32 @@ public struct Receipt: Codable, Hashable, Sendable {
     public var reason: String?
     /// The seq of the record that stored this receipt.
     public var cursor: Seq?
+    /// While `accepted`: the messages of ``Message/after`` not yet `responded`, sorted.
+    public var waitingFor: [MessageID] { get { waitingForStorage } set { waitingForStorage = newValue } }
 
     /// The same receipt with run lists sorted and deduplicated.
     package func normalized() -> Receipt {
         var receipt = self
         receipt.deliveredTo = deliveredTo.normalizedIDs()
         receipt.respondedBy = respondedBy.normalizedIDs()
+        receipt.waitingFor = waitingFor.normalizedIDs()
         return receipt
     }
 
     // The lists above as coded: omitted when empty.
     @OmittedWhenEmpty var deliveredToStorage: [RunID]
     @OmittedWhenEmpty var respondedByStorage: [RunID]
+    @OmittedWhenEmpty var waitingForStorage: [MessageID]
 
     enum CodingKeys: String, CodingKey {
         case messageID = "message_id", status, deliveredToStorage = "delivered_to", respondedByStorage = "responded_by"
-        case responseDeadlineMillis = "response_deadline_millis", reason, cursor
+        case responseDeadlineMillis = "response_deadline_millis", reason, cursor, waitingForStorage = "waiting_for"
     }
 
     /// Creates a receipt. Run lists are sets: stores keep them sorted (``normalized()``).
     package init(
         messageID: MessageID, status: MessageStatus, deliveredTo: [RunID] = [], respondedBy: [RunID] = [],
-        responseDeadlineMillis: Millis? = nil, reason: String? = nil, cursor: Seq? = nil
+        responseDeadlineMillis: Millis? = nil, reason: String? = nil, cursor: Seq? = nil, waitingFor: [MessageID] = []
     ) {
         self.messageID = messageID
         self.status = status
@@ -84,5 +89,6 @@ public struct Receipt: Codable, Hashable, Sendable {
         self.responseDeadlineMillis = responseDeadlineMillis
         self.reason = reason
         self.cursor = cursor
+        self.waitingForStorage = waitingFor
     }
 }

@@ -19,8 +19,14 @@ public struct StoredMessage: Codable, Hashable, Sendable {
 
 extension StoredMessage {
     /// The deadline this message is swept at, if any (see ``PoolReader/dueMessages(at:limit:)``):
-    /// while `delivered`, its response deadline and, for queued work, its expiry.
+    /// while `delivered`, its response deadline and, for queued work, its expiry; while
+    /// `accepted` (held back), its not-before once it waits for no other message, and its expiry.
     package var deadline: Millis? {
+        if receipt.status == .accepted {
+            let due = receipt.waitingFor.isEmpty ? message.notBeforeMillis : nil
+            guard let expiry = message.expiresAtMillis else { return due }
+            return min(expiry, due ?? expiry)
+        }
         guard receipt.status == .delivered else { return nil }
         guard message.queued, let expiry = message.expiresAtMillis else { return receipt.responseDeadlineMillis }
         return min(expiry, receipt.responseDeadlineMillis ?? expiry)
@@ -30,5 +36,11 @@ extension StoredMessage {
     package func queueExpired(at now: Millis) -> Bool {
         guard message.queued, receipt.status == .delivered, let expiry = message.expiresAtMillis else { return false }
         return expiry <= now && expiry <= (receipt.responseDeadlineMillis ?? expiry)
+    }
+
+    /// Whether this message is held back at `now`: accepted, and not yet due or waiting for
+    /// other messages.
+    package func isHeldBack(at now: Millis) -> Bool {
+        receipt.status == .accepted && (!receipt.waitingFor.isEmpty || (message.notBeforeMillis ?? now) > now)
     }
 }

@@ -54,9 +54,15 @@ public protocol PoolReader {
     /// Message `id`'s claim record, if it was ever claimed.
     func claim(_ id: MessageID) throws -> MessageClaim?
     /// The claim queue: up to `limit` delivered messages with no live claim at `now` (never
-    /// claimed, `open`, or `held` but run out), whose latest record's seq is > `after`, in that
-    /// seq order (an index over open messages, not a scan of the log).
-    func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate]
+    /// claimed, `open` and past its back-off, or `held` but run out), whose ``ClaimCandidate/position`` is after
+    /// `after`, in that order — higher priority first, then older (an index over open messages,
+    /// not a scan of the log).
+    func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate]
+    /// The `accepted` messages whose ``Message/after`` names `id`, sorted by id (an index).
+    func dependents(of id: MessageID) throws -> [StoredMessage]
+    /// The earliest instant after `now` at which an `open` claim's back-off ends (a claim
+    /// released with a retry-after: its message is not claimable before), if any (an index).
+    func nextRetry(after now: Millis) throws -> Millis?
     /// `held` claims that ran out at or before `now`, by expiry (an index).
     func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim]
     /// Claims with `status` (held by `run` when given), sorted by message id.

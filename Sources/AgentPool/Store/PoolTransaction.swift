@@ -84,7 +84,13 @@ final class PoolTransaction: PoolWriter {
         return claim
     }
 
-    func claimCandidates(at now: Millis, after: Seq, limit: Int) throws -> [ClaimCandidate] {
+    func nextRetry(after now: Millis) throws -> Millis? { try storage.nextRetry(after: now) }
+
+    func dependents(of id: MessageID) throws -> [StoredMessage] {
+        try storage.dependents(of: id).compactMap { remember($0) }
+    }
+
+    func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
         let candidates = try storage.claimCandidates(at: now, after: after, limit: limit)
         for candidate in candidates { _ = remember(candidate.stored) }
         return candidates

@@ -16,6 +16,12 @@ package enum ProjectionChange: Sendable {
     case putMessage(StoredMessage, json: String)
     /// Adds one inbox row per run: the record being appended delivered the message to them.
     case deliver(MessageID, to: [RunID])
+    /// Adds a dependency-index row for each of `dependencies` that message `id` waits for (rows
+    /// already there stay as they are).
+    case addDependencies(MessageID, on: [MessageID])
+    /// Removes message `id`'s dependency-index rows, one for each of `dependencies` (its whole
+    /// ``Message/after``; rows not there are no error).
+    case removeDependencies(MessageID, on: [MessageID])
     /// Adds or replaces the wake's row: its latest state (`json`), status, deadline and seq.
     case putWake(StoredWake, json: String)
 }

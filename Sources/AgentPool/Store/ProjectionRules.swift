@@ -6,7 +6,8 @@ enum ProjectionRules {
     /// - Parameters:
     ///   - inner: the payload's inner object's JSON (``RecordCodec/Encoded/inner``).
     ///   - previousStatus: the message's status before this record (nil for a new message);
-    ///     asked only for a `run_message` record that is `delivered`.
+    ///     asked only for a `run_message` record that is `delivered`, or that leaves `accepted`
+    ///     for a message that waits for others.
     static func changes(for payload: RecordPayload, inner: String?,
                         previousStatus: (MessageID) throws -> MessageStatus?) rethrows -> [ProjectionChange] {
         switch payload {
@@ -30,6 +31,13 @@ enum ProjectionRules {
                 changes.append(.deliver(id, to: stored.receipt.deliveredTo.normalizedIDs()))
             }
             changes.append(.putMessage(stored, json: inner ?? ""))
+            // The dependency index (``PoolReader/dependents(of:)``): rows while a message is
+            // accepted and waits, none once it moved on. Last, after the message's row.
+            if stored.receipt.status == .accepted, !stored.receipt.waitingFor.isEmpty {
+                changes.append(.addDependencies(id, on: stored.receipt.waitingFor.normalizedIDs()))
+            } else if stored.receipt.status != .accepted, !stored.message.after.isEmpty, try previousStatus(id) == .accepted {
+                changes.append(.removeDependencies(id, on: stored.message.after.normalizedIDs()))
+            }
             return changes
         case .wake(let stored):
             return [.putWake(stored, json: inner ?? "")]

@@ -44,6 +44,10 @@ extension StoredMessage {
         }
         try IDValidation.check(receipt.deliveredTo, field: "receipt.delivered_to")
         try IDValidation.check(receipt.respondedBy, field: "receipt.responded_by")
+        try IDValidation.check(receipt.waitingFor, field: "receipt.waiting_for")
+        guard Set(receipt.waitingFor).isSubset(of: message.after) else {
+            throw .invalidInput(field: "receipt.waiting_for", "receipt.waiting_for names messages that message.after does not")
+        }
         if let body = message.body, let maxBodyBytes {
             try JSONLimits.checkSize(body, atMost: maxBodyBytes, field: "message.body", hint: "the pool's message_policy.max_body_bytes")
         }

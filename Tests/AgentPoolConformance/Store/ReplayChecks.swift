@@ -44,6 +44,17 @@ enum ReplayChecks {
             let snapshot = try await context.store.snapshot(pool)
             #expect(snapshot == (try PoolState.replay(poolID: pool, records: log).snapshot()))
             #expect(!snapshot.messages.isEmpty && !snapshot.wakes.isEmpty)
+            // The dependency index agrees with the replayed messages: dependents(of: d) are the
+            // accepted messages that still wait for d.
+            #expect(snapshot.messages.contains { !$0.message.after.isEmpty } && snapshot.messages.contains { $0.message.priority != 0 }
+                    && snapshot.messages.contains { $0.message.notBeforeMillis != nil }, "the generator must exercise the scheduling fields")
+            for dependency in Set(snapshot.messages.flatMap(\.message.after)) {
+                let indexed = try await context.store.read(pool) { reader in
+                    try reader.dependents(of: dependency).filter { $0.receipt.waitingFor.contains(dependency) }
+                }
+                let expected = snapshot.messages.filter { $0.receipt.status == .accepted && $0.receipt.waitingFor.contains(dependency) }
+                #expect(indexed == expected, "dependents of \(dependency)")
+            }
         }
     }
 

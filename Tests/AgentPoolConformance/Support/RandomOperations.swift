@@ -113,11 +113,14 @@ public enum RandomOperation: Sendable, CustomStringConvertible {
             body: n % 5 == 0 || n % 7 == 0 ? .object(["id": .string(id + variant), "n": .integer(Int64(n)), "text": .string("é日本\n\"q\"")]) : nil,
             idempotencyKey: key,
             responseContract: n % 4 == 0 ? ResponseContract(expectedResponses: 2, timeoutMillis: 1000) : nil,
-            expiresAtMillis: n % 6 == 0 ? 5_000 : nil, queued: n % 6 == 0)
+            expiresAtMillis: n % 6 == 0 ? 5_000 : nil, queued: n % 6 == 0,
+            notBeforeMillis: n % 9 == 2 ? 3_000 : nil, priority: n % 8 == 1 ? n - 20 : 0,
+            after: n % 10 == 3 || n % 10 == 4 ? ["m\(n - 3)", "m\((n + 11) % 40)"] : [])
         let status = MessageStatus.allCases.randomElement(using: &rng)!
         let receipt = Receipt(messageID: id, status: status,
                               deliveredTo: status == .accepted ? [] : randomSubset(runs, using: &rng),
-                              respondedBy: status == .delivered || status == .responded ? randomSubset(runs, using: &rng) : [])
+                              respondedBy: status == .delivered || status == .responded ? randomSubset(runs, using: &rng) : [],
+                              waitingFor: status == .accepted ? message.after : [])
         return StoredMessage(message: message, receipt: receipt)
     }
 
