@@ -164,6 +164,9 @@ package enum PostgresSchema {
             """,
             // Claims released with a back-off: not claimable before expires_at.
             "CREATE INDEX claims_retry ON claims (pool, expires_at) WHERE status = 'open'",
+            // Concurrency limits: live claims counted per address of the claimed message.
+            "ALTER TABLE claims ADD COLUMN target text COLLATE \"C\" NOT NULL DEFAULT ''",
+            "CREATE INDEX claims_live ON claims (pool, target, expires_at) WHERE status = 'held'",
         ]),
     ]
 

@@ -219,14 +219,19 @@ public final class PostgresStore: PoolStore {
     }
 
     /// Writes the pool's cursor once for the whole transaction and queues the change notification
-    /// (`NOTIFY channel, 'pool:seq'`, delivered by PostgreSQL only if the transaction commits);
-    /// called before COMMIT. Returns whether watchers must be told.
+    /// (`NOTIFY channel, 'pool:seq'`, delivered by PostgreSQL only if the transaction commits;
+    /// `pool:claim` when only a claim ended, for waiting claimers); called before COMMIT.
+    /// Returns whether watchers and waiters must be told.
     private static func finish(_ outcome: TransactionOutcome, pool: PoolID, session: PostgresSession, channel: String) throws -> Bool {
         if outcome.dropped {
             try session.execute("SELECT pg_notify($1, $2)", [channel, "\(pool):0"])
             return true
         }
-        guard let cursor = outcome.cursor else { return false }
+        guard let cursor = outcome.cursor else {
+            guard outcome.endedClaim else { return false }
+            try session.execute("SELECT pg_notify($1, $2)", [channel, "\(pool):claim"])
+            return true
+        }
         try session.execute("""
             WITH updated AS (UPDATE pools SET last_seq = $1 WHERE pool_id = $2 RETURNING last_seq)
             SELECT pg_notify($3, $4) FROM updated

@@ -203,6 +203,10 @@ package final class SQLPoolStorage: PoolStorage {
         try json(StoredMessage.self, statements.dependents, [.text(id)], what: "message")
     }
 
+    package func liveClaimCount(target: String, at now: Millis) throws -> Int {
+        Int(try rows(statements.liveClaimCount, [.text(target), .integer(now)]) { try $0.integer(0) }.first ?? 0)
+    }
+
     package func nextRetry(after now: Millis) throws -> Millis? {
         try rows(statements.nextRetry, [.integer(now)]) { try $0.integer(0) }.first
     }
@@ -304,11 +308,11 @@ package final class SQLPoolStorage: PoolStorage {
         try session.execute(statements.deleteLease, [.integer(try requireRow()), .text(run)])
     }
 
-    package func saveClaim(_ claim: MessageClaim) throws {
+    package func saveClaim(_ claim: MessageClaim, target: String) throws {
         try session.execute(statements.upsertClaim, [
             .integer(try requireRow()), .text(claim.messageID), .text(claim.status.rawValue), .text(claim.runID),
             .integer(claim.token), .integer(claim.leaseMillis), .integer(claim.expiresAt), .integer(claim.expiredCount),
-            .integer(claim.maxAttempts), .text(claim.resentAs),
+            .integer(claim.maxAttempts), .text(claim.resentAs), .text(target),
         ])
     }
 

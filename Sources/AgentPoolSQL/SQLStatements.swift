@@ -36,6 +36,7 @@ package struct SQLStatements: Sendable {
     package let dependents: String
     package let dueClaims: String
     package let nextRetry: String
+    package let liveClaimCount: String
     package let claimsByStatus: String
     package let claimsByStatusAndRun: String
 
@@ -128,6 +129,7 @@ package struct SQLStatements: Sendable {
         nextRetry = q("""
             SELECT expires_at FROM claims WHERE pool = $1 AND status = 'open' AND expires_at > $2 ORDER BY expires_at LIMIT 1
             """)
+        liveClaimCount = q("SELECT count(*) FROM claims WHERE pool = $1 AND target = $2 AND status = 'held' AND expires_at > $3")
         claimsByStatus = q("SELECT \(claims) FROM claims WHERE pool = $1 AND status = $2 ORDER BY message_id")
         claimsByStatusAndRun = q("SELECT \(claims) FROM claims WHERE pool = $1 AND status = $2 AND run_id = $3 ORDER BY message_id")
 
@@ -159,8 +161,8 @@ package struct SQLStatements: Sendable {
             ON CONFLICT (pool, run_id) DO UPDATE SET lease_millis = excluded.lease_millis, expires_at = excluded.expires_at
             """)
         upsertClaim = q("""
-            INSERT INTO claims (pool, \(claims)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            ON CONFLICT (pool, message_id) DO UPDATE SET
+            INSERT INTO claims (pool, \(claims), target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (pool, message_id) DO UPDATE SET target = excluded.target,
                 status = excluded.status, run_id = excluded.run_id, token = excluded.token, lease_millis = excluded.lease_millis,
                 expires_at = excluded.expires_at, expired_count = excluded.expired_count, max_attempts = excluded.max_attempts,
                 resent_as = excluded.resent_as

@@ -214,7 +214,7 @@ public final class SQLiteStore: PoolStore {
         let transaction = { @Sendable (db: Database) throws -> (T, Bool, Int) in
             // The clock is read once the write lock is held, so recorded_at follows seq.
             let (value, outcome) = try Self.storage(db, pool, configs).runTransaction(now: clock.nowMillis(), body)
-            return (value, outcome.changedLog, outcome.appendedCount)
+            return (value, outcome.wakesWaiters, outcome.appendedCount)
         }
         let (result, wrote, appended): (T, Bool, Int)
         do {

@@ -172,6 +172,11 @@ package enum Schema {
                 -- Claims released with a back-off: not claimable before expires_at, which is a
                 -- deadline a claim stream sleeps until.
                 CREATE INDEX claims_retry ON claims(pool, expires_at) WHERE status = 'open';
+
+                -- Concurrency limits (PoolConfig.claim_limits): live claims counted per address
+                -- of the claimed message ('' for claims written before).
+                ALTER TABLE claims ADD COLUMN target TEXT NOT NULL DEFAULT '';
+                CREATE INDEX claims_live ON claims(pool, target, expires_at) WHERE status = 'held';
                 """)
         }
         return migrator

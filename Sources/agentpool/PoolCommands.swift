@@ -39,14 +39,39 @@ struct OpenCommand: AsyncParsableCommand {
     /// The pool's policy refs.
     @Option(name: .customLong("policy"), help: ArgumentHelp("A pool policy ref (repeatable).", valueName: "ref"))
     var policies: [String] = []
+    /// Concurrency limits, `topic:T=N` or `agent:A=N`.
+    @Option(name: .customLong("claim-limit"),
+            help: ArgumentHelp("At most N live claims at once on messages sent to topic:T or agent:A, across processes (repeatable).",
+                               valueName: "topic:T=N"))
+    var claimLimits: [String] = []
+
+    /// The `--claim-limit` values as the config's map.
+    /// - Throws: a usage error for a value that is not `ADDRESS=N` or names an address twice.
+    func limits() throws -> [String: Int] {
+        var limits: [String: Int] = [:]
+        for text in claimLimits {
+            guard let equals = text.lastIndex(of: "="), let limit = Int(text[text.index(after: equals)...]) else {
+                throw ValidationError("--claim-limit takes topic:T=N or agent:A=N; got '\(text)'")
+            }
+            let address = String(text[..<equals])
+            guard limits.updateValue(limit, forKey: address) == nil else {
+                throw ValidationError("--claim-limit names '\(address)' twice")
+            }
+        }
+        return limits
+    }
+
+    /// Rejects a malformed `--claim-limit` as a usage error.
+    func validate() throws { _ = try limits() }
 
     /// Prints the pool's snapshot. The config is checked before the database is created, so bad
     /// input leaves no file behind.
-    /// - Throws: `configConflict` when the pool exists with another config; nothing is written.
+    /// - Throws: `configConflict` when the pool exists with another config; `invalidInput` for a
+    ///   limit on another kind of address or out of range; nothing is written.
     func run() async throws {
         let config = PoolConfig(
             messagePolicy: MessagePolicy(requiredPolicyRefs: requiredPolicies, includeSenderInPoolBroadcast: includeSender),
-            policyRefs: policies)
+            policyRefs: policies, claimLimits: try limits())
         try IDValidation.check(target.pool, field: "pool_id")
         try config.validate()
         try await target.printing(.createIfMissing, table: SnapshotTable.table) { try await $0.open(config: config) }

@@ -31,10 +31,41 @@ struct WakeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A matching event after this seq triggers it at once.", valueName: "seq")) var since: Int64?
     /// Block until the registration is final.
     @Flag(help: "Block until the wake is triggered, timed out or cancelled, then print it.") var wait = false
+    /// Alternative filters, each `kind=K,from=R,target=R,message=M` (keys repeatable, all optional).
+    @Option(name: .customLong("any-of"), help: ArgumentHelp(
+        "An alternative filter (repeatable): the wake triggers on the first event any of them matches and records which. " +
+        "Facets separated by commas, each key repeatable: kind=K,from=R,target=R,message=M. Excludes --kind/--from/--target/--message.",
+        valueName: "filter"))
+    var anyOf: [String] = []
 
-    /// Rejects negative numbers, and a kind that can never fire a wake (a typo included), as a
-    /// usage error; the latter names every valid kind.
+    /// The `--any-of` filters, in order.
+    /// - Throws: a usage error naming a malformed facet or an unknown kind.
+    func alternatives() throws -> [EventFilter] {
+        try anyOf.map { text in
+            var facets: [String: [String]] = [:]
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let equals = part.firstIndex(of: "="), ["kind", "from", "target", "message"].contains(String(part[..<equals])),
+                      part.index(after: equals) < part.endIndex else {
+                    throw ValidationError("--any-of takes kind=K,from=R,target=R,message=M (each optional and repeatable); got '\(text)'")
+                }
+                facets[String(part[..<equals]), default: []].append(String(part[part.index(after: equals)...]))
+            }
+            try Usage.require(facets["kind"] ?? [], in: Self.acceptedKinds, "--any-of kind")
+            let options = try EventFilterOptions.parse(
+                (facets["from"] ?? []).flatMap { ["--from", $0] } + (facets["target"] ?? []).flatMap { ["--target", $0] }
+                    + (facets["message"] ?? []).flatMap { ["--message", $0] })
+            return options.filter(kinds: facets["kind"] ?? [])
+        }
+    }
+
+    /// Rejects negative numbers, a kind that can never fire a wake (a typo included), a malformed
+    /// `--any-of`, and `--any-of` beside the single filter's options, as usage errors; an unknown
+    /// kind names every valid one.
     func validate() throws {
+        _ = try alternatives()
+        if !anyOf.isEmpty, !kinds.isEmpty || events.filter(kinds: []) != EventFilter() {
+            throw ValidationError("--any-of excludes --kind, --from, --target and --message: put each alternative in its own --any-of")
+        }
         try Usage.require(kinds, in: Self.acceptedKinds, "--kind")
         try Usage.requireDuration(timeoutMillis, atLeast: 0, "--timeout-ms")
         try Usage.require(since, atLeast: 0, "--since")
@@ -50,11 +81,12 @@ struct WakeCommand: AsyncParsableCommand {
         let condition = WakeCondition(
             conditionID: conditionID, runID: runID,
             filter: events.filter(kinds: kinds),
-            idempotencyKey: key, timeoutMillis: timeoutMillis)
+            idempotencyKey: key, timeoutMillis: timeoutMillis, anyOf: try alternatives())
         try await target.printing(table: { registration in
-            Table(headers: ["CONDITION", "RUN", "STATUS", "DEADLINE", "MATCHING_CURSOR"],
+            Table(headers: ["CONDITION", "RUN", "STATUS", "DEADLINE", "MATCHING_CURSOR", "MATCHED_FILTER"],
                   rows: [[registration.conditionID, registration.runID, registration.status.rawValue,
-                          Cell.time(registration.deadlineMillis), Cell.number(registration.matchingCursor)]])
+                          Cell.time(registration.deadlineMillis), Cell.number(registration.matchingCursor),
+                          Cell.number(registration.matchedFilter)]])
         }) { pool in
             let registered = try await pool.suspendUntil(condition, since: since)
             guard wait, !registered.status.isFinal else { return registered }

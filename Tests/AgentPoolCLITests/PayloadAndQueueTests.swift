@@ -106,4 +106,25 @@ import Testing
         #expect(try await cli.run(["send", "q", "--id", "x", "--from", "a", "--to", "run:w", "--content", "c", "--key", "x",
                                    "--reply-to", "low", "--not-before", "1"]).status == 2)
     }
+
+    @Test func openWithAClaimLimitCapsLiveClaimsOnThatTopic() async throws {
+        let cli = try CLIHarness()
+        let before = try cli.files()
+        expectFailure(try await cli.run(["open", "lim", "--claim-limit", "topic:jobs"]), status: 2, "no =N")
+        expectFailure(try await cli.run(["open", "lim", "--claim-limit", "run:w=1"]), status: 1, "a run is no limited address")
+        expectFailure(try await cli.run(["open", "lim", "--claim-limit", "topic:jobs=0"]), status: 1, "0 is out of range")
+        #expect(try cli.files() == before, "nothing created")
+        let opened = try await cli.succeed(["open", "lim", "--claim-limit", "topic:jobs=1"]).decode(Snapshot.self)
+        #expect(opened.config.claimLimits == ["topic:jobs": 1])
+        try await cli.succeed(["join", "lim", "--run", "w", "--agent", "worker", "--topic", "jobs"])
+        for id in ["j1", "j2"] {
+            try await cli.succeed(["send", "lim", "--id", id, "--from", "w", "--to", "topic:jobs", "--queue", "--content", "c", "--key", id])
+        }
+        let first = try await cli.succeed(["claim", "lim", "--run", "w", "--lease-ms", "60000"]).decode(ClaimedMessage.self)
+        #expect(try await cli.succeed(["claim", "lim", "--run", "w", "--lease-ms", "60000"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "null")
+        try await cli.succeed(["release", "lim", "--run", "w", "--id", first.message.messageID, "--token", "\(first.token)",
+                               "--retry-after-ms", "600000"])
+        let second = try await cli.succeed(["claim", "lim", "--run", "w", "--lease-ms", "60000"]).decode(ClaimedMessage.self)
+        #expect(second.message.messageID != first.message.messageID, "the released one backs off; the slot is free")
+    }
 }

@@ -42,6 +42,27 @@ import Testing
     }
 
     /// Every wake's registration in pool `q`, by condition id.
+    @Test func anyOfRegistersAlternativeFiltersAndTheRegistrationNamesTheOneThatMatched() async throws {
+        let cli = try await CLIHarness.withPlainPool()
+        let delivered = EventKind.message(.delivered).rawValue, joined = EventKind.runJoined.rawValue
+        try await cli.succeed(["wake", "q", "--id", "w", "--run", "b", "--key", "w",
+                               "--any-of", "kind=\(delivered),from=a,target=c", "--any-of", "kind=\(joined),from=d"])
+        let before = try cli.dump()
+        for bad in [["--any-of", "kind=nope"], ["--any-of", "colour=red"], ["--any-of", "from="], ["--any-of", "from=a", "--kind", delivered]] {
+            expectFailure(try await cli.run(["wake", "q", "--id", "x", "--run", "b", "--key", "x"] + bad), status: 2, "\(bad)")
+        }
+        #expect(try cli.dump() == before)
+        try await cli.succeed(["send", "q", "--id", "m1", "--from", "a", "--to", "run:b", "--content", "c", "--key", "m1"])
+        #expect(try await registrations(cli)["w"]?.status == .registered, "delivered to b, not c")
+        try await cli.succeed(["join", "q", "--run", "d", "--agent", "late"])
+        let table = try await cli.succeed(["--format", "table", "wake", "q", "--id", "w", "--run", "b", "--key", "w",
+                                           "--any-of", "kind=\(delivered),from=a,target=c", "--any-of", "kind=\(joined),from=d"])
+        #expect(table.lines.first?.hasSuffix("MATCHED_FILTER") == true, "\(table)")
+        let wake = try #require(try await registrations(cli)["w"])
+        #expect(wake.status == .triggered && wake.matchedFilter == 1)
+        #expect(table.lines.last?.split(separator: " ").last == "1", "\(table)")
+    }
+
     private func registrations(_ cli: CLIHarness) async throws -> [ConditionID: Registration] {
         let snapshot = try await cli.succeed(["snapshot", "q"]).decode(Snapshot.self)
         return Dictionary(uniqueKeysWithValues: snapshot.wakes.map { ($0.condition.conditionID, $0.registration) })

@@ -9,5 +9,10 @@ import Testing
     func postgres(_ scenario: ProcessScenario) async throws {
         try await scenario.run(on: try .postgres())
     }
+
+    @Test(.serialized, arguments: ProcessScenarios.scheduling)
+    func postgresScheduling(_ scenario: ProcessScenario) async throws {
+        try await scenario.run(on: try .postgres())
+    }
 }
 #endif

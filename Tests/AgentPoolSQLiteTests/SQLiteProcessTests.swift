@@ -7,4 +7,9 @@ import Testing
     func sqlite(_ scenario: ProcessScenario) async throws {
         try await scenario.run(on: try .sqlite())
     }
+
+    @Test(.serialized, arguments: ProcessScenarios.scheduling)
+    func sqliteScheduling(_ scenario: ProcessScenario) async throws {
+        try await scenario.run(on: try .sqlite())
+    }
 }

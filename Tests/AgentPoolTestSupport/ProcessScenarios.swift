@@ -34,7 +34,7 @@ public struct ProcessScenario: Sendable, CustomStringConvertible, Identifiable {
 /// database, dedupe across processes, wakes and watchers across processes, durable consumers,
 /// claims and leases of processes killed with SIGKILL.
 public enum ProcessScenarios {
-    /// Every scenario, in the order above.
+    /// Every scenario, in the order above, but ``scheduling``, which backends run one at a time.
     public static let all: [ProcessScenario] =
         [2, 4].map { writers in
             ProcessScenario("writerProcessesAppendingAtOnceLoseNothingDuplicateNothingAndLeaveGaplessSeqs(\(writers) writers)") {
@@ -63,7 +63,7 @@ public enum ProcessScenarios {
                             tasksQueuedBeforeAnyWorkerExistsAreClaimedOnceEachByLaterWorkerProcessesAndAReplacement),
             ProcessScenario("aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched",
                             aLeasedMemberKilledWithSIGKILLIsRemovedAndItsWakesCancelledWithNoOtherStateTouched),
-        ] + scheduling
+        ]
 
     /// A worker SIGKILLed while it holds a task, and another worker process idle in its claim
     /// stream: with no other traffic in the pool, the idle worker wakes when the killed worker's

@@ -6,14 +6,17 @@ import Testing
 /// several worker processes on one database, each checked from the log and the claims table
 /// (never by timing).
 extension ProcessScenarios {
-    /// The scheduling scenarios.
-    static let scheduling: [ProcessScenario] = [
+    /// The scheduling scenarios: each starts four to six worker processes at once, so backends
+    /// run them one at a time (`.serialized`) rather than beside every other scenario.
+    public static let scheduling: [ProcessScenario] = [
         ProcessScenario("tasksNotBeforeAnInstantAreClaimedByNoWorkerProcessBeforeItAndByExactlyOneAfter",
                         tasksNotBeforeAnInstantAreClaimedByNoWorkerProcessBeforeItAndByExactlyOneAfter),
         ProcessScenario("fourProcessesClaimingAtOnceEachTakeTasksInPriorityOrder",
                         fourProcessesClaimingAtOnceEachTakeTasksInPriorityOrder),
         ProcessScenario("aThreeLevelGraphOfThirtyTasksWorkedByFourProcessesNeverStartsATaskBeforeItsDependencies",
                         aThreeLevelGraphOfThirtyTasksWorkedByFourProcessesNeverStartsATaskBeforeItsDependencies),
+        ProcessScenario("sixProcessesClaimingAtOnceNeverHoldMoreThanTheTopicsLimitOfTwo",
+                        sixProcessesClaimingAtOnceNeverHoldMoreThanTheTopicsLimitOfTwo),
     ]
 
     /// A queued task from the planner to topic `tasks`.
@@ -182,6 +185,41 @@ extension ProcessScenarios {
             let claim = try #require(try await pool.claim(id))
             #expect(claim.token == 1 && claim.status == .done, "\(id): \(claim)")
         }
+        try await store.close()
+    }
+
+    /// Six processes claim all they can at once, two rounds, on a topic limited to two live
+    /// claims: each round exactly two claims are granted (none lost to the race, none beyond the
+    /// limit), as the claims table shows; completing them frees the slots for the next round.
+    static func sixProcessesClaimingAtOnceNeverHoldMoreThanTheTopicsLimitOfTwo(_ database: SharedDatabase) async throws {
+        let store = try database.open()
+        let pool = try await PoolHandle.open("p", config: PoolConfig(claimLimits: ["topic:tasks": 2]), store: store)
+        try await pool.join(Member(runID: "planner", agentID: "planner"))
+        for index in 0..<10 { try await pool.send(scheduledTask("t\(index)")) }
+        let helper = try ChildProcess.helperURL
+        var completed: Set<MessageID> = []
+        for round in 0..<2 {
+            let claimers = try (0..<6).map { try ChildProcess(helper, ["claimall", database.location, "p", "r\(round)-c\($0)"]) }
+            for claimer in claimers { #expect(await claimer.line { $0 == "ready" } != nil) }
+            for claimer in claimers { claimer.release() }
+            var granted: [(run: RunID, id: MessageID, token: Int64)] = []
+            for (index, claimer) in claimers.enumerated() {
+                let result = await claimer.wait()
+                #expect(result.status == 0, "\(result.stderr)")
+                granted += Self.claims(in: result.stdout).map { ("r\(round)-c\(index)", $0.id, $0.token) }
+            }
+            #expect(granted.count == 2, "round \(round): \(granted)")
+            let held = try await pool.heldClaims()
+            #expect(held.count == 2, "round \(round): the claims table holds \(held)")
+            #expect(Set(held.map(\.messageID)) == Set(granted.map(\.id)))
+            for claim in granted {
+                #expect(!completed.contains(claim.id), "\(claim.id) claimed again after it was completed")
+                _ = try await pool.complete(claim.id, run: claim.run, token: claim.token)
+                completed.insert(claim.id)
+            }
+        }
+        #expect(completed.count == 4)
+        #expect(try await pool.heldClaims().isEmpty)
         try await store.close()
     }
 }

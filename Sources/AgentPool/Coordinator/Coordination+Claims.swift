@@ -8,11 +8,13 @@ extension Coordination {
     /// Claims the first delivered message in queue order (higher priority first, then the
     /// oldest) that no live claim holds and that `run` may take —
     /// delivered to it, or queued work whose address selects it now — (addressed to `queue` when
-    /// given), for `leaseMillis`; nil when there is none. Queued work past its expiry met on the
-    /// way becomes a dead letter.
+    /// given), for `leaseMillis`, unless its address is at its concurrency limit
+    /// (``PoolConfig/claimLimits``); nil when there is none. Queued work past its expiry met on
+    /// the way becomes a dead letter.
     func claimNext(_ run: RunID, from queue: AddressTarget?, leaseMillis: Millis, maxAttempts: Int) throws -> ClaimedMessage? {
-        _ = try tx.requireInfo()
+        let limits = try tx.requireInfo().config.claimLimits
         guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
+        var full: [String: Bool] = [:]  // per limited address: at its limit now (counted once)
         var member: Member?  // read once, at the first queued candidate
         var after = ClaimQueuePosition.start
         var limit = 1
@@ -31,6 +33,11 @@ extension Coordination {
                     }
                 } else if !stored.receipt.deliveredTo.contains(run) {
                     continue
+                }
+                let target = stored.message.to.target.spelled
+                if let cap = limits[target] {
+                    if full[target] == nil { full[target] = try tx.liveClaimCount(target: target, at: now) >= cap }
+                    if full[target] == true { continue }
                 }
                 var previous = candidate.claim
                 if let held = previous, held.status == .held {

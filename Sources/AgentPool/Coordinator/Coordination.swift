@@ -69,7 +69,8 @@ final class Coordination {
     /// Triggers every registered wake whose compiled filter matches `record`'s event.
     private func trigger(by record: PoolRecord) throws {
         guard let event = PoolEvent(record), !event.isWakeEvent else { return }
-        for wake in try registeredWakes() where wake.compiledFilter.matches(event) {
+        for wake in try registeredWakes() {
+            guard let matched = wake.match(event) else { continue }
             // Past its deadline (a sweep batch may not have reached it yet): it timed out first.
             if let deadline = wake.deadline, deadline <= now {
                 try finish(wake, as: .timedOut, reason: "deadline")
@@ -78,7 +79,8 @@ final class Coordination {
             var registration = wake.registration
             registration.status = .triggered
             registration.matchingCursor = event.cursor
-            try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration), replacing: wake)
+            registration.matchedFilter = matched
+            try append(wake: wake.with(registration), replacing: wake)
         }
     }
 
@@ -119,7 +121,7 @@ final class Coordination {
         var registration = wake.registration
         registration.status = status
         registration.reason = reason
-        return try append(wake: StoredWake(condition: wake.condition, compiledFilter: wake.compiledFilter, registration: registration), replacing: wake)
+        return try append(wake: wake.with(registration), replacing: wake)
     }
 
     // MARK: Membership
@@ -438,30 +440,34 @@ final class Coordination {
             return existing.registration
         }
         guard try tx.isMember(condition.runID) else { throw AgentPoolError.notMember(condition.runID, pool: poolID) }
-        let compiled = CompiledFilter.compile(condition.filter, members: try tx.members(), config: info.config)
+        let members = try tx.members()
+        let compiled = CompiledFilter.compile(condition.filter, members: members, config: info.config)
+        let alternatives = condition.anyOf.map { CompiledFilter.compile($0, members: members, config: info.config) }
         let registration = Registration(conditionID: condition.conditionID, runID: condition.runID, status: .registered,
                                         deadlineMillis: condition.timeoutMillis.map { now + $0 })
-        let wake = StoredWake(condition: condition, compiledFilter: compiled, registration: registration)
+        let wake = StoredWake(condition: condition, compiledFilter: compiled, registration: registration, compiledAnyOf: alternatives)
         try append(wake: wake, replacing: nil)
         if condition.timeoutMillis == 0 {
             return try finish(wake, as: .timedOut, reason: "deadline")
         }
-        if let since, let match = try firstMatch(of: compiled, after: since) {
+        if let since, let (cursor, matched) = try firstMatch(of: wake, after: since) {
             var triggered = registration
             triggered.status = .triggered
-            triggered.matchingCursor = match
-            return try append(wake: StoredWake(condition: condition, compiledFilter: compiled, registration: triggered), replacing: wake)
+            triggered.matchingCursor = cursor
+            triggered.matchedFilter = matched
+            return try append(wake: wake.with(triggered), replacing: wake)
         }
         return registration
     }
 
-    /// The cursor of the first non-wake event after `since` that `filter` matches.
-    private func firstMatch(of filter: CompiledFilter, after since: Seq) throws -> Seq? {
+    /// The cursor of the first non-wake event after `since` that `wake` matches, and which of its
+    /// alternatives matched (see ``StoredWake/match(_:)``).
+    private func firstMatch(of wake: StoredWake, after since: Seq) throws -> (Seq, Int?)? {
         var cursor = since
         while true {
             let page = try tx.records(after: cursor, limit: 256)
             for record in page {
-                if let event = PoolEvent(record), !event.isWakeEvent, filter.matches(event) { return record.seq }
+                if let event = PoolEvent(record), !event.isWakeEvent, let matched = wake.match(event) { return (record.seq, matched) }
             }
             guard let last = page.last else { return nil }
             cursor = last.seq

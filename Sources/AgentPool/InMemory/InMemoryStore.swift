@@ -222,6 +222,12 @@ final class InMemoryStorage: PoolStorage {
             .sorted { idPrecedes($0.message.messageID, $1.message.messageID) }
     }
 
+    func liveClaimCount(target: String, at now: Millis) throws -> Int {
+        data.claims.values.filter { claim in
+            claim.status == .held && claim.expiresAt > now && data.messages[claim.messageID]?.message.to.target.spelled == target
+        }.count
+    }
+
     func nextRetry(after now: Millis) throws -> Millis? {
         data.claims.values.filter { $0.status == .open && $0.expiresAt > now }.map(\.expiresAt).min()
     }
@@ -282,7 +288,7 @@ final class InMemoryStorage: PoolStorage {
 
     func removeLease(_ run: RunID) throws { data.leases[run] = nil }
 
-    func saveClaim(_ claim: MessageClaim) throws { data.claims[claim.messageID] = claim }
+    func saveClaim(_ claim: MessageClaim, target: String) throws { data.claims[claim.messageID] = claim }
 
     func discardRecords(through: Seq) throws {
         data.records.removeFirst(Int(min(through, data.cursor) - data.compactedThrough))

@@ -8,13 +8,22 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     public var wakePolicy: WakePolicy
     /// Policy refs a member must hold for wake filters to consider its events.
     public var policyRefs: [PolicyRef] { get { policyRefsStorage } set { policyRefsStorage = newValue } }
+    /// Concurrency limits: at most N live (held, not run out) claims at once, across processes,
+    /// on messages sent to each address, spelled `topic:T` or `agent:A`. A claim beyond it
+    /// returns nothing; the claim stream waits until a claim there ends. Each N is 1 to 1,000,000.
+    public var claimLimits: [String: Int] { get { claimLimitsStorage ?? [:] } set { claimLimitsStorage = newValue.isEmpty ? nil : newValue } }
 
     /// Creates a config. Policy-ref lists are sets: stores keep them sorted and deduplicated.
-    public init(messagePolicy: MessagePolicy = MessagePolicy(), wakePolicy: WakePolicy = WakePolicy(), policyRefs: [PolicyRef] = []) {
+    public init(messagePolicy: MessagePolicy = MessagePolicy(), wakePolicy: WakePolicy = WakePolicy(), policyRefs: [PolicyRef] = [],
+                claimLimits: [String: Int] = [:]) {
         self.messagePolicy = messagePolicy
         self.wakePolicy = wakePolicy
         self.policyRefsStorage = policyRefs
+        self.claimLimitsStorage = claimLimits.isEmpty ? nil : claimLimits
     }
+
+    /// The largest concurrency limit a pool may set.
+    public static let maxClaimLimit = 1_000_000
 
     /// The same config with every list sorted and deduplicated.
     package func normalized() -> PoolConfig {
@@ -28,17 +37,33 @@ public struct PoolConfig: Codable, Hashable, Sendable {
     package func validate() throws(AgentPoolError) {
         try IDValidation.check(messagePolicy.requiredPolicyRefs, field: "config.message_policy.required_policy_refs")
         try IDValidation.check(policyRefs, field: "config.policy_refs")
+        for (address, limit) in claimLimits {
+            let field = "config.claim_limits"
+            guard let target = AddressTarget(spelled: address, pool: ""), target.spelled == address else {
+                throw .invalidInput(field: field, "claim limit address '\(address)' must be topic:T or agent:A")
+            }
+            switch target {
+            case .topic(let id), .agent(let id): try IDValidation.check(id, field: field)
+            case .run, .pool: throw .invalidInput(field: field, "claim limit address '\(address)' must be topic:T or agent:A")
+            }
+            guard (1...Self.maxClaimLimit).contains(limit) else {
+                throw .invalidInput(field: field, "the claim limit of '\(address)' is \(limit); it must be 1 to \(Self.maxClaimLimit)")
+            }
+        }
         if !(0...MessagePolicy.maxBodyBytesLimit).contains(messagePolicy.maxBodyBytes) {
             throw .invalidInput(field: "config.message_policy.max_body_bytes",
                                 "max_body_bytes is \(messagePolicy.maxBodyBytes); it must be 0 to \(MessagePolicy.maxBodyBytesLimit)")
         }
     }
 
-    // The lists above as coded: omitted when empty.
+    // The lists above as coded: omitted when empty (so that a pool opened before limits existed
+    // has the same config as one opened without them).
     @OmittedWhenEmpty var policyRefsStorage: [PolicyRef]
+    var claimLimitsStorage: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case messagePolicy = "message_policy", wakePolicy = "wake_policy", policyRefsStorage = "policy_refs"
+        case claimLimitsStorage = "claim_limits"
     }
 
     /// Decodes a config; a missing field takes its default.
@@ -47,7 +72,8 @@ public struct PoolConfig: Codable, Hashable, Sendable {
         self.init(
             messagePolicy: try container.decodeIfPresent(MessagePolicy.self, forKey: .messagePolicy) ?? MessagePolicy(),
             wakePolicy: try container.decodeIfPresent(WakePolicy.self, forKey: .wakePolicy) ?? WakePolicy(),
-            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefsStorage).wrappedValue)
+            policyRefs: try container.decode(OmittedWhenEmpty<[PolicyRef]>.self, forKey: .policyRefsStorage).wrappedValue,
+            claimLimits: try container.decodeIfPresent([String: Int].self, forKey: .claimLimitsStorage) ?? [:])
     }
 }
 

@@ -34,10 +34,13 @@ public struct Registration: Codable, Hashable, Sendable {
     public var matchingCursor: Seq?
     /// Why the wake failed or was cancelled, when known.
     public var reason: String?
+    /// For a triggered condition with ``WakeCondition/anyOf``: the index of the alternative the
+    /// triggering event matched (the first that did). Nil otherwise.
+    public var matchedFilter: Int?
 
     enum CodingKeys: String, CodingKey {
         case conditionID = "condition_id", runID = "run_id", status
-        case deadlineMillis = "deadline_millis", matchingCursor = "matching_cursor", reason
+        case deadlineMillis = "deadline_millis", matchingCursor = "matching_cursor", reason, matchedFilter = "matched_filter"
     }
 
     /// Creates a registration.

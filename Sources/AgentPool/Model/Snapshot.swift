@@ -14,6 +14,8 @@ public struct Snapshot: Codable, Hashable, Sendable {
     public var wakePolicy: WakePolicy
     /// The pool's policy refs.
     public var policyRefs: [PolicyRef]
+    /// The pool's concurrency limits (``PoolConfig/claimLimits``).
+    public var claimLimits: [String: Int] { get { claimLimitsStorage ?? [:] } set { claimLimitsStorage = newValue.isEmpty ? nil : newValue } }
     /// Latest message + receipt per message id, sorted by id.
     public var messages: [StoredMessage]
     /// Latest wake per condition id, sorted by id.
@@ -23,15 +25,18 @@ public struct Snapshot: Codable, Hashable, Sendable {
 
     /// The pool's config.
     public var config: PoolConfig {
-        PoolConfig(messagePolicy: messagePolicy, wakePolicy: wakePolicy, policyRefs: policyRefs)
+        PoolConfig(messagePolicy: messagePolicy, wakePolicy: wakePolicy, policyRefs: policyRefs, claimLimits: claimLimits)
     }
+
+    // Omitted when empty: a snapshot of a pool without limits reads as before they existed.
+    var claimLimitsStorage: [String: Int]?
 
     /// The member with `run`, if any.
     public func member(_ run: RunID) -> Member? { members.first { $0.runID == run } }
 
     enum CodingKeys: String, CodingKey {
         case poolID = "pool_id", created, members, topics, messagePolicy = "message_policy"
-        case wakePolicy = "wake_policy", policyRefs = "policy_refs", messages, wakes, cursor
+        case wakePolicy = "wake_policy", policyRefs = "policy_refs", messages, wakes, cursor, claimLimitsStorage = "claim_limits"
     }
 
     /// Creates a snapshot from its parts (backends build it from their projections).
@@ -46,6 +51,7 @@ public struct Snapshot: Codable, Hashable, Sendable {
         self.messagePolicy = config.messagePolicy
         self.wakePolicy = config.wakePolicy
         self.policyRefs = config.policyRefs
+        self.claimLimitsStorage = config.claimLimits.isEmpty ? nil : config.claimLimits
         self.messages = messages
         self.wakes = wakes
         self.cursor = cursor

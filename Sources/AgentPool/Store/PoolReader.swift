@@ -63,6 +63,9 @@ public protocol PoolReader {
     /// The earliest instant after `now` at which an `open` claim's back-off ends (a claim
     /// released with a retry-after: its message is not claimable before), if any (an index).
     func nextRetry(after now: Millis) throws -> Millis?
+    /// How many `held` claims that have not run out at `now` are on messages sent to `target`
+    /// (spelled as ``PoolConfig/claimLimits`` keys: `topic:T`, `agent:A`) (an index).
+    func liveClaimCount(target: String, at now: Millis) throws -> Int
     /// `held` claims that ran out at or before `now`, by expiry (an index).
     func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim]
     /// Claims with `status` (held by `run` when given), sorted by message id.

@@ -41,8 +41,9 @@ package protocol PoolStorage: PoolReader {
     /// Removes member `run`'s lease, if there is one.
     func removeLease(_ run: RunID) throws
 
-    /// Stores `claim`, replacing the message's previous claim record.
-    func saveClaim(_ claim: MessageClaim) throws
+    /// Stores `claim`, replacing the message's previous claim record; `target` is the spelled
+    /// address target of the claimed message (``PoolReader/liveClaimCount(target:at:)``).
+    func saveClaim(_ claim: MessageClaim, target: String) throws
 
     /// Deletes the records with seq ≤ `through` and stores `through` as the compaction point.
     func discardRecords(through: Seq) throws

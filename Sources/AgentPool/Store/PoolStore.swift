@@ -14,7 +14,7 @@
 ///   this process and in others), read the clock once the lock is held, return
 ///   `storage.runTransaction(now:body)`'s value, and commit; roll back when it throws. After the
 ///   commit, report ``TransactionOutcome/appendedCount`` to ``AgentPoolMetrics`` and, when
-///   ``TransactionOutcome/changedLog``, bump ``changes`` (and tell other processes).
+///   ``TransactionOutcome/wakesWaiters``, bump ``changes`` (and tell other processes).
 /// - ``changes``: bumped whenever any process may have committed to the store.
 /// - ``pools()`` and ``close()``.
 /// - Map its own errors to ``AgentPoolError`` (`busy` for a lock wait that timed out, `storage`

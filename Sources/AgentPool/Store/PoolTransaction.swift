@@ -18,9 +18,9 @@ final class PoolTransaction: PoolWriter {
     /// Message statuses this transaction read or wrote, so that the inbox rule need not ask the
     /// storage again.
     private var statuses: [MessageID: MessageStatus] = [:]
-    /// Messages this transaction saw exist (read, written, or holding a claim record), so that
-    /// storing a claim need not look the message up again.
-    private var known: Set<MessageID> = []
+    /// The spelled address target of each message this transaction read or wrote, so that
+    /// storing its claim (which records it) need not look the message up again.
+    private var targets: [MessageID: String] = [:]
 
     /// The pool this transaction is on.
     var poolID: PoolID { storage.poolID }
@@ -28,6 +28,9 @@ final class PoolTransaction: PoolWriter {
     let now: Millis
     /// How many records this transaction appended.
     private(set) var appendedCount = 0
+    /// Whether a claim stopped being held (released, completed, expired, dead-lettered): a
+    /// claimer waiting for a free message or a free concurrency slot must be told.
+    private(set) var endedClaim = false
     /// Whether ``dropPool()`` removed the pool.
     private(set) var dropped = false
     /// Whether anything at all was written (records, consumers, leases, claims, a drop).
@@ -70,6 +73,7 @@ final class PoolTransaction: PoolWriter {
     func dueLeases(at now: Millis, limit: Int) throws -> [MemberLease] { try storage.dueLeases(at: now, limit: limit) }
     func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry] { try storage.inbox(run: run, after: after, limit: limit) }
     func dueClaims(at now: Millis, limit: Int) throws -> [MessageClaim] { try storage.dueClaims(at: now, limit: limit) }
+    func liveClaimCount(target: String, at now: Millis) throws -> Int { try storage.liveClaimCount(target: target, at: now) }
     func consumer(_ name: String) throws -> ConsumerCursor? { try storage.consumer(name) }
     func consumers() throws -> [ConsumerCursor] { try storage.consumers() }
 
@@ -78,10 +82,7 @@ final class PoolTransaction: PoolWriter {
     }
 
     func claim(_ id: MessageID) throws -> MessageClaim? {
-        let claim = try storage.claim(id)
-        // A claim record exists only for a message of the pool.
-        if claim != nil { known.insert(id) }
-        return claim
+        try storage.claim(id)
     }
 
     func nextRetry(after now: Millis) throws -> Millis? { try storage.nextRetry(after: now) }
@@ -105,7 +106,7 @@ final class PoolTransaction: PoolWriter {
     private func remember(_ stored: StoredMessage?) -> StoredMessage? {
         if let stored {
             statuses[stored.message.messageID] = stored.receipt.status
-            known.insert(stored.message.messageID)
+            targets[stored.message.messageID] = stored.message.to.target.spelled
         }
         return stored
     }
@@ -135,7 +136,7 @@ final class PoolTransaction: PoolWriter {
         case .checkpoint: current.checkpoint = record.seq
         case .runMessage(let stored):
             statuses[stored.message.messageID] = stored.receipt.status
-            known.insert(stored.message.messageID)
+            targets[stored.message.messageID] = stored.message.to.target.spelled
         default: break
         }
         current.cursor = record.seq
@@ -168,10 +169,11 @@ final class PoolTransaction: PoolWriter {
     func saveClaim(_ claim: MessageClaim) throws {
         _ = try requireInfo()
         let id = claim.messageID
-        if !known.contains(id), try message(id) == nil {
+        if targets[id] == nil, try message(id) == nil {
             throw AgentPoolError.make(.notFound, "message '\(id)' does not exist in pool '\(poolID)'")
         }
-        try storage.saveClaim(claim)
+        try storage.saveClaim(claim, target: targets[id] ?? "")
+        if claim.status != .held { endedClaim = true }
         wrote = true
     }
 
@@ -189,7 +191,7 @@ final class PoolTransaction: PoolWriter {
         try storage.dropPool()
         pool = .some(nil)
         statuses = [:]
-        known = []
+        targets = [:]
         dropped = true
         wrote = true
     }
@@ -204,11 +206,16 @@ package struct TransactionOutcome: Sendable {
     package let dropped: Bool
     /// Whether anything at all was written (records, consumers, leases, claims, a drop).
     package let wrote: Bool
+    /// Whether a claim stopped being held without a record saying so necessarily (a release).
+    package let endedClaim: Bool
     /// The pool's cursor after the body, when it appended.
     package let cursor: Seq?
 
     /// Whether watchers must be told: a record was appended or the pool was dropped.
     package var changedLog: Bool { appendedCount > 0 || dropped }
+    /// Whether waiters must be told: the log changed, or a claim ended (a message or a
+    /// concurrency slot may be free for a waiting claimer).
+    package var wakesWaiters: Bool { changedLog || endedClaim }
 }
 
 extension PoolStorage {
@@ -223,7 +230,7 @@ extension PoolStorage {
         let value = try body(transaction)
         let cursor = transaction.appendedCount > 0 ? try transaction.info()?.cursor : nil
         return (value, TransactionOutcome(appendedCount: transaction.appendedCount, dropped: transaction.dropped,
-                                          wrote: transaction.wrote, cursor: cursor))
+                                          wrote: transaction.wrote, endedClaim: transaction.endedClaim, cursor: cursor))
     }
 
     /// Runs `body` on a read-only view of this storage with the core's read checks (compaction

@@ -55,11 +55,18 @@ extension StoredMessage {
 }
 
 extension StoredWake {
-    /// The condition's checks, and a registration naming the condition's id and run.
+    /// The condition's checks, a registration naming the condition's id and run, one compiled
+    /// filter per alternative, and a matched alternative that exists.
     func validate() throws(AgentPoolError) {
         try condition.validate()
         guard registration.conditionID == condition.conditionID, registration.runID == condition.runID else {
             throw .invalidInput(field: "registration", "registration must name the condition's id and run")
+        }
+        guard compiledAnyOf.count == condition.anyOf.count else {
+            throw .invalidInput(field: "compiled_any_of", "compiled_any_of must hold one compiled filter per condition.any_of filter")
+        }
+        if let matched = registration.matchedFilter, !condition.anyOf.indices.contains(matched) {
+            throw .invalidInput(field: "registration.matched_filter", "matched_filter \(matched) names no filter of condition.any_of")
         }
     }
 }

@@ -1,8 +1,9 @@
 import AgentPool
 import Testing
 
-/// Scheduling: messages held back until an instant (`not_before`) or until other messages are
-/// responded (`after`), and the claim queue's priority order, on every backend.
+/// Scheduling and flow control: messages held back until an instant (`not_before`) or until
+/// other messages are responded (`after`), the claim queue's priority order, release back-offs,
+/// concurrency limits and any-of waits, on every backend.
 enum SchedulingChecks {
     typealias F = CoordinatorFixture
 
@@ -218,7 +219,97 @@ enum SchedulingChecks {
         #expect(second.message.messageID == "t" && second.token == first.token + 1 && second.claim.expiredCount == 0)
     }
 
+    static func aConcurrencyLimitCapsLiveClaimsOnItsAddressAndAnEndedClaimFreesASlot(_ harness: StoreFactory) async throws {
+        let fixture = try await F.make(harness, config: PoolConfig(claimLimits: ["topic:tasks": 2]), members: [
+            F.member("planner"), F.member("w1", topics: ["tasks", "other"]), F.member("w2", topics: ["tasks"]),
+        ])
+        let pool = fixture.pool
+        for index in 1...5 { try await pool.send(task("t\(index)")) }
+        try await pool.send(Message(messageID: "o1", from: "planner", to: .topic("other"), contentRef: "c", idempotencyKey: "o1", queued: true))
+        let a = try #require(try await pool.claimNext("w1", from: .topic("tasks"), leaseMillis: 10_000))
+        let b = try #require(try await pool.claimNext("w2", leaseMillis: 60_000))
+        #expect(try await pool.claimNext("w2", leaseMillis: 60_000) == nil, "two held on topic:tasks")
+        #expect(try await pool.claimNext("w1", leaseMillis: 60_000)?.message.messageID == "o1", "another address is not limited")
+        // Completing one frees a slot; so does releasing one.
+        _ = try await pool.complete(b.message.messageID, run: "w2", token: b.token)
+        let c = try #require(try await pool.claimNext("w2", leaseMillis: 60_000))
+        #expect(try await pool.claimNext("w2", leaseMillis: 60_000) == nil)
+        _ = try await pool.release(c.message.messageID, run: "w2", token: c.token)
+        #expect(try await pool.claimNext("w2", leaseMillis: 60_000)?.message.messageID == c.message.messageID)
+        #expect(try await pool.claimNext("w2", leaseMillis: 60_000) == nil)
+        // A claim that ran out frees its slot, counted or not.
+        fixture.clock.advance(by: 10_000)
+        let d = try #require(try await pool.claimNext("w2", leaseMillis: 60_000))
+        #expect(d.message.messageID == a.message.messageID && d.token == 2, "the run-out claim is taken over")
+        #expect(try await pool.claimNext("w1", leaseMillis: 60_000) == nil)
+        // A claim stream waits for a slot, and takes the next task when one frees.
+        let stream = try pool.claims("w1", from: .topic("tasks"), leaseMillis: 60_000)
+        let claimer = Task { () -> MessageID? in
+            var iterator = stream.makeAsyncIterator()
+            return try await iterator.next()?.message.messageID
+        }
+        let store = fixture.context.store
+        try await eventually("the stream waits for a slot") { store.changes.waiterCount > 0 }
+        _ = try await pool.complete(d.message.messageID, run: "w2", token: d.token)
+        let next = try await boundedValue(of: claimer, "the stream's claim")
+        #expect(next != nil && next != d.message.messageID)
+        #expect(try await pool.heldClaims().filter { $0.messageID.hasPrefix("t") }.count == 2)
+    }
+
+    static func aClaimLimitOnAnotherKindOfAddressOrOutOfRangeIsRefusedAndNoPoolIsOpened(_ harness: StoreFactory) async throws {
+        let context = try await harness.makeContext()
+        for limits in [["run:r": 1], ["pool": 1], ["topic:t": 0], ["topic:t": 1_000_001], ["tasks": 2], ["topic:": 1]] {
+            let error = await agentPoolError { _ = try await PoolHandle.open("p", config: PoolConfig(claimLimits: limits), store: context.store) }
+            #expect(error?.kind == .invalidInput && error?.field == "config.claim_limits", "\(limits)")
+        }
+        #expect(try await context.store.pools().isEmpty)
+        let pool = try await PoolHandle.open("p", config: PoolConfig(claimLimits: ["agent:builders": 3]), store: context.store)
+        #expect(try await pool.snapshot().config.claimLimits == ["agent:builders": 3])
+        #expect(try await pool.snapshot() == (try await Fixtures.replayed(context.store, "p")))
+    }
+
+    static func anyOfWakeTriggersOnTheFirstAlternativeMatchedAndRecordsWhich(_ harness: StoreFactory) async throws {
+        let fixture = try await F.make(harness, members: [F.member("a"), F.member("b"), F.member("c")])
+        let pool = fixture.pool
+        let fromA = EventFilter(sourceRuns: .oneOf(["a"]), kinds: .oneOf([.message(.delivered)]))
+        let joinD = EventFilter(kinds: .oneOf([.runJoined]), messageIDs: .any)
+        let condition = WakeCondition(conditionID: "w", runID: "c", filter: EventFilter(), idempotencyKey: "w",
+                                      anyOf: [fromA, EventFilter(sourceRuns: .oneOf(["d"]), kinds: .oneOf([.runJoined]))])
+        #expect(try await pool.suspendUntil(condition).status == .registered)
+        try await pool.send(F.message("m0", from: "b", to: .run("c")))
+        #expect(try await pool.pollWake("w").status == .registered, "matches neither")
+        try await pool.join(F.member("d"))  // its record, then the wake's: the join returns the latter's seq
+        let cursor = try #require(try await fixture.log().last { $0.kind == .memberJoined }?.seq)
+        let triggered = try await pool.pollWake("w")
+        #expect(triggered.status == .triggered && triggered.matchingCursor == cursor && triggered.matchedFilter == 1)
+        // The first alternative that matches is the one recorded; `since` finds past events alike.
+        let both = WakeCondition(conditionID: "w2", runID: "c", filter: EventFilter(), idempotencyKey: "w2",
+                                 anyOf: [joinD, EventFilter(kinds: .oneOf([.runJoined])), fromA])
+        let past = try await pool.suspendUntil(both, since: cursor - 1)
+        #expect(past.status == .triggered && past.matchedFilter == 0 && past.matchingCursor == cursor)
+        let plain = try await pool.suspendUntil(F.wake("w3", run: "c", kinds: [delivered], from: ["a"]))
+        let receipt = try await pool.send(F.message("m1", from: "a", to: .run("c")))
+        #expect(try await pool.pollWake("w3").matchedFilter == nil && plain.status == .registered, "a plain wake records none")
+        #expect(try await pool.pollWake("w3").matchingCursor == receipt.cursor)
+        // Refused with nothing written: a filter beside any_of, too many alternatives.
+        let count = try await fixture.logCount()
+        var mixed = condition
+        (mixed.conditionID, mixed.idempotencyKey, mixed.filter) = ("x", "x", fromA)
+        #expect(await agentPoolError { try await pool.suspendUntil(mixed) }?.field == "condition.filter")
+        var many = condition
+        (many.conditionID, many.idempotencyKey, many.anyOf) = ("y", "y", Array(repeating: fromA, count: WakeCondition.maxAnyOf + 1))
+        #expect(await agentPoolError { try await pool.suspendUntil(many) }?.field == "condition.any_of")
+        #expect(try await fixture.logCount() == count)
+        #expect(try await pool.snapshot() == (try await Fixtures.replayed(fixture.context.store, "pool")))
+    }
+
     static let scheduling: [ConformanceCheck] = [
+        ConformanceCheck("Scheduling", "anyOfWakeTriggersOnTheFirstAlternativeMatchedAndRecordsWhich",
+                         anyOfWakeTriggersOnTheFirstAlternativeMatchedAndRecordsWhich),
+        ConformanceCheck("Scheduling", "aConcurrencyLimitCapsLiveClaimsOnItsAddressAndAnEndedClaimFreesASlot",
+                         aConcurrencyLimitCapsLiveClaimsOnItsAddressAndAnEndedClaimFreesASlot),
+        ConformanceCheck("Scheduling", "aClaimLimitOnAnotherKindOfAddressOrOutOfRangeIsRefusedAndNoPoolIsOpened",
+                         aClaimLimitOnAnotherKindOfAddressOrOutOfRangeIsRefusedAndNoPoolIsOpened),
         ConformanceCheck("Scheduling", "aClaimReleasedWithABackOffIsClaimableOnlyAfterItAndAStreamSleepsUntilThen",
                          aClaimReleasedWithABackOffIsClaimableOnlyAfterItAndAStreamSleepsUntilThen),
         ConformanceCheck("Scheduling", "aMessageNotBeforeAnInstantIsHeldBackUntilThenAndClaimedOnceAfter",

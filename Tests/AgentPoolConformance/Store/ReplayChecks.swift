@@ -47,7 +47,8 @@ enum ReplayChecks {
             // The dependency index agrees with the replayed messages: dependents(of: d) are the
             // accepted messages that still wait for d.
             #expect(snapshot.messages.contains { !$0.message.after.isEmpty } && snapshot.messages.contains { $0.message.priority != 0 }
-                    && snapshot.messages.contains { $0.message.notBeforeMillis != nil }, "the generator must exercise the scheduling fields")
+                    && snapshot.messages.contains { $0.message.notBeforeMillis != nil }
+                    && snapshot.wakes.contains { !$0.condition.anyOf.isEmpty }, "the generator must exercise the scheduling fields")
             for dependency in Set(snapshot.messages.flatMap(\.message.after)) {
                 let indexed = try await context.store.read(pool) { reader in
                     try reader.dependents(of: dependency).filter { $0.receipt.waitingFor.contains(dependency) }

@@ -129,13 +129,17 @@ public enum RandomOperation: Sendable, CustomStringConvertible {
         let id = "w\(n)"
         let key = Int.random(in: 0..<15, using: &rng) == 0 ? "wk\(Int.random(in: 0..<20, using: &rng))" : "wk\(n)"
         let filter = EventFilter(sourceRuns: .oneOf([runs[n % runs.count]]), kinds: .oneOf([.message(.delivered)]))
-        let condition = WakeCondition(conditionID: id, runID: runs[(n + 2) % runs.count], filter: filter,
-                                      idempotencyKey: key, timeoutMillis: n % 2 == 0 ? 5000 : nil)
+        // Every fifth condition waits for any of two filters instead of one.
+        let anyOf = n % 5 == 3 ? [filter, EventFilter(kinds: .oneOf([.runJoined]))] : []
+        let condition = WakeCondition(conditionID: id, runID: runs[(n + 2) % runs.count], filter: anyOf.isEmpty ? filter : EventFilter(),
+                                      idempotencyKey: key, timeoutMillis: n % 2 == 0 ? 5000 : nil, anyOf: anyOf)
         let status = WakeStatus.allCases.randomElement(using: &rng)!
-        let registration = Registration(conditionID: id, runID: condition.runID, status: status,
+        var registration = Registration(conditionID: id, runID: condition.runID, status: status,
                                         matchingCursor: status == .triggered ? Seq(n + 1) : nil)
+        if status == .triggered, !anyOf.isEmpty { registration.matchedFilter = n % 2 }
         return StoredWake(condition: condition,
-                          compiledFilter: CompiledFilter.compile(filter, members: [], config: PoolConfig()),
-                          registration: registration)
+                          compiledFilter: CompiledFilter.compile(condition.filter, members: [], config: PoolConfig()),
+                          registration: registration,
+                          compiledAnyOf: anyOf.map { CompiledFilter.compile($0, members: [], config: PoolConfig()) })
     }
 }
