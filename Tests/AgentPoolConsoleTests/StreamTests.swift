@@ -52,7 +52,9 @@ import Testing
                         try await client.execute(uri: "/api/pools/review/stream?after=\(head)&limit=4", method: .get) { Self.ids($0.text) }
                     }
                 }
-                try await eventually(within: .seconds(60), "20 streams are open") {
+                // The default bound: in the whole suite on two busy cores these 20 in-process
+                // requests were starved past 60 s in every local full run (once 114 s).
+                try await eventually("20 streams are open") {
                     registry.emitToString().contains("agentpool_sse_clients 20")
                 }
                 for index in 0..<2 {
