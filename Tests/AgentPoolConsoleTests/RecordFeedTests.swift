@@ -33,14 +33,14 @@ import Testing
                 }
             } catch is Stop {}
         }
-        try await eventually(within: .seconds(60), "the client follows") { await feeds.clientCount(ConsoleFixture.pool) == 1 }
+        try await eventually("the client follows") { await feeds.clientCount(ConsoleFixture.pool) == 1 }
         for index in 0..<sends {
             try await pool.send(Message(messageID: "gap-\(index)", from: "writer-1", to: .run("reviewer-1"),
                                         contentRef: "s3://jobs/1", idempotencyKey: "gap-\(index)"))
         }
         let end = try await pool.snapshot().cursor ?? 0
         target.withLock { $0 = end }
-        try await eventually(within: .seconds(60), "the buffer dropped the client's next frames") {
+        try await eventually("the buffer dropped the client's next frames") {
             guard let held = await feeds.buffered(ConsoleFixture.pool) else { return false }
             return held.upperBound == end && held.lowerBound > head + 2
         }
@@ -67,7 +67,7 @@ import Testing
                 }
             } catch is Stop {}
         }
-        try await eventually(within: .seconds(60), "two heartbeats") { batches.withLock { $0.count } == 2 }
+        try await eventually("two heartbeats") { batches.withLock { $0.count } == 2 }
         try await follower.value
         #expect(batches.withLock { $0 } == [[], []])
         #expect(await feeds.clientCount(ConsoleFixture.pool) == 0)
@@ -85,7 +85,7 @@ import Testing
         let buffer = FeedBuffer(capacity: 8)
         let cancelled = Task { await buffer.read(after: 0) }
         let waiting = Task { await buffer.read(after: 0) }
-        try await eventually(within: .seconds(60), "both wait") { buffer.waiting == 2 }
+        try await eventually("both wait") { buffer.waiting == 2 }
         cancelled.cancel()
         #expect(await cancelled.value == nil)
         #expect(buffer.waiting == 1)
@@ -101,7 +101,7 @@ import Testing
         let buffer = FeedBuffer(capacity: 8)
         buffer.append(try Self.frame(1))
         let far = Task { await buffer.read(after: .max) }
-        try await eventually(within: .seconds(60), "the far reader waits") { buffer.waiting == 1 }
+        try await eventually("the far reader waits") { buffer.waiting == 1 }
         buffer.append(try Self.frame(2))
         buffer.wakeWaiters()
         #expect(await far.value?.isEmpty == true)

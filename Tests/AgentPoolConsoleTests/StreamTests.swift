@@ -31,7 +31,7 @@ import Testing
             async let streamed = client.execute(uri: "/api/pools/review/stream?after=\(head - 1)&limit=3", method: .get) { response in
                 Self.ids(response.text)
             }
-            try await eventually(within: .seconds(60), "the stream is open") {
+            try await eventually("the stream is open") {
                 registry.emitToString().contains("agentpool_sse_clients 1")
             }
             try await pool.send(Message(messageID: "live-1", from: "writer-1", to: .run("reviewer-1"), contentRef: "s3://jobs/1", idempotencyKey: "live-1"))
