@@ -1,7 +1,8 @@
 // agentpool-bench: the store's speed beside a raw SQLite baseline measured in the same run.
 //
 //   swift run -c release agentpool-bench [--quick] [--json] [--db postgres://USER@HOST:PORT/DB]
-//   swift run -c release agentpool-bench --claims [--workers N] [--quick] [--json]   (claimNext, N=4 worker processes)
+//   swift run -c release agentpool-bench --claims [--workers N] [--quick] [--json]   (claimNext, N=4 worker processes;
+//                                                        one claimNext behind 10,000 foreign and 1,000 held messages)
 //   swift run -c release agentpool-bench --floor [--quick] [--json]   (append and send beside their own SQL through the C API)
 //
 // With --db and a PostgreSQL URL, it runs the scenarios that apply to a server (send/s, append/s,
@@ -83,16 +84,24 @@ if claimsOnly {
     report("claims: \(workers) worker processes draining \(tasks) tasks with claimNext + complete, beside raw sqlite3 …")
     let rawBefore = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
     let outcome = try await ClaimScenario.run(fixtures, workers: workers, tasks: tasks)
+    report("claims: one claimNext with the queue empty but for its task, then behind 10,000 messages open for another run "
+           + "and 1,000 tasks held by another worker …")
+    let queue = try await ClaimQueueCost.run(fixtures, foreign: 10_000, held: 1_000, iterations: quick ? 200 : 1_000)
     let rawAfter = try RawSQLiteBaseline.transactionsPerSecond(directory: directory, count: throughputCount)
     let raw = (rawBefore + rawAfter) / 2
     report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s; \(Int(outcome.claimsPerSecond)) claims completed/s "
            + "(ratio \(String(format: "%.3f", outcome.claimsPerSecond / raw))); completed \(outcome.completed), "
            + "duplicated \(outcome.duplicated), lost \(outcome.lost)")
+    report("   claimNext \(String(format: "%.0f", queue.emptyMicros)) µs with an empty queue, "
+           + "\(String(format: "%.0f", queue.crowdedMicros)) µs behind \(queue.foreign) foreign and \(queue.held) held "
+           + "(\(String(format: "%.2f", queue.crowdedMicros / queue.emptyMicros))×; target ≤ 1.5×)")
     if json {
         let object: [String: Any] = [
             "raw_sqlite_txn_per_s": raw, "claim_complete_per_s_\(workers)": outcome.claimsPerSecond,
             "claim_ratio_to_raw": outcome.claimsPerSecond / raw, "claims_completed": outcome.completed,
             "claims_duplicated": outcome.duplicated, "claims_lost": outcome.lost, "quick": quick,
+            "claim_next_empty_us": queue.emptyMicros, "claim_next_crowded_us": queue.crowdedMicros,
+            "claim_next_crowded_ratio": queue.crowdedMicros / queue.emptyMicros,
         ]
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
     }
