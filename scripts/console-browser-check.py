@@ -24,7 +24,7 @@ import tempfile
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -105,9 +105,13 @@ def main():
         shown = time.monotonic()
         if driver.execute_script("return window.__notReloaded === true") is not True:
             sys.exit("the page reloaded")
-        reply_status = driver.find_element(By.CSS_SELECTOR, '[data-message="live-1"] .status').text
-        if reply_status != "responded":
-            sys.exit(f"live-1 shows status {reply_status!r}, expected responded")
+        # The page swaps a section in when it refreshes: an element read a moment ago can be gone
+        # (stale), so the status is read afresh until it says responded, for at most 2 s.
+        try:
+            WebDriverWait(driver, 2, poll_frequency=0.02, ignored_exceptions=[StaleElementReferenceException]).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, '[data-message="live-1"] .status').text == "responded")
+        except TimeoutException:
+            sys.exit("live-1 does not show status responded within 2 s")
 
         # The markup message is text: no element, no alert.
         threads = driver.find_element(By.ID, "threads")
