@@ -54,6 +54,17 @@ func openStore(_ location: String) throws -> any PoolStore {
     try StoreLocation.open(location, logger: StoreLocation.quietLogger())
 }
 
+/// `DB POOL RUN`: joins RUN to topic "tasks", prints "ready", and waits for the barrier line on
+/// stdin, so that every worker of a test starts at the same moment.
+func joinTasksAtTheBarrier(_ arguments: [String]) async throws -> (PoolHandle, RunID) {
+    let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
+    let run = arguments[3]
+    try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]))
+    say("ready")
+    _ = readLine()
+    return (pool, run)
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch (arguments.first, arguments.count) {
@@ -156,20 +167,12 @@ do {
         say(claimed.map { "claimed \($0.message.messageID) \($0.token)" } ?? "none")
         try await heartbeats.value  // "works" until killed
     case ("claimall", 4):
-        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
-        let run = arguments[3]
-        try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]))
-        say("ready")
-        _ = readLine()  // the barrier: every claimer starts at the same moment
+        let (pool, run) = try await joinTasksAtTheBarrier(arguments)
         while let claimed = try await pool.claimNext(run, from: .topic("tasks"), leaseMillis: 600_000) {
             say("claimed \(claimed.message.messageID) \(claimed.token)")
         }
     case ("drain", 4):
-        let pool = try PoolHandle(arguments[2], store: try openStore(arguments[1]))
-        let run = arguments[3]
-        try await pool.join(Member(runID: run, agentID: "worker", topics: ["tasks"]))
-        say("ready")
-        _ = readLine()  // the barrier: every worker starts at the same moment
+        let (pool, run) = try await joinTasksAtTheBarrier(arguments)
         let stream = try pool.claims(run, from: .topic("tasks"), leaseMillis: 600_000)
         // Detached: top-level code runs on the main actor, which the blocking readLine below holds.
         let work = Task.detached {
