@@ -41,36 +41,51 @@ final class PostgresSQLSession: SQLSession {
         }
     }
 
-    /// A message's or a wake's record with its projection rows (and a message's inbox rows) in
-    /// one statement; nil for the other kinds, and for a message record that changes the
-    /// dependency index (its last change), which are written statement by statement.
+    /// A message's or a wake's record with its projection rows (a message's inbox rows and
+    /// claim-queue entries included) in one statement; nil for the other kinds, and for a
+    /// message record that changes the dependency index, which are written statement by
+    /// statement.
     private static func combinedAppend(_ pool: Int64, _ encoded: EncodedRecord, _ changes: [ProjectionChange]) -> (String, [SQLValue])? {
         let record = encoded.record
         // $1…$5: the log row.
         let values: [SQLValue] = [.integer(pool), .integer(record.seq), .text(record.kind.rawValue),
                                   .text(encoded.payloadJSON), .integer(record.recordedAt)]
-        switch changes.last {
-        case .putMessage(let stored, let json):
-            var runs: [String] = []
-            for case .deliver(_, let to) in changes { runs = to }
-            return (messageAppend, values + [
-                .text(stored.message.messageID), .texts(runs), .text(stored.message.idempotencyKey),
-                .text(stored.receipt.status.rawValue), .text(json), .integer(stored.deadline),
-                .integer(ClaimQueuePosition(priority: stored.message.priority, seq: record.seq).rank),
-            ])
-        case .putWake(let stored, let json):
-            return (wakeAppend, values + [
-                .text(stored.condition.conditionID), .text(stored.condition.idempotencyKey),
-                .text(stored.registration.status.rawValue), .text(json), .integer(stored.deadline),
-            ])
-        default:
-            return nil
+        var message: (StoredMessage, String)?
+        var runs: [String] = [], dequeued: [String] = [], enqueued: [String] = []
+        for change in changes {
+            switch change {
+            case .putMessage(let stored, let json): message = (stored, json)
+            case .deliver(_, let to): runs = to
+            case .dequeue(_, let keys): dequeued = keys
+            case .enqueue(_, let keys, _): enqueued = keys
+            case .putWake(let stored, let json):
+                guard changes.count == 1 else { return nil }
+                return (wakeAppend, values + [
+                    .text(stored.condition.conditionID), .text(stored.condition.idempotencyKey),
+                    .text(stored.registration.status.rawValue), .text(json), .integer(stored.deadline),
+                ])
+            default: return nil
+            }
         }
+        guard let (stored, json) = message else { return nil }
+        return (messageAppend, values + [
+            .text(stored.message.messageID), .texts(runs), .text(stored.message.idempotencyKey),
+            .text(stored.receipt.status.rawValue), .text(json), .integer(stored.deadline),
+            .integer(ClaimQueuePosition(priority: stored.message.priority, seq: record.seq).rank),
+            .texts(dequeued), .texts(enqueued),
+        ])
     }
 
+    /// Every part reads the snapshot from before the statement: the dequeue finds the entries at
+    /// the message row's old position, while the upsert moves the row to the new one.
     private static let messageAppend = """
         WITH record AS (\(SQLStatements.insertRecordSQL)),
-             delivery AS (INSERT INTO inbox (pool, run_id, seq, message_id) SELECT $1, r, $2, $6 FROM unnest($7::text[]) AS r)
+             delivery AS (INSERT INTO inbox (pool, run_id, seq, message_id) SELECT $1, r, $2, $6 FROM unnest($7::text[]) AS r),
+             dequeued AS (DELETE FROM claim_queue q USING messages m
+                          WHERE q.pool = $1 AND q.claimable_by = ANY($13::text[]) AND m.pool = $1 AND m.message_id = $6
+                            AND q.rank = m.rank AND q.seq = m.seq),
+             enqueued AS (INSERT INTO claim_queue (pool, claimable_by, rank, seq, message_id)
+                          SELECT $1, k, $12, $2, $6 FROM unnest($14::text[]) AS k)
         \(SQLStatements.upsertMessageSQL(id: "$6", key: "$8", status: "$9", stored: "$10", seq: "$2", deadline: "$11", rank: "$12"))
         """
 

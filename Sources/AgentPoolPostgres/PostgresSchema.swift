@@ -1,5 +1,6 @@
 #if Postgres
 import AgentPool
+import AgentPoolSQL
 
 /// The PostgreSQL schema: the log table plus the projections that snapshots and lookups read,
 /// mirroring the SQLite backend's tables, and its forward migrations.
@@ -10,9 +11,12 @@ import AgentPool
 /// the database's locale.
 package enum PostgresSchema {
     /// One forward migration: statements run in order, in the migrating transaction.
-    struct Migration {
+    struct Migration: Sendable {
         let name: String
         let statements: [String]
+        /// Swift run after the statements, in the same transaction (data a statement cannot
+        /// compute, such as entries derived by the core's rules).
+        var backfill: (@Sendable (any SQLSession) throws -> Void)? = nil
     }
 
     /// The migrations, oldest first. The schema version is the number applied.
@@ -168,6 +172,22 @@ package enum PostgresSchema {
             "ALTER TABLE claims ADD COLUMN target text COLLATE \"C\" NOT NULL DEFAULT ''",
             "CREATE INDEX claims_live ON claims (pool, target, expires_at) WHERE status = 'held'",
         ]),
+        Migration(name: "v4-claim-queue", statements: [
+            // The claim queue by who may claim (ClaimQueue): one entry per key of a delivered
+            // message that no claim holds, so that a claim reads only its own keys' ranges. It
+            // replaces the index over every delivered message.
+            """
+            CREATE TABLE claim_queue (
+                pool bigint NOT NULL REFERENCES pools(id),
+                claimable_by text COLLATE "C" NOT NULL,
+                rank bigint NOT NULL,
+                seq bigint NOT NULL,
+                message_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (pool, claimable_by, rank, seq)
+            )
+            """,
+            "DROP INDEX messages_open",
+        ], backfill: { try ClaimQueueBackfill.run($0, statements: PostgresSQLSession.statements) }),
     ]
 
     /// The schema version this build writes.
@@ -217,6 +237,7 @@ package enum PostgresSchema {
             try refuseNewer(applied, session.location)
             for (index, migration) in migrations.enumerated() where index + 1 > applied {
                 for statement in migration.statements { try session.query(statement) }
+                try migration.backfill?(PostgresSQLSession(session))
                 try session.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [Int32(index + 1), migration.name])
             }
             return currentVersion

@@ -189,8 +189,8 @@ package final class SQLPoolStorage: PoolStorage {
         try rows(statements.claim, [.text(id)]) { try claim($0) }.first
     }
 
-    package func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
-        try rows(statements.claimCandidates, [.integer(after.rank), .integer(after.seq), .integer(now), .integer(limit)]) { row in
+    package func claimCandidates(key: String, at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
+        try rows(statements.claimCandidates, [.text(key), .integer(after.rank), .integer(after.seq), .integer(now), .integer(limit)]) { row in
             let seq = try row.integer(0)
             let stored = try RecordCodec.decodeJSON(StoredMessage.self, from: try row.text(1),
                                                     what: "message of pool '\(poolID)' at seq \(seq)")
@@ -279,6 +279,12 @@ package final class SQLPoolStorage: PoolStorage {
                 for dependency in dependencies {
                     try session.execute(statements.deleteDependency, [.integer(pool), .text(dependency), .text(id)])
                 }
+            case .dequeue(let id, let keys):
+                for key in keys { try session.execute(statements.dequeueAtRow, [.integer(pool), .text(key), .text(id)]) }
+            case .enqueue(let id, let keys, let rank):
+                for key in keys {
+                    try session.execute(statements.enqueue, [.integer(pool), .text(key), .integer(rank), .integer(record.seq), .text(id)])
+                }
             case .deliver(let id, let runs):
                 for run in runs {
                     try session.execute(statements.insertInbox, [.integer(pool), .text(run), .integer(record.seq), .text(id)])
@@ -314,6 +320,13 @@ package final class SQLPoolStorage: PoolStorage {
             .integer(claim.token), .integer(claim.leaseMillis), .integer(claim.expiresAt), .integer(claim.expiredCount),
             .integer(claim.maxAttempts), .text(claim.resentAs), .text(target),
         ])
+    }
+
+    package func setQueued(_ id: MessageID, keys: [String], queued: Bool) throws {
+        let pool = try requireRow()
+        for key in keys {
+            try session.execute(queued ? statements.enqueueAtRow : statements.dequeueAtRow, [.integer(pool), .text(key), .text(id)])
+        }
     }
 
     package func discardRecords(through: Seq) throws {

@@ -51,6 +51,9 @@ package struct SQLStatements: Sendable {
     package let upsertMessage: String
     package let insertInbox: String
     package let insertDependency: String
+    package let enqueue: String
+    package let enqueueAtRow: String
+    package let dequeueAtRow: String
     package let deleteDependency: String
     package let upsertWake: String
     package let upsertConsumer: String
@@ -111,12 +114,13 @@ package struct SQLStatements: Sendable {
             """)
         claim = q("SELECT \(claims) FROM claims WHERE pool = $1 AND message_id = $2")
         claimCandidates = q("""
-            SELECT m.seq, m.stored, c.message_id, c.status, c.run_id, c.token, c.lease_millis, c.expires_at,
+            SELECT q.seq, m.stored, c.message_id, c.status, c.run_id, c.token, c.lease_millis, c.expires_at,
                    c.expired_count, c.max_attempts, c.resent_as
-            FROM messages m LEFT JOIN claims c ON c.pool = m.pool AND c.message_id = m.message_id
-            WHERE m.pool = $1 AND m.status = 'delivered' AND (m.rank, m.seq) > ($2, $3)
-              AND (c.status IS NULL OR c.status NOT IN ('held', 'open') OR c.expires_at <= $4)
-            ORDER BY m.rank, m.seq LIMIT $5
+            FROM claim_queue q JOIN messages m ON m.pool = q.pool AND m.message_id = q.message_id
+            LEFT JOIN claims c ON c.pool = q.pool AND c.message_id = q.message_id
+            WHERE q.pool = $1 AND q.claimable_by = $2 AND (q.rank, q.seq) > ($3, $4)
+              AND (c.status IS NULL OR c.status NOT IN ('held', 'open') OR c.expires_at <= $5)
+            ORDER BY q.rank, q.seq LIMIT $6
             """)
         dependents = q("""
             SELECT m.stored FROM message_dependencies d JOIN messages m ON m.pool = d.pool AND m.message_id = d.message_id
@@ -150,6 +154,20 @@ package struct SQLStatements: Sendable {
             INSERT INTO message_dependencies (pool, dependency, message_id) VALUES ($1, $2, $3)
             ON CONFLICT (pool, dependency, message_id) DO NOTHING
             """)
+        enqueue = q("""
+            INSERT INTO claim_queue (pool, claimable_by, rank, seq, message_id) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (pool, claimable_by, rank, seq) DO NOTHING
+            """)
+        enqueueAtRow = q("""
+            INSERT INTO claim_queue (pool, claimable_by, rank, seq, message_id)
+            SELECT pool, $2, rank, seq, message_id FROM messages WHERE pool = $1 AND message_id = $3
+            ON CONFLICT (pool, claimable_by, rank, seq) DO NOTHING
+            """)
+        dequeueAtRow = q("""
+            DELETE FROM claim_queue WHERE pool = $1 AND claimable_by = $2
+              AND rank = (SELECT rank FROM messages WHERE pool = $1 AND message_id = $3)
+              AND seq = (SELECT seq FROM messages WHERE pool = $1 AND message_id = $3)
+            """)
         deleteDependency = q("DELETE FROM message_dependencies WHERE pool = $1 AND dependency = $2 AND message_id = $3")
         upsertWake = q(Self.upsertWakeSQL(id: "$2", key: "$3", status: "$4", stored: "$5", seq: "$6", deadline: "$7"))
         upsertConsumer = q("""
@@ -170,7 +188,7 @@ package struct SQLStatements: Sendable {
         deleteRecordsThrough = q("DELETE FROM records WHERE pool = $1 AND seq <= $2")
         setCompactedThrough = q("UPDATE pools SET compacted_through = $2 WHERE id = $1")
         dropPool = ["records", "members", "member_topics", "messages", "wakes", "consumers", "inbox", "leases", "claims",
-                    "message_dependencies"]
+                    "message_dependencies", "claim_queue"]
             .map { q("DELETE FROM \($0) WHERE pool = $1") } + [q("DELETE FROM pools WHERE id = $1")]
     }
 

@@ -1,4 +1,5 @@
 import GRDB
+import AgentPoolSQL
 
 /// The SQLite schema: the log table plus the projections that snapshots and lookups read.
 package enum Schema {
@@ -178,6 +179,25 @@ package enum Schema {
                 ALTER TABLE claims ADD COLUMN target TEXT NOT NULL DEFAULT '';
                 CREATE INDEX claims_live ON claims(pool, target, expires_at) WHERE status = 'held';
                 """)
+        }
+        migrator.registerMigration("v7-claim-queue") { db in
+            try db.execute(sql: """
+                -- The claim queue by who may claim (ClaimQueue): one entry per key of a delivered
+                -- message that no claim holds — its address for queued work, run:R per recipient
+                -- otherwise — so that a claim reads only its own keys' ranges, never past work
+                -- for other runs or held by live claims. It replaces the index over every
+                -- delivered message.
+                CREATE TABLE claim_queue (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    claimable_by TEXT NOT NULL,
+                    rank INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    message_id TEXT NOT NULL,
+                    PRIMARY KEY (pool, claimable_by, rank, seq)
+                ) WITHOUT ROWID;
+                DROP INDEX messages_open;
+                """)
+            try ClaimQueueBackfill.run(SQLiteSession(db), statements: SQLiteSession.statements)
         }
         return migrator
     }

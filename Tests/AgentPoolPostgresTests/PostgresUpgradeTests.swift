@@ -26,5 +26,23 @@ import Testing
         }
         try await PostgresTestServer.dropSchema(url: url)
     }
+
+    @Test func aSchemaOfVersionThreeHasItsClaimQueueFilledByTheMigration() async throws {
+        let schema = try TestSchema()
+        let store = try schema.open()
+        try await ClaimQueueUpgrade.populate(store)
+        try await store.close()
+        // Back to v3 as it stood: no claim queue, the index over delivered messages.
+        try await schema.sql(
+            "DROP TABLE claim_queue",
+            "CREATE INDEX messages_open ON messages (pool, rank, seq) WHERE status = 'delivered'",
+            "DELETE FROM schema_migrations WHERE version = 4")
+        let migrated = try schema.open()
+        let entries = try await schema.sql(
+            "SELECT string_agg(claimable_by || ' ' || message_id, ',' ORDER BY claimable_by, message_id) FROM claim_queue")
+        #expect(entries == [ClaimQueueUpgrade.expectedEntries.map { $0.joined(separator: " ") }.joined(separator: ",")])
+        try await ClaimQueueUpgrade.checkClaims(migrated)
+        try await migrated.close()
+    }
 }
 #endif

@@ -55,7 +55,7 @@ import Testing
             _ = try await store.read("p") { reader in
                 (try reader.member("reader"), try reader.members(ofAgent: "a"), try reader.members(inTopic: "t"),
                  try reader.registeredWakes(), try reader.inbox(run: "reader", after: 0, limit: 10), try reader.message("m1"),
-                 try reader.claimCandidates(at: 0, after: .start, limit: 5), try reader.dependents(of: "m1"))
+                 try reader.claimCandidates(key: "run:reader", at: 0, after: .start, limit: 5), try reader.dependents(of: "m1"))
             }
         }
         // GRDB's own `SELECT * FROM sqlite_master LIMIT 1` (a new reader's warm-up) is not ours.

@@ -236,13 +236,14 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
             try db.execute(sql: """
-                DROP TABLE leases; DROP TABLE claims; DROP INDEX messages_open;
+                DROP TABLE leases; DROP TABLE claims; DROP TABLE claim_queue;
                 DROP TABLE message_dependencies; ALTER TABLE messages DROP COLUMN rank;
                 ALTER TABLE pools DROP COLUMN compacted_through; ALTER TABLE pools DROP COLUMN checkpoint_seq;
                 ALTER TABLE pools ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
                 DROP TRIGGER pools_ids_never_reused; DROP TABLE pool_ids;
                 DELETE FROM grdb_migrations WHERE identifier IN ('v2-leases', 'v3-claims-compaction', 'v4-cursor-from-log',
-                                                                 'v5-pool-incarnations', 'v6-priorities-dependencies');
+                                                                 'v5-pool-incarnations', 'v6-priorities-dependencies',
+                                                                 'v7-claim-queue');
                 """)
         }
         try queue.close()
@@ -262,9 +263,39 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         let queue = try DatabaseQueue(path: path)
         let applied = try await queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
         #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log", "v5-pool-incarnations",
-                            "v6-priorities-dependencies"])
+                            "v6-priorities-dependencies", "v7-claim-queue"])
         try queue.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-migrating"), "the lock's sidecar is removed")
+    }
+
+    @Test func aFileOfSchemaSixHasItsClaimQueueFilledByTheMigration() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/v6.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await ClaimQueueUpgrade.populate(store)
+        try await store.close()
+        // Back to v6 as it stood: no claim queue, the index over delivered messages.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: """
+                DROP TABLE claim_queue;
+                CREATE INDEX messages_open ON messages(pool, rank, seq) WHERE status = 'delivered';
+                DELETE FROM grdb_migrations WHERE identifier = 'v7-claim-queue';
+                """)
+        }
+        try queue.close()
+
+        let migrated = try SQLiteStore(path: path, options: quietOptions())
+        #expect(try migrated.settings().schemaVersion == 7)
+        let check = try DatabaseQueue(path: path)
+        let entries = try await check.read { db in
+            try Row.fetchAll(db, sql: "SELECT claimable_by, message_id FROM claim_queue ORDER BY claimable_by, message_id")
+                .map { [$0[0] as String, $0[1] as String] }
+        }
+        try check.close()
+        #expect(entries == ClaimQueueUpgrade.expectedEntries)
+        try await ClaimQueueUpgrade.checkClaims(migrated)
+        try await migrated.close()
     }
 
     @Test(arguments: 1..<SQLiteStore.schemaVersion)
@@ -294,7 +325,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
 
         let reopened = try SQLiteStore(path: path, options: quietOptions())
         #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)
-        #expect(SQLiteStore.schemaVersion == 6)
+        #expect(SQLiteStore.schemaVersion == 7)
         let pool = try PoolHandle("p", store: reopened)
         #expect(try await pool.members().map(\.runID) == ["r"])
         try await pool.join(Member(runID: "leased", agentID: "a"), leaseMillis: 1_000)

@@ -1,8 +1,8 @@
 /// Claims: competing consumers take delivered messages one at a time, fenced by a
 /// strictly increasing token per message, inside the same atomic write as everything else.
 extension Coordination {
-    /// The largest page of the claim queue read at once. Pages start at one message and grow:
-    /// usually the first open message is the one to claim, and each candidate is decoded.
+    /// The largest page of one key's claim queue read at once. Pages start at one message and
+    /// grow: usually the first open message is the one to claim, and each candidate is decoded.
     static let claimPage = 64
 
     /// Claims the first delivered message in queue order (higher priority first, then the
@@ -11,51 +11,74 @@ extension Coordination {
     /// given), for `leaseMillis`, unless its address is at its concurrency limit
     /// (``PoolConfig/claimLimits``); nil when there is none. Queued work past its expiry met on
     /// the way becomes a dead letter.
+    ///
+    /// Reads only the claim queue's keys that `run` may claim from (``ClaimQueue``), merged in
+    /// queue order: work for other runs and messages held by live claims are never read. Held
+    /// claims that ran out are recorded first (they are out of the queue until then).
     func claimNext(_ run: RunID, from queue: AddressTarget?, leaseMillis: Millis, maxAttempts: Int) throws -> ClaimedMessage? {
         let limits = try tx.requireInfo().config.claimLimits
-        guard try tx.isMember(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
+        guard let member = try tx.member(run) else { throw AgentPoolError.notMember(run, pool: poolID) }
+        while case let due = try tx.dueClaims(at: now, limit: Self.sweepBatch), !due.isEmpty {
+            for claim in due { _ = try expire(claim: claim) }
+        }
         var full: [String: Bool] = [:]  // per limited address: at its limit now (counted once)
-        var member: Member?  // read once, at the first queued candidate
-        var after = ClaimQueuePosition.start
-        var limit = 1
-        while true {
-            let page = try tx.claimCandidates(at: now, after: after, limit: limit)
-            for candidate in page {
-                after = candidate.position
-                let stored = candidate.stored
-                if let queue, stored.message.to.target != queue { continue }
-                if stored.message.queued {
-                    if member == nil { member = try tx.member(run) }
-                    guard let member, Self.selects(stored.message, member) else { continue }
-                    if stored.queueExpired(at: now) {
-                        try deadLetter(stored, claim: candidate.claim, reason: "expired")
-                        continue
-                    }
-                } else if !stored.receipt.deliveredTo.contains(run) {
+        var queues = ClaimQueue.keys(claimableBy: member, from: queue).map { QueueReader(key: $0) }
+        while let candidate = try next(from: &queues) {
+            let stored = candidate.stored
+            if let queue, stored.message.to.target != queue { continue }
+            if stored.message.queued {
+                guard Self.selects(stored.message, member) else { continue }
+                if stored.queueExpired(at: now) {
+                    try deadLetter(stored, claim: candidate.claim, reason: "expired")
                     continue
                 }
-                let target = stored.message.to.target.spelled
-                if let cap = limits[target] {
-                    if full[target] == nil { full[target] = try tx.liveClaimCount(target: target, at: now) >= cap }
-                    if full[target] == true { continue }
-                }
-                var previous = candidate.claim
-                if let held = previous, held.status == .held {
-                    // Ran out, but no sweep has recorded it yet: count it first (it may dead-letter).
-                    guard held.expiresAt <= now else { continue }
-                    previous = try expire(claim: held)
-                    guard previous?.status == .open else { continue }
-                }
-                let claim = MessageClaim(
-                    messageID: stored.message.messageID, status: .held, runID: run, token: (previous?.token ?? 0) + 1,
-                    leaseMillis: leaseMillis, expiresAt: now + leaseMillis, expiredCount: previous?.expiredCount ?? 0,
-                    maxAttempts: maxAttempts)
-                try tx.saveClaim(claim)
-                return ClaimedMessage(claim: claim, message: stored.message, receipt: stored.receipt)
+            } else if !stored.receipt.deliveredTo.contains(run) {
+                continue
             }
-            if page.count < limit { return nil }
-            limit = min(limit * 4, Self.claimPage)
+            let target = stored.message.to.target.spelled
+            if let cap = limits[target] {
+                if full[target] == nil { full[target] = try tx.liveClaimCount(target: target, at: now) >= cap }
+                if full[target] == true { continue }
+            }
+            let previous = candidate.claim
+            if previous?.status == .held { continue }  // out of the queue while held; never met
+            let claim = MessageClaim(
+                messageID: stored.message.messageID, status: .held, runID: run, token: (previous?.token ?? 0) + 1,
+                leaseMillis: leaseMillis, expiresAt: now + leaseMillis, expiredCount: previous?.expiredCount ?? 0,
+                maxAttempts: maxAttempts)
+            try tx.saveClaim(claim)
+            return ClaimedMessage(claim: claim, message: stored.message, receipt: stored.receipt)
         }
+        return nil
+    }
+
+    /// One key's claim queue as ``claimNext(_:from:leaseMillis:maxAttempts:)`` reads it: a
+    /// page at a time, from where the last page ended.
+    private struct QueueReader {
+        let key: String
+        var after = ClaimQueuePosition.start
+        var page: [ClaimCandidate] = []
+        var limit = 1
+        var exhausted = false
+    }
+
+    /// The next candidate across `queues` in queue order (each key's queue is ordered; this
+    /// merges them), reading the next page of a key when its page runs out; nil when all are.
+    private func next(from queues: inout [QueueReader]) throws -> ClaimCandidate? {
+        var best: Int?
+        for index in queues.indices {
+            if queues[index].page.isEmpty, !queues[index].exhausted {
+                let reader = queues[index]
+                let page = try tx.claimCandidates(key: reader.key, at: now, after: reader.after, limit: reader.limit)
+                queues[index].page = page.reversed()  // popped from the end
+                queues[index].exhausted = page.count < reader.limit
+                queues[index].limit = min(reader.limit * 4, Self.claimPage)
+                if let last = page.last { queues[index].after = last.position }
+            }
+            guard let head = queues[index].page.last else { continue }
+            if best.map({ head.position < queues[$0].page.last!.position }) ?? true { best = index }
+        }
+        return best.map { queues[$0].page.removeLast() }
     }
 
     /// The live claim `run` holds on `id` under `token`; nil when the message was never claimed

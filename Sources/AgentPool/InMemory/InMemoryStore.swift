@@ -104,6 +104,8 @@ struct InMemoryPool: Sendable {
     var consumers: [String: ConsumerCursor] = [:]
     var leases: [RunID: MemberLease] = [:]
     var claims: [MessageID: MessageClaim] = [:]
+    /// The claim queue (``ClaimQueue``): per key, the position of each message queued under it.
+    var queue: [String: [MessageID: ClaimQueuePosition]] = [:]
     /// Records with seq ≤ this were compacted away; `records` starts after it.
     var compactedThrough: Seq = 0
     var checkpoint: Seq?
@@ -206,15 +208,16 @@ final class InMemoryStorage: PoolStorage {
 
     func claim(_ id: MessageID) throws -> MessageClaim? { data.claims[id] }
 
-    func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
-        let open = data.messages.values.compactMap { stored -> ClaimCandidate? in
-            let id = stored.message.messageID
-            let candidate = ClaimCandidate(seq: data.messageSeqs[id] ?? 0, stored: stored, claim: data.claims[id])
-            guard stored.receipt.status == .delivered, candidate.position > after else { return nil }
-            if let claim = candidate.claim, claim.status == .held || claim.status == .open, claim.expiresAt > now { return nil }
-            return candidate
+    func claimCandidates(key: String, at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
+        let entries = (data.queue[key] ?? [:]).filter { $0.value > after }.sorted { $0.value < $1.value }
+        var result: [ClaimCandidate] = []
+        for (id, position) in entries where result.count < limit {
+            guard let stored = data.messages[id] else { continue }
+            let claim = data.claims[id]
+            if let claim, claim.status == .held || claim.status == .open, claim.expiresAt > now { continue }
+            result.append(ClaimCandidate(seq: position.seq, stored: stored, claim: claim))
         }
-        return Array(open.sorted { $0.position < $1.position }.prefix(max(limit, 0)))
+        return result
     }
 
     func dependents(of id: MessageID) throws -> [StoredMessage] {
@@ -269,6 +272,10 @@ final class InMemoryStorage: PoolStorage {
                 data.messages[id] = stored
                 data.messageIDsByKey[stored.message.idempotencyKey] = id
                 data.messageSeqs[id] = record.seq
+            case .dequeue(let id, let keys):
+                for key in keys { data.queue[key]?[id] = nil }
+            case .enqueue(let id, let keys, let rank):
+                for key in keys { data.queue[key, default: [:]][id] = ClaimQueuePosition(rank: rank, seq: record.seq) }
             case .addDependencies, .removeDependencies:
                 break  // dependents(of:) filters the messages themselves
             case .deliver(let id, let runs):
@@ -289,6 +296,12 @@ final class InMemoryStorage: PoolStorage {
     func removeLease(_ run: RunID) throws { data.leases[run] = nil }
 
     func saveClaim(_ claim: MessageClaim, target: String) throws { data.claims[claim.messageID] = claim }
+
+    func setQueued(_ id: MessageID, keys: [String], queued: Bool) throws {
+        guard let stored = data.messages[id] else { return }
+        let position = ClaimQueuePosition(priority: stored.message.priority, seq: data.messageSeqs[id] ?? 0)
+        for key in keys { data.queue[key, default: [:]][id] = queued ? position : nil }
+    }
 
     func discardRecords(through: Seq) throws {
         data.records.removeFirst(Int(min(through, data.cursor) - data.compactedThrough))

@@ -34,6 +34,12 @@ public struct ClaimQueuePosition: Hashable, Sendable, Comparable {
         self.seq = seq
     }
 
+    /// The position of `rank` (a negated priority) and `seq`.
+    package init(rank: Int64, seq: Seq) {
+        self.rank = rank
+        self.seq = seq
+    }
+
     /// Before every message: where a claim starts reading.
     public static let start = ClaimQueuePosition(priority: Message.priorityRange.upperBound + 1, seq: 0)
 

@@ -53,11 +53,12 @@ public protocol PoolReader {
     func inbox(run: RunID, after: Seq, limit: Int) throws -> [InboxEntry]
     /// Message `id`'s claim record, if it was ever claimed.
     func claim(_ id: MessageID) throws -> MessageClaim?
-    /// The claim queue: up to `limit` delivered messages with no live claim at `now` (never
-    /// claimed, `open` and past its back-off, or `held` but run out), whose ``ClaimCandidate/position`` is after
-    /// `after`, in that order — higher priority first, then older (an index over open messages,
-    /// not a scan of the log).
-    func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate]
+    /// The claim queue under one key (``ClaimQueue``: `run:R`, `agent:A`, `topic:T` or `pool`):
+    /// up to `limit` delivered messages queued under `key` with no live claim at `now` (never
+    /// claimed, or `open` and past its back-off), whose ``ClaimCandidate/position`` is after
+    /// `after`, in that order — higher priority first, then older. One index range: entries
+    /// under other keys, and messages a live claim holds, are never read.
+    func claimCandidates(key: String, at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate]
     /// The `accepted` messages whose ``Message/after`` names `id`, sorted by id (an index).
     func dependents(of id: MessageID) throws -> [StoredMessage]
     /// The earliest instant after `now` at which an `open` claim's back-off ends (a claim

@@ -45,6 +45,11 @@ package protocol PoolStorage: PoolReader {
     /// address target of the claimed message (``PoolReader/liveClaimCount(target:at:)``).
     func saveClaim(_ claim: MessageClaim, target: String) throws
 
+    /// Adds (`queued`) or removes message `id`'s claim-queue entries under `keys`
+    /// (``ClaimQueue``) at the position its message row holds now; an entry already there, or
+    /// not there, is no error.
+    func setQueued(_ id: MessageID, keys: [String], queued: Bool) throws
+
     /// Deletes the records with seq ≤ `through` and stores `through` as the compaction point.
     func discardRecords(through: Seq) throws
 

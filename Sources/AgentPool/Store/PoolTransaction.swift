@@ -15,12 +15,10 @@ final class PoolTransaction: PoolWriter {
     /// The pool row as this transaction sees it (nil inside: the pool does not exist), read from
     /// the storage once and then kept current by this transaction's own writes.
     private var pool: PoolInfo??
-    /// Message statuses this transaction read or wrote, so that the inbox rule need not ask the
-    /// storage again.
-    private var statuses: [MessageID: MessageStatus] = [:]
-    /// The spelled address target of each message this transaction read or wrote, so that
-    /// storing its claim (which records it) need not look the message up again.
-    private var targets: [MessageID: String] = [:]
+    /// The latest state of each message this transaction read or wrote, so that the projection
+    /// rules (inbox, claim queue) and storing a claim (which records the message's address and
+    /// queues or unqueues it) need not ask the storage again.
+    private var known: [MessageID: StoredMessage] = [:]
 
     /// The pool this transaction is on.
     var poolID: PoolID { storage.poolID }
@@ -91,8 +89,8 @@ final class PoolTransaction: PoolWriter {
         try storage.dependents(of: id).compactMap { remember($0) }
     }
 
-    func claimCandidates(at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
-        let candidates = try storage.claimCandidates(at: now, after: after, limit: limit)
+    func claimCandidates(key: String, at now: Millis, after: ClaimQueuePosition, limit: Int) throws -> [ClaimCandidate] {
+        let candidates = try storage.claimCandidates(key: key, at: now, after: after, limit: limit)
         for candidate in candidates { _ = remember(candidate.stored) }
         return candidates
     }
@@ -104,10 +102,7 @@ final class PoolTransaction: PoolWriter {
     }
 
     private func remember(_ stored: StoredMessage?) -> StoredMessage? {
-        if let stored {
-            statuses[stored.message.messageID] = stored.receipt.status
-            targets[stored.message.messageID] = stored.message.to.target.spelled
-        }
+        if let stored { known[stored.message.messageID] = stored }
         return stored
     }
 
@@ -126,17 +121,16 @@ final class PoolTransaction: PoolWriter {
             current = try requireInfo()
         }
         let record = PoolRecord(poolID: poolID, seq: current.cursor + 1, recordedAt: recordedAt, payload: payload)
-        let changes = try ProjectionRules.changes(for: payload, inner: encoded.inner) { id in
-            if let status = statuses[id] { return status }
-            return try storage.message(id)?.receipt.status
-        }
+        let changes = try ProjectionRules.changes(for: payload, inner: encoded.inner, previous: { id in
+            if let stored = known[id] { return stored }
+            return try storage.message(id)
+        }, claimHeld: { id in try storage.claim(id)?.status == .held })
         try storage.append(EncodedRecord(record: record, payloadJSON: encoded.payload), applying: changes)
         switch payload {
         case .poolCreated: current.created = true
         case .checkpoint: current.checkpoint = record.seq
         case .runMessage(let stored):
-            statuses[stored.message.messageID] = stored.receipt.status
-            targets[stored.message.messageID] = stored.message.to.target.spelled
+            known[stored.message.messageID] = stored
         default: break
         }
         current.cursor = record.seq
@@ -169,10 +163,14 @@ final class PoolTransaction: PoolWriter {
     func saveClaim(_ claim: MessageClaim) throws {
         _ = try requireInfo()
         let id = claim.messageID
-        if targets[id] == nil, try message(id) == nil {
+        guard let stored = try known[id] ?? message(id) else {
             throw AgentPoolError.make(.notFound, "message '\(id)' does not exist in pool '\(poolID)'")
         }
-        try storage.saveClaim(claim, target: targets[id] ?? "")
+        try storage.saveClaim(claim, target: stored.message.to.target.spelled)
+        // The claim queue (``ClaimQueue``): a held message leaves it, any other claim puts a
+        // delivered message back.
+        let keys = ClaimQueue.keys(of: stored)
+        if !keys.isEmpty { try storage.setQueued(id, keys: keys, queued: claim.status != .held) }
         if claim.status != .held { endedClaim = true }
         wrote = true
     }
@@ -190,8 +188,7 @@ final class PoolTransaction: PoolWriter {
         guard try info() != nil else { return }
         try storage.dropPool()
         pool = .some(nil)
-        statuses = [:]
-        targets = [:]
+        known = [:]
         dropped = true
         wrote = true
     }

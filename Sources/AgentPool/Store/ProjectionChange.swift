@@ -14,6 +14,13 @@ package enum ProjectionChange: Sendable {
     /// Adds or replaces the message's row: its latest state (`json`), status, deadline, and the
     /// seq of the record being appended (the claim queue's order).
     case putMessage(StoredMessage, json: String)
+    /// Removes message `id`'s claim-queue entries under `keys` (``ClaimQueue``) at the position
+    /// its message row holds before this record's ``putMessage(_:json:)`` (entries not there are
+    /// no error). Comes before that change.
+    case dequeue(MessageID, keys: [String])
+    /// Adds message `id`'s claim-queue entries under `keys` at its position after this record:
+    /// `rank` and the seq of the record being appended (entries already there stay).
+    case enqueue(MessageID, keys: [String], rank: Int64)
     /// Adds one inbox row per run: the record being appended delivered the message to them.
     case deliver(MessageID, to: [RunID])
     /// Adds a dependency-index row for each of `dependencies` that message `id` waits for (rows

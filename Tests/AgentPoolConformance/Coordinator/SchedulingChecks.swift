@@ -303,7 +303,51 @@ enum SchedulingChecks {
         #expect(try await pool.snapshot() == (try await Fixtures.replayed(fixture.context.store, "pool")))
     }
 
+    /// The claim queue (`ClaimQueue`): a message is listed under who may claim it — queued work
+    /// under its address, a delivery under each recipient's run — and under nothing while a live
+    /// claim holds it or once it is no longer delivered; a claim read by key never sees the rest.
+    static func theClaimQueueListsAMessageUnderWhoMayClaimItAndNothingWhileHeld(_ harness: StoreFactory) async throws {
+        let fixture = try await F.make(harness, members: [F.member("planner"), F.member("w1", agent: "coder", topics: ["tasks"]),
+                                                          F.member("w2")])
+        let pool = fixture.pool
+        func queue(_ key: String) async throws -> [MessageID] {
+            let now = fixture.clock.nowMillis()
+            return try await fixture.context.store.read("pool") { reader in
+                try reader.claimCandidates(key: key, at: now, after: .start, limit: 100).map(\.stored.message.messageID)
+            }
+        }
+        try await pool.send(task("t1"))
+        try await pool.send(Message(messageID: "d", from: "planner", to: .topic("tasks"), contentRef: "c", idempotencyKey: "d"))
+        try await pool.send(Message(messageID: "b", from: "planner", to: .pool("pool"), contentRef: "c", idempotencyKey: "b"))
+        #expect(try await queue("topic:tasks") == ["t1"], "queued work under its address")
+        #expect(try await queue("run:w1") == ["d", "b"], "deliveries under each recipient")
+        #expect(try await queue("run:w2") == ["b"])
+        for key in ["run:planner", "agent:coder", "pool"] { #expect(try await queue(key).isEmpty, "\(key)") }
+
+        let b = try #require(try await pool.claimNext("w2", leaseMillis: 60_000))
+        #expect(b.message.messageID == "b")
+        #expect(try await queue("run:w1") == ["d"], "held: under no key")
+        #expect(try await queue("run:w2").isEmpty)
+        _ = try await pool.release("b", run: "w2", token: b.token)
+        #expect(try await queue("run:w1") == ["d", "b"], "released: back in its place")
+        #expect(try await queue("run:w2") == ["b"])
+
+        let t1 = try #require(try await pool.claimNext("w1", leaseMillis: 1_000))
+        #expect(t1.message.messageID == "t1" && t1.token == 1, "queue order across the claimer's keys: the oldest first")
+        #expect(try await queue("topic:tasks").isEmpty)
+        fixture.clock.advance(by: 1_000)
+        let again = try #require(try await pool.claimNext("w1", leaseMillis: 60_000), "the claim that ran out is counted and t1 is back")
+        #expect(again.message.messageID == "t1" && again.token == 2 && again.claim.expiredCount == 1)
+        _ = try await pool.complete("t1", run: "w1", token: again.token)
+        _ = try await pool.cancel("d")
+        #expect(try await queue("topic:tasks").isEmpty, "no longer delivered: under no key")
+        #expect(try await queue("run:w1") == ["b"])
+        #expect(try await pool.snapshot() == (try await Fixtures.replayed(fixture.context.store, "pool")))
+    }
+
     static let scheduling: [ConformanceCheck] = [
+        ConformanceCheck("Scheduling", "theClaimQueueListsAMessageUnderWhoMayClaimItAndNothingWhileHeld",
+                         theClaimQueueListsAMessageUnderWhoMayClaimItAndNothingWhileHeld),
         ConformanceCheck("Scheduling", "anyOfWakeTriggersOnTheFirstAlternativeMatchedAndRecordsWhich",
                          anyOfWakeTriggersOnTheFirstAlternativeMatchedAndRecordsWhich),
         ConformanceCheck("Scheduling", "aConcurrencyLimitCapsLiveClaimsOnItsAddressAndAnEndedClaimFreesASlot",
