@@ -40,20 +40,16 @@ enum ToolCatalog {
              required: [], [
                 "ack": boolean("Acknowledge what is returned (default true), so it is not shown again."),
              ]) { session, arguments, _ in try await session.inbox(arguments) },
-        make("wait", "Block until a message reaches this run (or, with filter, a matching event is recorded) or timeout_ms passes (default 30000, at most 600000). Returns what arrived and acknowledges it, or timed_out: true.",
+        make("wait", "Block until a message reaches this run (or, with filter, a matching event is recorded; with any_of, an event matching any of the filters, reporting which as matched_filter) or timeout_ms passes (default 30000, at most 600000). Returns what arrived and acknowledges it, or timed_out: true.",
              required: [], [
                 "timeout_ms": integer("How long to wait, in ms (default 30000, at most 600000).", minimum: 0, maximum: 600_000),
-                "filter": [
-                    "type": "object", "additionalProperties": false,
-                    "description": "Wait for an event instead: every given facet must match.",
-                    "properties": [
-                        "kinds": strings("Event kinds, e.g. run_message_delivered, run_message_responded, agent_pool_run_joined, agent_pool_run_left."),
-                        "source_runs": strings("The member, sender or waiting run."),
-                        "targets": strings("Recipients of a message."),
-                        "message_ids": strings("Message ids."),
-                    ],
+                "filter": eventFilterSchema("Wait for an event instead: every given facet must match."),
+                "any_of": [
+                    "type": "array", "minItems": 1, "maxItems": .int(WakeCondition.maxAnyOf),
+                    "description": "Wait for the first event matching any of these filters (not with filter); the result's matched_filter is its index.",
+                    "items": eventFilterSchema("One alternative: every given facet must match."),
                 ],
-                "since": integer("With filter: only events after this cursor (default: the pool's cursor now).", minimum: 0),
+                "since": integer("With filter or any_of: only events after this cursor (default: the pool's cursor now).", minimum: 0),
              ]) { try await $0.wait($1, context: $2) },
         make("claim", "Claim the oldest task for this run that nobody holds (from an address such as topic:T), for lease_ms; the server keeps the claim's token.",
              required: [], [
@@ -96,6 +92,18 @@ enum ToolCatalog {
     /// The schemas of one property: a string, a boolean, a list of strings, a bounded integer.
     private static func string(_ description: String) -> Value { ["type": "string", "description": .string(description)] }
     private static func boolean(_ description: String) -> Value { ["type": "boolean", "description": .string(description)] }
+    /// The schema of an event filter (the `wait` tool's `filter` and each `any_of` item).
+    private static func eventFilterSchema(_ description: String) -> Value {
+        [
+            "type": "object", "additionalProperties": false, "description": .string(description),
+            "properties": [
+                "kinds": strings("Event kinds, e.g. run_message_delivered, run_message_responded, agent_pool_run_joined, agent_pool_run_left."),
+                "source_runs": strings("The member, sender or waiting run."),
+                "targets": strings("Recipients of a message."),
+                "message_ids": strings("Message ids."),
+            ],
+        ]
+    }
     private static func strings(_ description: String) -> Value {
         ["type": "array", "items": ["type": "string"], "description": .string(description)]
     }

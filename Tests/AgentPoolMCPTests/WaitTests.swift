@@ -54,6 +54,38 @@ import Testing
         await b.disconnect()
     }
 
+    @Test func aWaitWithAnyOfReturnsTheFirstEventMatchingAnyFilterAndSaysWhich() async throws {
+        let harness = try await MCPHarness()
+        let a = try await harness.agent("a-1", agent: "a")
+        let changes = harness.store.changes
+        let before = try await harness.idleWaiters(agents: 1)
+        let waiter = Task {
+            try await a.succeed("wait", ["any_of": [
+                ["kinds": ["run_message_responded"], "message_ids": ["never"]],
+                ["kinds": ["agent_pool_run_joined"], "source_runs": ["b-1"]],
+            ], "timeout_ms": 120_000])
+        }
+        try await eventually(within: .seconds(120), "the wait parked") { changes.waiterCount > before }
+
+        let b = try await harness.agent("b-1", agent: "b")
+        let result = try await boundedValue(of: waiter, "the any-of wait")
+
+        #expect(result["timed_out"] == false)
+        #expect(result["event"]?.objectValue?["kind"] == "agent_pool_run_joined")
+        #expect(result["matched_filter"] == 1)
+        for refused: [String: Value] in [
+            ["any_of": []],
+            ["any_of": [["kinds": ["no_such_kind"]]]],
+            ["any_of": [["colour": ["red"]]]],
+            ["any_of": [["kinds": ["agent_pool_run_joined"]]], "filter": ["kinds": ["agent_pool_run_joined"]]],
+        ] {
+            let outcome = try await a.call("wait", refused.merging(["timeout_ms": 0]) { $1 })
+            #expect(outcome.isError == true, "\(refused): \(outcome.text)")
+        }
+        await a.disconnect()
+        await b.disconnect()
+    }
+
     @Test func aServerRestartedWithTheSameRunSeesWhatArrivedMeanwhileAndNothingTwice() async throws {
         let harness = try await MCPHarness()
         let a = try await harness.agent("a-1", agent: "a")

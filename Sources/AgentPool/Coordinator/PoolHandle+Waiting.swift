@@ -25,6 +25,32 @@ extension PoolHandle {
     public func next(matching filter: EventFilter = EventFilter(), since cursor: Seq,
                      timeoutMillis: Millis? = nil) async throws -> PoolEvent? {
         try filter.validate(field: "filter")
+        return try await firstEvent(since: cursor, timeoutMillis: timeoutMillis) { filter.matches($0) ? 0 : nil }?.event
+    }
+
+    /// The first event after `cursor` that matches any of `filters` — already in the log, or
+    /// appended later by any process — with the index of the first filter it matched; nil once
+    /// `timeoutMillis` passed without one. The one-call any-of wait: everything else is as
+    /// ``next(matching:since:timeoutMillis:)``.
+    ///
+    /// - Throws: `invalidInput` for no filters or more than ``WakeCondition/maxAnyOf``, a filter
+    ///   with a kind no record produces (naming `any_of[i]`), a negative cursor or timeout;
+    ///   otherwise as ``next(matching:since:timeoutMillis:)``.
+    public func next(matchingAnyOf filters: [EventFilter], since cursor: Seq,
+                     timeoutMillis: Millis? = nil) async throws -> (event: PoolEvent, matchedFilter: Int)? {
+        guard (1...WakeCondition.maxAnyOf).contains(filters.count) else {
+            throw AgentPoolError.invalidInput(field: "any_of", "give 1 to \(WakeCondition.maxAnyOf) filters; got \(filters.count)")
+        }
+        for (index, filter) in filters.enumerated() { try filter.validate(field: "any_of[\(index)]") }
+        return try await firstEvent(since: cursor, timeoutMillis: timeoutMillis) { event in
+            filters.firstIndex { $0.matches(event) }
+        }
+    }
+
+    /// The waiting loop of the one-call waits: the first event after `cursor` for which `match`
+    /// gives an index, with it; nil at the timeout.
+    private func firstEvent(since cursor: Seq, timeoutMillis: Millis?,
+                            match: (PoolEvent) -> Int?) async throws -> (event: PoolEvent, matchedFilter: Int)? {
         guard cursor >= 0 else { throw AgentPoolError.invalidInput(field: "since", "cursor must not be negative") }
         if let timeoutMillis { try DurationLimits.check(timeoutMillis, atLeast: 0, field: "timeout_millis") }
         let clock = store.clock
@@ -32,7 +58,7 @@ extension PoolHandle {
         var cursor = cursor
         while true {
             let generation = store.changes.generation
-            if let event = try await firstEvent(matching: filter, after: &cursor) { return event }
+            if let found = try await firstEvent(after: &cursor, match: match) { return found }
             try Task.checkCancellation()
             let due = try await recordDueDeadlines()
             if due.swept { continue }  // read on: what the sweep recorded may match
@@ -42,10 +68,10 @@ extension PoolHandle {
         }
     }
 
-    /// The first event after `cursor` matching `filter` in the log as it is now; moves `cursor`
-    /// past every record read.
+    /// The first event after `cursor` that `match` gives an index for, in the log as it is now;
+    /// moves `cursor` past every record read.
     /// - Throws: `poolNotFound` (never opened, or dropped meanwhile), `cursorCompacted`.
-    private func firstEvent(matching filter: EventFilter, after cursor: inout Seq) async throws -> PoolEvent? {
+    private func firstEvent(after cursor: inout Seq, match: (PoolEvent) -> Int?) async throws -> (event: PoolEvent, matchedFilter: Int)? {
         while true {
             let page = try await store.read(poolID) { [cursor] reader in
                 _ = try reader.requireInfo()
@@ -53,7 +79,7 @@ extension PoolHandle {
             }
             for record in page {
                 cursor = record.seq
-                if let event = PoolEvent(record), filter.matches(event) { return event }
+                if let event = PoolEvent(record), let index = match(event) { return (event, index) }
             }
             if page.count < RecordWatch.pageSize { return nil }
         }
