@@ -105,18 +105,25 @@ enum ProcessScenarios {
         return results
     }
 
-    /// Runs contention with 4 and 8 writer processes, reporting each; returns
-    /// `contention_send_per_s_*` and the verification counts `lost`, `duplicated`, `gaps` (summed).
+    /// Runs contention with 1, 4 and 8 writer processes, reporting each; returns
+    /// `contention_send_per_s_*`, `contention_ratio_8` (8 processes ÷ 1, the same total sends)
+    /// and the verification counts `lost`, `duplicated`, `gaps` (summed).
     static func contentionFigures(_ fixtures: Fixtures, perWriter: Int) async throws -> [String: Double] {
         var results: [String: Double] = [:]
         var lost = 0, duplicated = 0, gaps = 0
-        for writers in [4, 8] {
-            let outcome = try await contention(fixtures, writers: writers, perWriter: perWriter)
+        // One writer process sends as many as the eight together: contention_ratio_8 compares
+        // the same total work.
+        for writers in [1, 4, 8] {
+            let outcome = try await contention(fixtures, writers: writers, perWriter: writers == 1 ? perWriter * 8 : perWriter)
             results["contention_send_per_s_\(writers)"] = outcome.sendsPerSecond
             lost += outcome.lost
             duplicated += outcome.duplicated
             gaps += outcome.gaps
             report("   \(writers) writers: \(Int(outcome.sendsPerSecond)) sends/s, lost \(outcome.lost), duplicated \(outcome.duplicated), gaps \(outcome.gaps)")
+        }
+        if let one = results["contention_send_per_s_1"], let eight = results["contention_send_per_s_8"] {
+            results["contention_ratio_8"] = eight / one
+            report("   8 writer processes ÷ 1: \(String(format: "%.2f", eight / one))")
         }
         results["lost"] = Double(lost)
         results["duplicated"] = Double(duplicated)

@@ -123,10 +123,12 @@ if floorOnly {
     report("   append: store \(Int(append))/s (\(ratio(append / raw)) of raw), floor \(Int(floor.appendPerSecond))/s (\(ratio(floor.appendPerSecond / raw)) of raw); store/floor \(ratio(append / floor.appendPerSecond))")
     report("   send:   store \(Int(send))/s (\(ratio(send / raw)) of raw), floor \(Int(floor.sendPerSecond))/s (\(ratio(floor.sendPerSecond / raw)) of raw); store/floor \(ratio(send / floor.sendPerSecond))")
     report("   16 concurrent senders in one process (group commit): \(Int(concurrentSend)) sends/s (\(ratio(concurrentSend / raw)) of raw, \(ratio(concurrentSend / floor.sendPerSecond)) of the sequential floor)")
-    report("   WAL frames (pages) written per commit by the floor: append \(String(format: "%.2f", floor.appendFramesPerCommit)), send \(String(format: "%.2f", floor.sendFramesPerCommit))")
+    let storeFrames = try await StoreFrames.measure(directory: directory, count: throughputCount)
+    report("   WAL frames (pages) written per commit by the floor: append \(String(format: "%.2f", floor.appendFramesPerCommit)), send \(String(format: "%.2f", floor.sendFramesPerCommit)); by the store: append \(String(format: "%.2f", storeFrames.perAppend)), send \(String(format: "%.2f", storeFrames.perSend))")
     if json {
         let object: [String: Any] = [
             "floor_append_wal_frames_per_commit": floor.appendFramesPerCommit, "floor_send_wal_frames_per_commit": floor.sendFramesPerCommit,
+            "frames_per_append": storeFrames.perAppend, "frames_per_send": storeFrames.perSend,
             "raw_sqlite_txn_per_s": raw, "append_per_s": append, "send_per_s": send,
             "send_per_s_concurrent_16": concurrentSend, "send_concurrent_16_ratio_to_raw": concurrentSend / raw,
             "floor_append_per_s": floor.appendPerSecond, "floor_send_per_s": floor.sendPerSecond,
@@ -157,6 +159,12 @@ results["send_per_s"] = send
 results["send_ratio_to_raw"] = send / raw
 report("   raw \(Int(rawBefore)) / \(Int(rawAfter)) txn/s, append \(Int(append))/s (\(String(format: "%.2f", append / raw))), send \(Int(send))/s (\(String(format: "%.2f", send / raw)))")
 report("   16 concurrent senders in the process (group commit): \(Int(concurrentSend)) sends/s (\(String(format: "%.2f", concurrentSend / raw)) of raw; not a key of the issue's JSON)")
+
+report("3a. WAL frames per commit …")
+let frames = try await StoreFrames.measure(directory: directory, count: throughputCount)
+results["frames_per_append"] = frames.perAppend
+results["frames_per_send"] = frames.perSend
+report("   the store writes \(String(format: "%.2f", frames.perAppend)) WAL frames (4 KiB pages) per append, \(String(format: "%.2f", frames.perSend)) per send")
 
 report("3b. send with an inline JSON body of 4 KiB and 64 KiB …")
 let send4K = try await Scenarios.sendPerSecond(fixtures, count: throughputCount, body: Fixtures.body(bytes: 4 << 10))

@@ -31,6 +31,10 @@ public struct SQLiteOptions: Sendable {
     public var metrics: AgentPoolMetrics?
     /// Called with the SQL of every statement the store runs; for debugging and tests.
     public var statementTrace: (@Sendable (String) -> Void)?
+    /// Called after each commit with the WAL's length in frames (SQLite's WAL hook), for the
+    /// benchmark's frames per write. Installing it replaces SQLite's automatic checkpoint, so the
+    /// store then checkpoints as that does: PASSIVE, once the WAL holds 1,000 frames.
+    package var walCommitHook: (@Sendable (Int32) -> Void)?
 
     /// The default options.
     public init() {}

@@ -63,6 +63,9 @@ public final class SQLiteStore: PoolStore {
                 db.trace(options: .statement) { event in trace(event.description) }
             }
         }
+        if let hook = options.walCommitHook {
+            configuration.prepareDatabase { db in WALCommitHook.install(hook, on: db.sqliteConnection) }
+        }
         metrics = options.metrics ?? AgentPoolMetrics()
         clockCheck = ClockCheck(options)
         writePath = WritePath(busyTimeoutMillis: Int32(busyTimeout * 1000), allowsFastPath: options.synchronous == .normal,

@@ -31,4 +31,35 @@ import Testing
         try await pool.join(Member(runID: "b", agentID: "x"))
         #expect(try await pool.members().map(\.runID) == ["a", "b"])
     }
+
+    /// Issue 19: a process killed (SIGKILL) while it holds the write lock, in the middle of a
+    /// store write, blocks nobody: a writer of another process already waiting for it goes on
+    /// within the busy timeout, the killed write is not there, and the next holder and a writer
+    /// behind it work as before.
+    @Test func aWriterKilledWhileHoldingTheWriteLockLetsTheWaitingWriterOfAnotherProcessGoOn() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        let options = quietOptions()  // the default busy timeout: 5 s
+        let pool = try await PoolHandle.open("p", store: try SQLiteStore(path: path, options: options))
+        try await pool.join(Member(runID: "a", agentID: "x"))
+
+        let holder = try ChildProcess(try ChildProcess.helperURL, ["holdwrite", path, "p", "killed"])
+        #expect(await holder.line { $0 == "holding" } != nil)
+        let start = ContinuousClock.now
+        let waiting = Task { try await pool.join(Member(runID: "b", agentID: "x")) }
+        holder.kill()
+        _ = await holder.wait()
+        _ = try await boundedValue(of: waiting, "the write waiting behind the killed holder")
+        #expect(ContinuousClock.now - start < .seconds(5), "within the busy timeout")
+        #expect(try await pool.members().map(\.runID) == ["a", "b"], "the killed holder's write is not there")
+
+        let next = try ChildProcess(try ChildProcess.helperURL, ["holdwrite", path, "p", "next"])
+        #expect(await next.line { $0 == "holding" } != nil)
+        let behind = Task { try await pool.join(Member(runID: "c", agentID: "x")) }
+        next.release()
+        #expect(await next.line { $0 == "committed" } != nil)
+        _ = try await boundedValue(of: behind, "the write waiting behind the next holder")
+        #expect(await next.wait().status == 0)
+        #expect(try await pool.members().map(\.runID) == ["a", "b", "c", "next"])
+    }
 }

@@ -30,6 +30,9 @@
 //                                       receipt as JSON, or "error: <kind>" and exits 1
 //   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
 //                                       and holds it until its stdin closes
+//   holdwrite DB POOL RUN                inside a store write (SQLite's write lock held) joins
+//                                       RUN, prints "holding", waits until its stdin closes, then
+//                                       commits and prints "committed"
 //   consume  DB POOL NAME LAST [PAUSE]   durable consumer NAME: for each record prints
 //                                       "processed <seq>", acks it, prints "acked <seq>"; exits
 //                                       after seq LAST. With PAUSE, it stops after processing
@@ -216,6 +219,14 @@ do {
             say("error: \(error.kind.rawValue)")
             exit(1)
         }
+    case ("holdwrite", 4):
+        let store = try openStore(arguments[1])
+        try await store.write(arguments[2]) { writer in
+            _ = try writer.append(.memberJoined(Member(runID: arguments[3], agentID: "holder")))
+            say("holding")
+            while readLine() != nil {}
+        }
+        say("committed")
     case ("hold", 2):
         var configuration = Configuration()
         configuration.allowsUnsafeTransactions = true  // the lock outlives the first access
