@@ -29,12 +29,13 @@ enum SQLFloor {
     static let upsertMessage = catalogue.upsertMessage
     static let registeredWakes = catalogue.registeredWakes
     static let insertInbox = catalogue.insertInbox
+    static let enqueue = catalogue.enqueue
 
     /// The statements of a store append of a new accepted message, in order.
     static let appendStatements = [begin, loadPool, messageByID, messageByKey, insertRecord, upsertMessage, commit]
     /// The statements of a coordinator send of a new message to one run, in order.
     static let sendStatements = [begin, loadPool, hasDue, messageByKey, messageByID, isMember, isMember,
-                                 insertRecord, upsertMessage, registeredWakes, insertRecord, insertInbox, upsertMessage, commit]
+                                 insertRecord, upsertMessage, registeredWakes, insertRecord, insertInbox, upsertMessage, enqueue, commit]
 
     /// Traces one store append and one send and throws when their SQL is not the floor's.
     static func verify(directory: String) async throws {
@@ -112,7 +113,7 @@ enum SQLFloor {
             try connection.run(s[Self.insertRecord]!, [.int(pool), .int(seq), .text(encoded.kind.rawValue), .text(encoded.payload), .int(seq)])
         }
         func upsertMessage(_ pool: Int64, _ id: String, _ status: MessageStatus, _ seq: Int64, _ encoded: RecordCodec.Encoded) throws {
-            try connection.run(s[Self.upsertMessage]!, [.int(pool), .text(id), .text(id), .text(status.rawValue), .text(encoded.inner!), .int(seq), .null])
+            try connection.run(s[Self.upsertMessage]!, [.int(pool), .text(id), .text(id), .text(status.rawValue), .text(encoded.inner!), .int(seq), .null, .int(0)])
         }
 
         let frames = FrameCounter()
@@ -150,6 +151,7 @@ enum SQLFloor {
             try insertRecord(pool, cursor + 2, delivered)
             try connection.run(s[Self.insertInbox]!, [.int(pool), .text("b"), .int(cursor + 2), .text(id)])
             try upsertMessage(pool, id, .delivered, cursor + 2, delivered)
+            try connection.run(s[Self.enqueue]!, [.int(pool), .text("run:b"), .int(0), .int(cursor + 2), .text(id)])
             try connection.run(s[Self.commit]!)
             _ = pwrite(sidecar, &byte, 1, 0)
         }

@@ -10,6 +10,11 @@
 // database, beside a raw postgres-nio baseline of single-row INSERT transactions on the same
 // server, and drops its schemas at the end.
 //
+// The SQLite run also reports the store's WAL frames per append and per send (frames_per_*),
+// 8 writer processes ÷ 1 (contention_ratio_8) and, when redis-server, redis-benchmark and
+// nats-server are installed, one round of Benchmarks/peers/run at the same sizes: the peers'
+// figures and ratio_* = peer ÷ AgentPool of this run.
+//
 // Human-readable results go to stderr; with --json, stdout gets ONE JSON object with the
 // figures of the benchmark issue (numbers) and "quick". --quick uses smaller counts where the
 // output says so; the 100k-record figures stay 100k.
@@ -198,6 +203,17 @@ report("8. watcher memory …")
 let rss = try await ProcessScenarios.watcherPeakRSS(fixtures, records: memoryRecords)
 results["watcher_peak_rss_mb"] = rss
 report("   peak RSS following \(memoryRecords) records: \(String(format: "%.1f", rss)) MiB")
+
+if let reason = Peers.skipReason {
+    report("9. peers: not measured (\(reason))")
+} else {
+    report("9. peers (Redis Streams, NATS JetStream, litequeue), one round at the same sizes …")
+    let peers = try Peers.figures(quick: quick, beside: results)
+    results.merge(peers) { $1 }
+    for ratio in Peers.ratios {
+        if let value = peers[ratio.key] { report("   \(ratio.peer) ÷ \(ratio.store): \(String(format: "%.2f", value))") }
+    }
+}
 
 if json {
     var object: [String: Any] = results

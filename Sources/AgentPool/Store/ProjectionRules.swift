@@ -6,7 +6,7 @@ enum ProjectionRules {
     /// - Parameters:
     ///   - inner: the payload's inner object's JSON (``RecordCodec/Encoded/inner``).
     ///   - previous: the message's state before this record (nil for a new message); asked
-    ///     for every `run_message` record.
+    ///     for every `run_message` record that is not `accepted`.
     ///   - claimHeld: whether the message's claim is `held`; asked only for a message that was
     ///     `delivered` and stays so (a message delivered for the first time was never claimed).
     static func changes(for payload: RecordPayload, inner: String?,
@@ -26,7 +26,9 @@ enum ProjectionRules {
             return [.removeMember(member.runID), .removeLease(member.runID)]
         case .runMessage(let stored):
             let id = stored.message.messageID
-            let before = try previous(id)
+            // An `accepted` record never follows a delivered one (a new message, or one held back
+            // that still waits): nothing to look up.
+            let before = stored.receipt.status == .accepted ? nil : try previous(id)
             let wasDelivered = before?.receipt.status == .delivered
             var changes: [ProjectionChange] = []
             // The claim queue (``ClaimQueue``): entries leave at the old position, before the
