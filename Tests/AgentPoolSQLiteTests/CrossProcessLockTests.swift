@@ -45,12 +45,13 @@ import Testing
 
         let holder = try ChildProcess(try ChildProcess.helperURL, ["holdwrite", path, "p", "killed"])
         #expect(await holder.line { $0 == "holding" } != nil)
-        let start = ContinuousClock.now
         let waiting = Task { try await pool.join(Member(runID: "b", agentID: "x")) }
         holder.kill()
         _ = await holder.wait()
+        // Within the busy timeout: a write that waited longer for the lock fails with `busy`
+        // (the test above), so its success is the bound. Not timed here: a loaded machine can
+        // hold this test's own tasks back for longer than that without any lock involved.
         _ = try await boundedValue(of: waiting, "the write waiting behind the killed holder")
-        #expect(ContinuousClock.now - start < .seconds(5), "within the busy timeout")
         #expect(try await pool.members().map(\.runID) == ["a", "b"], "the killed holder's write is not there")
 
         let next = try ChildProcess(try ChildProcess.helperURL, ["holdwrite", path, "p", "next"])
