@@ -62,7 +62,7 @@ struct PostgreSQLCLITests {
             try await cli.seed()
             let doctor = try await cli.succeed(["doctor"]).object()
             #expect(doctor["healthy"] as? Bool == true)
-            #expect((doctor["settings"] as? [String: Any])?["schema_version"] as? Int == 3)  // v3: priorities and dependencies
+            #expect((doctor["settings"] as? [String: Any])?["schema_version"] as? Int == 4)  // v4: the claim queue
             let pools = try await cli.succeed(["pools"]).decode([PoolSummary].self)
             #expect(pools.map(\.poolID) == ["p"])
             #expect(pools.first?.lastSeq == 6)
