@@ -33,6 +33,18 @@ MARKUP = "<img src=x onerror=alert(1)>"
 TOKEN = "browser-check-token"
 
 
+def settled(read, what, attempts=100):
+    """`read()` against the page as it is now. The page swaps a section in when it refreshes, so
+    an element found a moment ago can be gone (stale): the read is made again, from the document,
+    at most `attempts` times, 20 ms apart (2 s)."""
+    for _ in range(attempts):
+        try:
+            return read()
+        except StaleElementReferenceException:
+            time.sleep(0.02)
+    sys.exit(f"{what}: the page kept replacing it for 2 s")
+
+
 def main():
     binary, shots = sys.argv[1], sys.argv[2:]
     for folder in shots:
@@ -114,10 +126,12 @@ def main():
             sys.exit("live-1 does not show status responded within 2 s")
 
         # The markup message is text: no element, no alert.
-        threads = driver.find_element(By.ID, "threads")
-        if threads.find_elements(By.TAG_NAME, "img"):
+        images, text = settled(lambda: (
+            len(driver.find_element(By.ID, "threads").find_elements(By.TAG_NAME, "img")),
+            driver.find_element(By.ID, "threads").text), "the threads section")
+        if images:
             sys.exit("the markup message became an <img> element")
-        if MARKUP not in threads.text:
+        if MARKUP not in text:
             sys.exit("the markup message's id/body are not shown as text")
         try:
             driver.switch_to.alert
@@ -129,7 +143,8 @@ def main():
             driver.save_screenshot(os.path.join(folder, "pool.png"))
 
         # The dead letter's resend button re-sends it.
-        driver.find_element(By.CSS_SELECTOR, '#dead button[data-resend="job-dead"]').click()
+        settled(lambda: driver.find_element(By.CSS_SELECTOR, '#dead button[data-resend="job-dead"]').click(),
+                "the dead letter's resend button")
         try:
             WebDriverWait(driver, 5, poll_frequency=0.05).until(
                 lambda d: d.find_elements(By.CSS_SELECTOR, '[data-message="job-dead-resent"]')
