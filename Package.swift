@@ -60,11 +60,14 @@ let package = Package(
         ),
         // The machine's realtime clock read with a raw system call (ClockCheck's reference).
         .target(name: "CAgentPoolKernelClock"),
+        // A counter in a file mapping shared by processes, waited on with a futex (the
+        // notifier's cross-process wake-up on Linux).
+        .target(name: "CAgentPoolSharedWord"),
         // The SQLite backend on GRDB, linked to the system SQLite.
         .target(
             name: "AgentPoolSQLite",
             dependencies: [
-                "AgentPool", "AgentPoolSQL", "CAgentPoolKernelClock",
+                "AgentPool", "AgentPoolSQL", "CAgentPoolKernelClock", "CAgentPoolSharedWord",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

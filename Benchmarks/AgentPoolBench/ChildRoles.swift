@@ -36,6 +36,8 @@ enum ChildRoles {
             let (pool, count, rate) = (arguments[1], Int(arguments[2]) ?? 0, Int(arguments[3]) ?? 1000)
             _ = readLine()
             let interval = 1_000_000_000 / UInt64(rate)
+            var committed: [Int64] = []  // printed at the end: a full stdout pipe would block the sends
+            committed.reserveCapacity(count)
             let start = monotonicNanos()
             for index in 0..<count {
                 let target = start + UInt64(index) * interval
@@ -43,7 +45,9 @@ enum ChildRoles {
                 if target > now { try await Task.sleep(for: .nanoseconds(target - now)) }
                 let message = Fixtures.message("live-\(index)", content: "\(wallNanos())")
                 try await store.recordMessage(pool, StoredMessage(message: message, receipt: Receipt(messageID: message.messageID, status: .accepted)))
+                committed.append(wallNanos())
             }
+            for (index, time) in committed.enumerated() { say("committed \(index) \(time)") }
 
         case ("latency-watcher", 3):
             let pool = try PoolHandle(arguments[1], store: try await open(arguments[0]))
@@ -51,14 +55,17 @@ enum ChildRoles {
             let after = try await pool.snapshot().cursor ?? 0
             say("ready")
             var latencies: [Double] = []
+            var delivered: [(Substring, Int64)] = []
             for try await record in pool.watch(after: after) {
                 let received = wallNanos()
                 if case .runMessage(let stored) = record.payload, let sent = Int64(stored.message.contentRef) {
                     latencies.append(Double(received - sent) / 1000)
+                    delivered.append((stored.message.messageID.dropFirst(5), received))
                 }
                 if latencies.count == count { break }
             }
             let sample = Sample(latencies)
+            for (index, time) in delivered { say("delivered \(index) \(time)") }
             say("latency \(sample.median) \(sample.quantile(0.99)) \(sample.max)")
 
         case ("idle-watcher", 2):

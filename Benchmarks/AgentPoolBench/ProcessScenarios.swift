@@ -3,7 +3,14 @@ import Foundation
 
 /// The scenarios with several processes: watch latency, idle CPU, contention, watcher memory.
 enum ProcessScenarios {
-    struct Latency { var p50: Double; var p99: Double; var max: Double }
+    struct Latency {
+        var p50: Double
+        var p99: Double
+        var max: Double
+        /// From the writer's COMMIT returning to the delivery: the wake-up and the watcher's read.
+        var afterCommitP50: Double
+        var afterCommitP99: Double
+    }
 
     /// A writer process appends ~`rate` records/s for `count` records; a watcher process measures,
     /// per record, the time from just before the writer's write call to its delivery (µs).
@@ -15,12 +22,26 @@ enum ProcessScenarios {
         guard watcher.line(startingWith: "ready") != nil else { throw BenchError("watcher did not start") }
         let writer = try BenchChild(role: "latency-writer", [fixtures.path(name), "p", "\(count)", "\(rate)"])
         writer.release()
-        try writer.finish()
+        let committed = Self.timesByIndex(try writer.finish(), "committed ")
         let lines = try watcher.finish()
         guard let line = lines.first(where: { $0.hasPrefix("latency ") }) else { throw BenchError("no latency line") }
         let numbers = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        let afterCommit = Sample(Self.timesByIndex(lines, "delivered ").compactMap { index, delivered in
+            committed[index].map { Double(delivered - $0) / 1000 }
+        })
         try await store.close()
-        return Latency(p50: numbers[0], p99: numbers[1], max: numbers[2])
+        return Latency(p50: numbers[0], p99: numbers[1], max: numbers[2],
+                       afterCommitP50: afterCommit.median, afterCommitP99: afterCommit.quantile(0.99))
+    }
+
+    /// The `PREFIX <index> <wall ns>` lines of a child, by index.
+    private static func timesByIndex(_ lines: [String], _ prefix: String) -> [Int: Int64] {
+        var times: [Int: Int64] = [:]
+        for line in lines where line.hasPrefix(prefix) {
+            let fields = line.dropFirst(prefix.count).split(separator: " ")
+            if fields.count == 2, let index = Int(fields[0]), let time = Int64(fields[1]) { times[index] = time }
+        }
+        return times
     }
 
     /// CPU used by a watcher process waiting on an idle pool for `seconds`, in % of one core.
@@ -98,7 +119,10 @@ enum ProcessScenarios {
         results["watch_p50_us"] = latency.p50
         results["watch_p99_us"] = latency.p99
         results["watch_max_us"] = latency.max
-        report("   p50 \(Int(latency.p50)) µs, p99 \(Int(latency.p99)) µs, max \(Int(latency.max)) µs")
+        results["watch_after_commit_p50_us"] = latency.afterCommitP50
+        results["watch_after_commit_p99_us"] = latency.afterCommitP99
+        report("   p50 \(Int(latency.p50)) µs, p99 \(Int(latency.p99)) µs, max \(Int(latency.max)) µs from before the send; "
+               + "after its COMMIT returned: p50 \(Int(latency.afterCommitP50)) µs, p99 \(Int(latency.afterCommitP99)) µs")
         let idle = try await idleWatcherCPUPercent(fixtures, seconds: idleSeconds)
         results["idle_watcher_cpu_percent"] = idle
         report("   idle watcher over \(Int(idleSeconds)) s: \(String(format: "%.3f", idle)) % of a core")

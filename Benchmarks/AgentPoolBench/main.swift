@@ -39,6 +39,8 @@ let json = arguments.contains("--json")
 let claimsOnly = arguments.contains("--claims")
 /// `--floor`: the store's append and send beside the same SQL replayed through the C API.
 let floorOnly = arguments.contains("--floor")
+/// `--watch`: only the cross-process watch latency and the idle watcher's CPU.
+let watchOnly = arguments.contains("--watch")
 let database = arguments.firstIndex(of: "--db").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 let directory = NSTemporaryDirectory() + "agentpool-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -111,6 +113,17 @@ if claimsOnly {
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
     }
     exit(outcome.duplicated == 0 && outcome.lost == 0 ? 0 : 1)
+}
+
+if watchOnly {
+    report("watch: \(watchCount) records sent by another process at 1000/s, each timed from before its send to its delivery …")
+    results = try await ProcessScenarios.watchFigures(fixtures, count: watchCount, rate: 1_000, idleSeconds: idleSeconds)
+    if json {
+        var object: [String: Any] = results
+        object["quick"] = quick
+        FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
+    }
+    exit(0)
 }
 
 if floorOnly {

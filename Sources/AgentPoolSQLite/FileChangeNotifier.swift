@@ -1,4 +1,5 @@
 import AgentPool
+import CAgentPoolSharedWord
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -8,24 +9,43 @@ import Darwin
 
 /// Cross-process change detection for one opened SQLite store.
 ///
-/// Writers touch a sidecar file (`<db>-notify`) after each commit; one thread per store waits on
-/// a file notification for it (inotify on Linux, kqueue on Darwin) and bumps the store's
-/// ``ChangeSignal``. The sidecar, not the `-wal`, is watched because a WAL write is notified
-/// before its commit is visible (inotify reports the WAL frame write, which precedes the commit
-/// that makes it readable; measured on Linux while building this notifier). A slow safety poll
-/// (1 s) probes the pools table and bumps the signal when it changed, in case a notification was missed. Waiting costs
-/// no CPU: the thread sleeps in `poll(2)`.
+/// After each commit a writer bumps a counter in the sidecar file `<db>-notify`, which every
+/// process maps shared, and wakes its waiters with a futex (Linux); it also writes a byte at the
+/// sidecar's start, for file notifications. One thread per store waits and bumps the store's
+/// ``ChangeSignal``:
+/// - on Linux, on the shared counter's futex: a wake-up costs one system call for the writer and
+///   a thread wake for the watcher. The kernel compares the counter before sleeping, so a bump
+///   between the thread's read and its sleep is never slept through;
+/// - elsewhere, or when the sidecar cannot be mapped, on a file notification for the sidecar
+///   (inotify on Linux, kqueue on Darwin). The sidecar, not the `-wal`, is watched because a WAL
+///   write is notified before its commit is visible (measured on Linux).
 ///
-/// The inotify instance (or kqueue) exists only while someone waits: it is made when the first
-/// waiter arms the notifier and closed after two idle ticks. Inotify instances are limited per
-/// user (128 by default on Linux), so a process holding many stores that nobody waits on uses
-/// none; when the limit is reached anyway, waiters fall back to the safety poll.
+/// Either way the counter moves, or the file is written, only after COMMIT returned, so a woken
+/// watcher reads the commit. A slow safety poll (1 s) probes the pools table and bumps the signal
+/// when it changed, in case a notification was missed. Waiting costs no CPU: the thread sleeps in
+/// the kernel.
+///
+/// The thread waits only while someone in this process waits: the first waiter arms it, and two
+/// idle ticks disarm it. So a process holding a store nobody waits on is not woken by other
+/// processes' commits. Inotify instances are limited per user (128 by default on Linux); when the
+/// limit is reached, file-notification waiters fall back to the safety poll.
 final class FileChangeNotifier: @unchecked Sendable {
     let sidecarPath: String
     private let signal: ChangeSignal
     private let probe: @Sendable () -> [Int64]?
     private let safetyPollMillis: Int32
-    private let sidecarFD: Int32
+    /// The sidecar's descriptor (guarded by `lock`; replaced when the file was deleted, see
+    /// ``arm()``).
+    private var sidecarFD: Int32
+    /// The shared counter in the mapped sidecar; nil when the file notification is used instead.
+    /// (Guarded by `lock`; the thread uses it only while armed, and it is replaced only while not.)
+    private var word: UnsafeMutablePointer<UInt32>?
+    /// Signalled when the notifier is armed or stopped, for the shared-counter thread (which
+    /// sleeps on it while disarmed).
+    private let armedOrStopped = DispatchSemaphore(value: 0)
+    /// The counter's value when the notifier was last armed (guarded by `lock`): the thread's
+    /// starting point, taken before arm() notifies, so no bump falls between the two.
+    private var armedAtValue: UInt32 = 0
     /// The inotify instance or kqueue while armed, else -1 (guarded by `lock`).
     private var eventFD: Int32 = -1
     /// Wakes the thread: a 0 byte stops it, a 1 byte makes it poll the current `eventFD`.
@@ -40,8 +60,12 @@ final class FileChangeNotifier: @unchecked Sendable {
 
     /// Starts the notifier thread for `databasePath`'s sidecar.
     ///
-    /// - Parameter probe: a cheap read whose result changes whenever any pool changes.
-    init(databasePath: String, signal: ChangeSignal, safetyPoll: Duration = .seconds(1), probe: @escaping @Sendable () -> [Int64]?) throws {
+    /// - Parameters:
+    ///   - sharedWord: wait on the sidecar's shared counter where the platform can (Linux);
+    ///     false uses the file notification (a fallback kept for other platforms, and for tests).
+    ///   - probe: a cheap read whose result changes whenever any pool changes.
+    init(databasePath: String, signal: ChangeSignal, sharedWord: Bool = true, safetyPoll: Duration = .seconds(1),
+         probe: @escaping @Sendable () -> [Int64]?) throws {
         sidecarPath = databasePath + "-notify"
         self.signal = signal
         self.probe = probe
@@ -50,24 +74,30 @@ final class FileChangeNotifier: @unchecked Sendable {
         guard sidecarFD >= 0 else {
             throw SQLiteErrors.storage("cannot open '\(sidecarPath)': \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
         }
+        word = sharedWord ? Self.map(sidecarFD) : nil
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             close(sidecarFD)
             throw SQLiteErrors.storage("cannot create a pipe: \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
         }
         stopPipe = (fds[0], fds[1])
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            if word != nil { runOnSharedWord() } else { runOnFileEvents() }
+        }
         thread.name = "agentpool-notifier"
         thread.start()
         signal.onWait { [weak self] in self?.arm() }
     }
 
-    /// Tells every watcher of the file, in any process, that a commit happened. After ``stop()``
-    /// it does nothing: the descriptor is closed and its number may belong to another file.
+    /// Tells every watcher of the file, in any process, that a commit happened: bumps the shared
+    /// counter and wakes its waiters, and writes the sidecar's first byte for watchers on file
+    /// notifications (other platforms, older versions). After ``stop()`` it does nothing: the
+    /// descriptor is closed and its number may belong to another file.
     func touch() {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
+        if let word { agentpool_shared_word_bump(word) }
         var byte: UInt8 = 1
         _ = pwrite(sidecarFD, &byte, 1, 0)
     }
@@ -82,10 +112,21 @@ final class FileChangeNotifier: @unchecked Sendable {
     func arm() {
         lock.lock()
         let wasArmed = armed
-        if !armed, !stopped { armed = setWatch(true) }
+        if !armed, !stopped {
+            if word != nil {
+                remapIfDeleted()
+                armedAtValue = word.map(agentpool_shared_word_load) ?? 0
+                armed = true
+            } else {
+                armed = setWatch(true)
+            }
+        }
         let armedNow = !wasArmed && armed
         lock.unlock()
-        if armedNow {
+        if armedNow, word != nil {
+            armedOrStopped.signal()
+            signal.notify()
+        } else if armedNow {
             // The thread sleeps in poll(2) without the new descriptor: wake it to add it.
             var byte: UInt8 = 1
             _ = write(stopPipe.write, &byte, 1)
@@ -99,15 +140,25 @@ final class FileChangeNotifier: @unchecked Sendable {
         lock.lock()
         let first = !stopped
         stopped = true
+        let word = self.word  // no longer replaced once stopped
         lock.unlock()
         guard first else { return }
         var byte: UInt8 = 0
         _ = write(stopPipe.write, &byte, 1)
-        finished.wait()
+        if let word {
+            armedOrStopped.signal()
+            // The thread may have read `stopped` just before it was set and be about to sleep on
+            // the futex: wake it until it is gone. (Other processes' threads see no change and
+            // sleep again.)
+            repeat { agentpool_shared_word_wake(word) } while finished.wait(timeout: .now() + .milliseconds(5)) == .timedOut
+        } else {
+            finished.wait()
+        }
         close(stopPipe.read)
         close(stopPipe.write)
         lock.lock()
         close(sidecarFD)  // under the lock that touch() takes, after it saw `stopped`
+        if let word { agentpool_shared_word_unmap(word) }
         lock.unlock()
     }
 
@@ -173,7 +224,93 @@ final class FileChangeNotifier: @unchecked Sendable {
         #endif
     }
 
-    private func run() {
+    /// The shared counter of the sidecar open as `fd`; nil when it cannot be mapped.
+    private static func map(_ fd: Int32) -> UnsafeMutablePointer<UInt32>? {
+        agentpool_shared_word_map(fd).map { UnsafeMutablePointer(mutating: $0) }
+    }
+
+    /// When the sidecar was deleted (or replaced) since it was opened, opens the file now at its
+    /// path, creating it, and maps its counter instead, so that processes opening the store from
+    /// now on wake this one (writers still on the old file are covered by the safety poll until
+    /// they reopen). Called with `lock` held, while not armed: the thread does not use the word.
+    private func remapIfDeleted() {
+        var onDisk = stat()
+        var opened = stat()
+        if stat(sidecarPath, &onDisk) == 0, fstat(sidecarFD, &opened) == 0,
+           onDisk.st_dev == opened.st_dev, onDisk.st_ino == opened.st_ino { return }
+        let fd = open(sidecarPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        guard let mapped = Self.map(fd) else {
+            close(fd)
+            return
+        }
+        if let word { agentpool_shared_word_unmap(word) }
+        close(sidecarFD)
+        sidecarFD = fd
+        word = mapped
+    }
+
+    /// The thread's loop on the shared counter: sleeps on its futex while armed, on
+    /// `armedOrStopped` while not.
+    private func runOnSharedWord() {
+        defer { finished.signal() }
+        var lastProbe: [Int64]? = nil
+        var last: UInt32 = 0
+        var idleTicks = 0
+        var armedHere = false
+        while true {
+            lock.lock()
+            let (isStopped, isArmed, start, mapped) = (stopped, armed, armedAtValue, word)
+            lock.unlock()
+            if isStopped { return }
+            guard let word = mapped else { return }
+            if !isArmed {
+                armedHere = false
+                armedOrStopped.wait()
+                continue
+            }
+            if !armedHere {
+                // Newly armed: arm() notified for every bump up to `start`.
+                armedHere = true
+                last = start
+                idleTicks = 0
+            }
+            let current = agentpool_shared_word_load(word)
+            if current != last {
+                last = current
+                signal.notify()
+                continue
+            }
+            switch agentpool_shared_word_wait(word, current, safetyPollMillis) {
+            case 0:
+                continue  // a bump, or a wake with no change (another store stopping): look again
+            case 1:
+                // As in the file-event loop: disarm after two idle ticks, else the safety poll.
+                lock.lock()
+                let idle = signal.waiterCount == 0
+                idleTicks = idle ? idleTicks + 1 : 0
+                if idleTicks >= 2, armed, !stopped { armed = false }
+                lock.unlock()
+                if idle { continue }
+                let probed = probe()
+                if probed != lastProbe {
+                    lastProbe = probed
+                    signal.notify()
+                }
+            default:
+                // The futex cannot be waited on: keep the safety poll's cadence and probe.
+                Thread.sleep(forTimeInterval: Double(safetyPollMillis) / 1000)
+                let probed = probe()
+                if probed != lastProbe {
+                    lastProbe = probed
+                    signal.notify()
+                }
+            }
+        }
+    }
+
+    /// The thread's loop on file notifications (inotify, kqueue) and the stop pipe.
+    private func runOnFileEvents() {
         defer { finished.signal() }
         // No probe yet: the first safety poll with a waiter compares against nothing and
         // notifies once, which is harmless; probing here would race a quick close().

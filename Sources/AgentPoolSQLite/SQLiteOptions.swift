@@ -35,6 +35,12 @@ public struct SQLiteOptions: Sendable {
     /// benchmark's frames per write. Installing it replaces SQLite's automatic checkpoint, so the
     /// store then checkpoints as that does: PASSIVE, once the WAL holds 1,000 frames.
     package var walCommitHook: (@Sendable (Int32) -> Void)?
+    /// Whether watchers wake on the `-notify` sidecar's shared counter (a futex, Linux) rather
+    /// than on a file notification; for tests of both paths. True by default.
+    package var sharedWordWakeUps = true
+    /// How often a waiting store probes the file in case a wake-up was missed; tests that must
+    /// see a missed wake-up set it long. 1 s by default.
+    package var safetyPoll: Duration = .seconds(1)
 
     /// The default options.
     public init() {}

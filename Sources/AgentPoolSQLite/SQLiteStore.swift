@@ -98,7 +98,8 @@ public final class SQLiteStore: PoolStore {
             throw SQLiteErrors.map(error)
         }
         let database = self.database
-        notifier = try FileChangeNotifier(databasePath: path, signal: changes) {
+        notifier = try FileChangeNotifier(databasePath: path, signal: changes, sharedWord: options.sharedWordWakeUps,
+                                          safetyPoll: options.safetyPoll) {
             try? database.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT id, (SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1), compacted_through
@@ -271,13 +272,23 @@ public final class SQLiteStore: PoolStore {
     /// self-contained: the WAL checkpointed into it and removed, so a plain copy of the one file
     /// holds every committed write.
     public func close() async throws {
-        notifier.stop()
-        changes.close()
-        do {
-            try database.close()
-        } catch {
-            throw SQLiteErrors.map(error)
+        // Off the cooperative pool: closing waits for the notifier thread and for every read in
+        // flight, and an async read hands its connection back on that pool. Two stores closing
+        // at once on its threads (two on a 2-core machine) would wait for each other's reads.
+        let (notifier, changes, database, filePath) = (self.notifier, self.changes, self.database, self.filePath)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                notifier.stop()
+                changes.close()
+                do {
+                    try database.close()
+                } catch {
+                    continuation.resume(throwing: SQLiteErrors.map(error))
+                    return
+                }
+                DatabaseFile.checkpointIfLastUser(path: filePath)
+                continuation.resume()
+            }
         }
-        DatabaseFile.checkpointIfLastUser(path: filePath)
     }
 }

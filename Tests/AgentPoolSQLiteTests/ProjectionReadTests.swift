@@ -99,12 +99,17 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/pool.sqlite"
         let log = StatementLog()
-        let store = try SQLiteStore(path: path, options: quietOptions(trace: log.trace))
+        var options = quietOptions(trace: log.trace)
+        options.safetyPoll = .seconds(3600)  // a wake-up, not the poll, must deliver the commit below
+        let store = try SQLiteStore(path: path, options: options)
         let pool = try await PoolHandle.open("p", store: store)
         unlink(path + "-notify")
         log.start()
         let started = ContinuousClock.now
-        let watcher = Task { for try await _ in pool.watch(after: 1) {} }
+        let watcher = Task { () throws -> Seq? in
+            for try await record in pool.watch(after: 1) { return record.seq }
+            return nil
+        }
         try await eventually("the watcher parked on the change signal") { store.changes.waiterCount > 0 }
         // Give a spinning watcher every chance to run: it would issue statements without end.
         for _ in 0..<5_000 { await Task.yield() }
@@ -118,8 +123,10 @@ import Testing
         // (The notifier thread does that when the waiter arrives; on a loaded machine it may not
         // have run yet, so the check waits for it, boundedly.)
         try await eventually(within: .seconds(20), "the sidecar file recreated") { FileManager.default.fileExists(atPath: path + "-notify") }
-        watcher.cancel()
-        _ = await watcher.result
+        let other = try SQLiteStore(path: path, options: quietOptions())  // as another process opening now
+        let appended = try await PoolHandle("p", store: other).join(Member(runID: "late", agentID: "x"))
+        #expect(try await boundedValue(of: watcher, within: .seconds(30), "the watcher woken by the other store's commit") == appended)
+        try await other.close()
         try await store.close()
     }
 }

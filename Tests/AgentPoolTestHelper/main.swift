@@ -28,6 +28,12 @@
 //                                       when its stdin closes
 //   complete DB POOL RUN ID TOKEN        completes claimed message ID with TOKEN; prints the
 //                                       receipt as JSON, or "error: <kind>" and exits 1
+//   pingpong DB POOL SYNC WAKEUP COUNT   SQLite only: opens the file with synchronous SYNC (NORMAL
+//                                       or FULL) and wake-ups on WAKEUP ("shared-word" or
+//                                       "file-events"), joins run "writer", prints "ready", then
+//                                       COUNT times: waits for a line on stdin and commits one
+//                                       message. It never says what it committed: a watcher
+//                                       learns of each commit only through its wake-up.
 //   hold     DB                          takes the write lock (BEGIN IMMEDIATE), prints "locked",
 //                                       and holds it until its stdin closes
 //   holdwrite DB POOL RUN                inside a store write (SQLite's write lock held) joins
@@ -227,6 +233,23 @@ do {
             while readLine() != nil {}
         }
         say("committed")
+    case ("pingpong", 6):
+        var options = SQLiteOptions()
+        options.logger = StoreLocation.quietLogger()
+        options.synchronous = SQLiteOptions.Synchronous(rawValue: arguments[3]) ?? .normal
+        options.sharedWordWakeUps = arguments[4] == "shared-word"
+        let store = try SQLiteStore(path: arguments[1], options: options)
+        let pool = arguments[2]
+        try await store.openPool(pool)
+        try await store.join(pool, Member(runID: "writer", agentID: "writer"))
+        say("ready")
+        for index in 0..<(Int(arguments[5]) ?? 0) {
+            guard readLine() != nil else { break }
+            let id = "m\(index)"
+            let message = Message(messageID: id, from: "writer", to: .pool(pool), contentRef: "c", idempotencyKey: id)
+            _ = try await store.recordMessage(pool, StoredMessage(message: message, receipt: Receipt(messageID: id, status: .accepted)))
+        }
+        try await store.close()
     case ("hold", 2):
         var configuration = Configuration()
         configuration.allowsUnsafeTransactions = true  // the lock outlives the first access
