@@ -69,7 +69,8 @@ final class FileChangeNotifier: @unchecked Sendable {
         sidecarPath = databasePath + "-notify"
         self.signal = signal
         self.probe = probe
-        safetyPollMillis = Int32(safetyPoll.components.seconds * 1000 + safetyPoll.components.attoseconds / 1_000_000_000_000_000)
+        let millis = safetyPoll.components.seconds * 1000 + safetyPoll.components.attoseconds / 1_000_000_000_000_000
+        safetyPollMillis = Int32(clamping: max(1, millis))
         sidecarFD = open(sidecarPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard sidecarFD >= 0 else {
             throw SQLiteErrors.storage("cannot open '\(sidecarPath)': \(String(cString: strerror(errno)))", code: .SQLITE_CANTOPEN)
@@ -281,30 +282,28 @@ final class FileChangeNotifier: @unchecked Sendable {
                 signal.notify()
                 continue
             }
-            switch agentpool_shared_word_wait(word, current, safetyPollMillis) {
-            case 0:
-                continue  // a bump, or a wake with no change (another store stopping): look again
-            case 1:
-                // As in the file-event loop: disarm after two idle ticks, else the safety poll.
-                lock.lock()
-                let idle = signal.waiterCount == 0
-                idleTicks = idle ? idleTicks + 1 : 0
-                if idleTicks >= 2, armed, !stopped { armed = false }
-                lock.unlock()
-                if idle { continue }
-                let probed = probe()
-                if probed != lastProbe {
-                    lastProbe = probed
-                    signal.notify()
-                }
-            default:
-                // The futex cannot be waited on: keep the safety poll's cadence and probe.
-                Thread.sleep(forTimeInterval: Double(safetyPollMillis) / 1000)
-                let probed = probe()
-                if probed != lastProbe {
-                    lastProbe = probed
-                    signal.notify()
-                }
+            let outcome = agentpool_shared_word_wait(word, current, safetyPollMillis)
+            if outcome == 0 { continue }  // a bump, or a wake with no change (another store stopping): look again
+            if outcome < 0 {
+                // The futex cannot be waited on (a sandbox without it): tick at the safety
+                // poll's cadence instead, on the semaphore that stop() signals.
+                _ = armedOrStopped.wait(timeout: .now() + .milliseconds(Int(safetyPollMillis)))
+            }
+            // A tick, as in the file-event loop: disarm after two idle ticks, else the safety poll.
+            lock.lock()
+            let idle = signal.waiterCount == 0
+            idleTicks = idle ? idleTicks + 1 : 0
+            if idleTicks >= 2, armed, !stopped {
+                armed = false
+                // A later arm() may remap the sidecar: its counter then starts from its own value.
+                armedHere = false
+            }
+            lock.unlock()
+            if idle { continue }
+            let probed = probe()
+            if probed != lastProbe {
+                lastProbe = probed
+                signal.notify()
             }
         }
     }

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #if defined(__linux__)
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -13,10 +14,10 @@
 enum { page = 4096, offset = 64 };
 
 volatile uint32_t *agentpool_shared_word_map(int fd) {
-    struct stat status;
-    if (fstat(fd, &status) != 0) return NULL;
-    // Growing only: two processes growing it at once both set 4 KiB; nobody shrinks it.
-    if (status.st_size < page && ftruncate(fd, page) != 0) return NULL;
+    // Allocates the page's blocks (growing the file to 4 KiB when it is shorter; never shrinking
+    // it), so that a store to the mapping cannot meet a full disk: writing to a hole that cannot
+    // be filled raises SIGBUS. When it fails, the caller falls back to file notifications.
+    if (posix_fallocate(fd, 0, page) != 0) return NULL;
     void *base = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) return NULL;
     return (volatile uint32_t *)((char *)base + offset);
