@@ -18,14 +18,49 @@ package struct SQLDialect: Sendable {
     /// Writes a record together with its projection rows in one statement, when the backend can
     /// (PostgreSQL: one round trip instead of two or three); nil when it cannot for these changes.
     package var combinedAppend: (@Sendable (_ pool: Int64, _ record: EncodedRecord, _ changes: [ProjectionChange]) -> (String, [SQLValue])?)?
+    /// How the log table is keyed, and so the statements that write, read and delete it.
+    package var log: LogStatements
+    /// The largest seq the log can hold (a larger one is refused before anything is written).
+    package var maximumSeq: Seq
+
+    /// The statements of the log table, with `$n` parameters; each dialect keys the log its own way.
+    package struct LogStatements: Sendable {
+        /// Appends a record: `$1` pool, `$2` seq, `$3` kind, `$4` payload, `$5` recorded_at.
+        package var insert: String
+        /// Reads records in seq order: `$1` pool, after `$2`, at most `$3`; columns seq, kind,
+        /// payload, recorded_at.
+        package var readAfter: String
+        /// Deletes the records of pool `$1` with seq ≤ `$2`.
+        package var deleteThrough: String
+        /// Deletes every record of pool `$1`.
+        package var deleteAll: String
+
+        /// Statements of a log table, each with the parameters above.
+        package init(insert: String, readAfter: String, deleteThrough: String, deleteAll: String) {
+            self.insert = insert
+            self.readAfter = readAfter
+            self.deleteThrough = deleteThrough
+            self.deleteAll = deleteAll
+        }
+
+        /// A log table keyed by the columns (pool, seq).
+        package static let byPoolAndSeq = LogStatements(
+            insert: SQLStatements.insertRecordSQL,
+            readAfter: "SELECT seq, kind, payload, recorded_at FROM records WHERE pool = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            deleteThrough: "DELETE FROM records WHERE pool = $1 AND seq <= $2",
+            deleteAll: "DELETE FROM records WHERE pool = $1")
+    }
 
     /// Creates a dialect.
     package init(placeholder: Placeholder, cursorColumn: String, lastRecordedAtColumn: String, insertPool: String,
+                 log: LogStatements = .byPoolAndSeq, maximumSeq: Seq = .max,
                  combinedAppend: (@Sendable (Int64, EncodedRecord, [ProjectionChange]) -> (String, [SQLValue])?)? = nil) {
         self.placeholder = placeholder
         self.cursorColumn = cursorColumn
         self.lastRecordedAtColumn = lastRecordedAtColumn
         self.insertPool = insertPool
+        self.log = log
+        self.maximumSeq = maximumSeq
         self.combinedAppend = combinedAppend
     }
 

@@ -232,7 +232,7 @@ package final class SQLPoolStorage: PoolStorage {
 
     package func createPool(_ config: PoolConfig, json: String) throws -> Int64 {
         guard let id = try session.first(statements.insertPool, [.text(poolID), .text(json)], { try $0.integer(0) }) else {
-            throw AgentPoolError.make(.storage, "creating pool '\(poolID)' returned no row")
+            throw AgentPoolError.make(.storage, "cannot create pool '\(poolID)': the database has no pool id left to give (every id it can hold was given to a pool, dropped ones included)")
         }
         row = .some(id)
         return id
@@ -241,6 +241,9 @@ package final class SQLPoolStorage: PoolStorage {
     package func append(_ encoded: EncodedRecord, applying changes: [ProjectionChange]) throws {
         let pool = try requireRow()
         let record = encoded.record
+        guard record.seq <= dialect.maximumSeq else {
+            throw AgentPoolError.make(.storage, "pool '\(poolID)' is full: its log holds at most \(dialect.maximumSeq) records")
+        }
         if let combined = dialect.combinedAppend?(pool, encoded, changes) {
             try session.execute(combined.0, combined.1)
             return

@@ -103,7 +103,7 @@ package struct SQLStatements: Sendable {
                 OR EXISTS (SELECT 1 FROM leases WHERE pool = $1 AND expires_at <= $2)
                 OR EXISTS (SELECT 1 FROM claims WHERE pool = $1 AND status = 'held' AND expires_at <= $2)
             """)
-        records = q("SELECT seq, kind, payload, recorded_at FROM records WHERE pool = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+        records = q(dialect.log.readAfter)
         inbox = q("SELECT seq, message_id FROM inbox WHERE pool = $1 AND run_id = $2 AND seq > $3 ORDER BY seq LIMIT $4")
         consumer = q("SELECT name, cursor, updated_at FROM consumers WHERE pool = $1 AND name = $2")
         consumers = q("SELECT name, cursor, updated_at FROM consumers WHERE pool = $1 ORDER BY name")
@@ -137,7 +137,7 @@ package struct SQLStatements: Sendable {
         claimsByStatus = q("SELECT \(claims) FROM claims WHERE pool = $1 AND status = $2 ORDER BY message_id")
         claimsByStatusAndRun = q("SELECT \(claims) FROM claims WHERE pool = $1 AND status = $2 AND run_id = $3 ORDER BY message_id")
 
-        insertRecord = q(Self.insertRecordSQL)
+        insertRecord = q(dialect.log.insert)
         markCreated = q("UPDATE pools SET created = TRUE WHERE id = $1")
         setCheckpoint = q("UPDATE pools SET checkpoint_seq = $2 WHERE id = $1")
         upsertMember = q("""
@@ -185,14 +185,15 @@ package struct SQLStatements: Sendable {
                 expires_at = excluded.expires_at, expired_count = excluded.expired_count, max_attempts = excluded.max_attempts,
                 resent_as = excluded.resent_as
             """)
-        deleteRecordsThrough = q("DELETE FROM records WHERE pool = $1 AND seq <= $2")
+        deleteRecordsThrough = q(dialect.log.deleteThrough)
         setCompactedThrough = q("UPDATE pools SET compacted_through = $2 WHERE id = $1")
-        dropPool = ["records", "members", "member_topics", "messages", "wakes", "consumers", "inbox", "leases", "claims",
+        dropPool = [q(dialect.log.deleteAll)] + ["members", "member_topics", "messages", "wakes", "consumers", "inbox", "leases", "claims",
                     "message_dependencies", "claim_queue"]
             .map { q("DELETE FROM \($0) WHERE pool = $1") } + [q("DELETE FROM pools WHERE id = $1")]
     }
 
-    /// The log row (`$1` pool, `$2` seq, `$3` kind, `$4` payload, `$5` recorded_at).
+    /// The log row of a log keyed by (pool, seq) (`$1` pool, `$2` seq, `$3` kind, `$4` payload,
+    /// `$5` recorded_at).
     package static let insertRecordSQL = "INSERT INTO records (pool, seq, kind, payload, recorded_at) VALUES ($1, $2, $3, $4, $5)"
 
     /// The message upsert with its parameters named by the caller (`$1` is the pool). The key and

@@ -12,13 +12,19 @@ final class SQLiteSession: SQLSession {
 
     init(_ db: Database) { self.db = db }
 
-    /// The SQLite dialect: `?n` parameters, the cursor read from the log's primary key (not
-    /// stored a second time, so that a write dirties one page fewer).
+    /// The SQLite dialect: `?n` parameters, the log keyed by ``LogKey``, the cursor read from
+    /// the log's key (not stored a second time, so that a write dirties one page fewer). A new
+    /// pool gets no row (and creating it fails) once the file has given ``LogKey/maximumPoolRow``
+    /// incarnations.
     static let dialect = SQLDialect(
         placeholder: .question,
-        cursorColumn: "(SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
-        lastRecordedAtColumn: "(SELECT recorded_at FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
-        insertPool: "INSERT INTO pools (id, pool_id, config) VALUES ((SELECT last + 1 FROM pool_ids), $1, $2) RETURNING id")
+        cursorColumn: LogKey.lastRecord(LogKey.seq("r.id")),
+        lastRecordedAtColumn: LogKey.lastRecord("r.recorded_at"),
+        insertPool: """
+            INSERT INTO pools (id, pool_id, config) SELECT last + 1, $1, $2 FROM pool_ids
+            WHERE last < \(LogKey.maximumPoolRow) RETURNING id
+            """,
+        log: LogKey.statements, maximumSeq: LogKey.maximumSeq)
 
     /// The catalogue in SQLite's syntax.
     static let statements = SQLStatements(dialect)

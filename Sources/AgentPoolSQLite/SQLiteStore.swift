@@ -102,7 +102,7 @@ public final class SQLiteStore: PoolStore {
                                           safetyPoll: options.safetyPoll) {
             try? database.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT id, (SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1), compacted_through
+                    SELECT id, \(SQLiteSession.dialect.cursorColumn), compacted_through
                     FROM pools ORDER BY id
                     """).flatMap { [$0[0], $0[1] ?? 0, $0[2]] as [Int64] }
             }
@@ -257,10 +257,10 @@ public final class SQLiteStore: PoolStore {
         do {
             return try await database.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT p.pool_id, max(p.compacted_through, coalesce((SELECT seq FROM records r WHERE r.pool = p.id ORDER BY seq DESC LIMIT 1), 0)),
-                           (SELECT count(*) FROM members m WHERE m.pool = p.id),
-                           (SELECT count(*) FROM messages g WHERE g.pool = p.id)
-                    FROM pools p ORDER BY p.pool_id
+                    SELECT pool_id, max(compacted_through, coalesce(\(SQLiteSession.dialect.cursorColumn), 0)),
+                           (SELECT count(*) FROM members m WHERE m.pool = pools.id),
+                           (SELECT count(*) FROM messages g WHERE g.pool = pools.id)
+                    FROM pools ORDER BY pool_id
                     """).map { PoolSummary(poolID: $0[0], lastSeq: $0[1], memberCount: $0[2], messageCount: $0[3]) }
             }
         } catch {

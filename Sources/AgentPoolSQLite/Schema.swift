@@ -1,5 +1,6 @@
-import GRDB
+import AgentPool
 import AgentPoolSQL
+import GRDB
 
 /// The SQLite schema: the log table plus the projections that snapshots and lookups read.
 package enum Schema {
@@ -24,7 +25,7 @@ package enum Schema {
                     last_seq INTEGER NOT NULL
                 );
 
-                -- The append-only log: the source of truth.
+                -- The append-only log: the source of truth (keyed by one integer since v8).
                 CREATE TABLE records (
                     pool INTEGER NOT NULL REFERENCES pools(id),
                     seq INTEGER NOT NULL,
@@ -198,6 +199,28 @@ package enum Schema {
                 DROP INDEX messages_open;
                 """)
             try ClaimQueueBackfill.run(SQLiteSession(db), statements: SQLiteSession.statements)
+        }
+        migrator.registerMigration("v8-log-keyed-by-rowid") { db in
+            // The log keyed by one integer, pool × 2⁴⁰ + seq, its rowid (LogKey): appends go to
+            // the end of a rowid table, which writes fewer pages than the (pool, seq) key.
+            let outOfRange = try Int.fetchOne(db, sql: "SELECT count(*) FROM records WHERE pool NOT BETWEEN 1 AND ? OR seq NOT BETWEEN 1 AND ?",
+                                              arguments: [LogKey.maximumPoolRow, LogKey.maximumSeq]) ?? 0
+            guard outOfRange == 0 else {
+                throw AgentPoolError.make(.unsupportedSchema,
+                    "\(outOfRange) records have a pool row id above \(LogKey.maximumPoolRow) or a seq above \(LogKey.maximumSeq): this version cannot key them; the file is left as it was")
+            }
+            try db.execute(sql: """
+                CREATE TABLE log (
+                    id INTEGER PRIMARY KEY,  -- the pool's row id × 2⁴⁰ + seq
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    recorded_at INTEGER NOT NULL
+                );
+                INSERT INTO log (id, kind, payload, recorded_at)
+                    SELECT (pool << \(LogKey.seqBits)) + seq, kind, payload, recorded_at FROM records ORDER BY pool, seq;
+                DROP TABLE records;
+                ALTER TABLE log RENAME TO records;
+                """)
         }
         return migrator
     }

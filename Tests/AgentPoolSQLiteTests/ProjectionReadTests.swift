@@ -25,8 +25,8 @@ import Testing
     /// cursor) and its `recorded_at` (so that time never goes backwards within the pool), each a
     /// seek to the last entry of the log's primary key for the pool, never a replay.
     static let cursorReads = [
-        "(SELECT seq FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
-        "(SELECT recorded_at FROM records r WHERE r.pool = pools.id ORDER BY seq DESC LIMIT 1)",
+        "(SELECT (r.id & 1099511627775) FROM records r WHERE r.id > (pools.id << 40) AND r.id < ((pools.id + 1) << 40) ORDER BY r.id DESC LIMIT 1)",
+        "(SELECT r.recorded_at FROM records r WHERE r.id > (pools.id << 40) AND r.id < ((pools.id + 1) << 40) ORDER BY r.id DESC LIMIT 1)",
     ]
 
     /// `sql` without the reads of the pool's last record.

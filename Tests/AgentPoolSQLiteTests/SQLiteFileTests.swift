@@ -169,7 +169,7 @@ import Testing
         try await store.join("broken", Member(runID: "r", agentID: "a"))
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
-            try db.execute(sql: "UPDATE records SET payload = '{\"type\":\"member_joined\",\"member\":' WHERE seq = 2 AND pool = (SELECT id FROM pools WHERE pool_id = 'broken')")
+            try db.execute(sql: "UPDATE records SET payload = '{\"type\":\"member_joined\",\"member\":' WHERE id = ((SELECT id FROM pools WHERE pool_id = 'broken') << 40) + 2")
         }
         let files = { [fileBytes(path), fileBytes(path + "-wal")] }
         let beforeReads = files()
@@ -179,7 +179,7 @@ import Testing
         #expect(malformed?.message.contains("record 2 of pool 'broken'") == true)
 
         try await queue.write { db in
-            try db.execute(sql: "UPDATE records SET kind = 'mystery', payload = '{\"type\":\"mystery\"}' WHERE seq = 2 AND pool = (SELECT id FROM pools WHERE pool_id = 'broken')")
+            try db.execute(sql: "UPDATE records SET kind = 'mystery', payload = '{\"type\":\"mystery\"}' WHERE id = ((SELECT id FROM pools WHERE pool_id = 'broken') << 40) + 2")
         }
         let unknown = await agentPoolErrorOf { _ = try await store.records("broken") }
         #expect(unknown?.kind == .corruptRecord)
@@ -245,8 +245,125 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
                                                                  'v5-pool-incarnations', 'v6-priorities-dependencies',
                                                                  'v7-claim-queue');
                 """)
+            try Self.keyLogByPoolAndSeq(db)
         }
         try queue.close()
+    }
+
+    /// Turns the log of a current file back into the log of schemas 1–7: a `WITHOUT ROWID` table
+    /// keyed by (pool, seq), with the same rows; v8 is then not applied.
+    static func keyLogByPoolAndSeq(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE old_records (
+                pool INTEGER NOT NULL REFERENCES pools(id),
+                seq INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                recorded_at INTEGER NOT NULL,
+                PRIMARY KEY (pool, seq)
+            ) WITHOUT ROWID;
+            INSERT INTO old_records SELECT id >> 40, id & 1099511627775, kind, payload, recorded_at FROM records;
+            DROP TABLE records;
+            ALTER TABLE old_records RENAME TO records;
+            DELETE FROM grdb_migrations WHERE identifier = 'v8-log-keyed-by-rowid';
+            """)
+    }
+
+    /// What a migration must keep of a pool: its whole log, its snapshot and its info.
+    struct PoolContents: Equatable {
+        var records: [PoolRecord]
+        var snapshot: Snapshot
+        var info: PoolInfo?
+
+        static func read(_ pool: PoolID, _ store: SQLiteStore) async throws -> PoolContents {
+            let info = try await store.read(pool) { try $0.info() }
+            return PoolContents(records: try await store.records(pool, after: info?.compactedThrough ?? 0, limit: 100_000),
+                                snapshot: try await store.snapshot(pool), info: info)
+        }
+    }
+
+    @Test func aFileOfSchemaSevenHasItsLogRekeyedWithEveryRecordAndProjectionKept() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/v7.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        // Three pools: one with a random history, one dropped and opened again (a new row id,
+        // so ids have a gap), one compacted (its first records are gone).
+        try await store.openPool("random")
+        var rng = SeededGenerator(seed: 19)
+        for _ in 0..<400 { await RandomOperation.random(using: &rng).apply(to: store, pool: "random") }
+        for pool in ["reopened", "compacted"] {
+            let handle = try await PoolHandle.open(pool, store: store)
+            try await handle.join(Member(runID: "r", agentID: "a"))
+            for index in 0..<30 {
+                try await handle.send(Message(messageID: "m\(index)", from: "r", to: .run("r"), contentRef: "c", idempotencyKey: "m\(index)"))
+            }
+        }
+        try await store.drop("reopened")
+        let reopened = try await PoolHandle.open("reopened", store: store)
+        try await reopened.join(Member(runID: "again", agentID: "a"))
+        _ = try await PoolHandle("compacted", store: store).compact(through: 20)
+        let pools = ["random", "reopened", "compacted"]
+        var before: [PoolContents] = []
+        for pool in pools { before.append(try await PoolContents.read(pool, store)) }
+        let summaries = try await store.pools()
+        try await store.close()
+
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try Self.keyLogByPoolAndSeq($0) }
+        try queue.close()
+
+        let migrated = try SQLiteStore(path: path, options: quietOptions())
+        #expect(try migrated.settings().schemaVersion == 8)
+        var after: [PoolContents] = []
+        for pool in pools { after.append(try await PoolContents.read(pool, migrated)) }
+        #expect(after == before)
+        #expect(try await migrated.pools() == summaries)
+        let random = after[0]
+        #expect(random.records.count > 100 && random.records.map(\.seq) == Array(1...Int64(random.records.count)), "\(random.records.count)")
+        #expect(random.snapshot == (try PoolState.replay(poolID: "random", records: random.records).snapshot()))
+        #expect(after[2].records.first?.seq == 21, "the compacted pool keeps only its records after 20")
+        // Every pool goes on writing where it stood, and reads its new records back.
+        for (pool, contents) in zip(pools, after) {
+            let handle = try PoolHandle(pool, store: migrated)
+            try await handle.join(Member(runID: "late", agentID: "a"))
+            let cursor = try #require(contents.info?.cursor)
+            let added = try await migrated.records(pool, after: cursor, limit: 10)
+            // (A join first delivers what fell due meanwhile: the random pool has messages held back.)
+            #expect(added.map(\.seq) == Array((cursor + 1)...(cursor + Int64(added.count)))
+                    && added.last?.payload == .memberJoined(Member(runID: "late", agentID: "a")), "\(pool): \(added)")
+        }
+        try await migrated.close()
+        let check = try DatabaseQueue(path: path)
+        #expect(try await check.read { try $0.columns(in: "records").map(\.name) } == ["id", "kind", "payload", "recorded_at"])
+        try check.close()
+    }
+
+    @Test func aLogTheNewKeyCannotHoldIsRefusedAndTheFileIsLeftAtSchemaSeven() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/v7.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try await store.openPool("p")
+        try await store.close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try Self.keyLogByPoolAndSeq(db)
+            try db.execute(sql: "INSERT INTO records SELECT pool, 1099511627776, kind, payload, recorded_at FROM records")
+        }
+        try queue.close()
+
+        #expect {
+            _ = try SQLiteStore(path: path, options: quietOptions())
+        } throws: { error in
+            (error as? AgentPoolError)?.kind == .unsupportedSchema && "\(error)".contains("seq above 1099511627775")
+        }
+        let check = try DatabaseQueue(path: path)
+        let (columns, applied) = try await check.read { db in
+            (try db.columns(in: "records").map(\.name),
+             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+        }
+        try check.close()
+        #expect(columns == ["pool", "seq", "kind", "payload", "recorded_at"])
+        #expect(applied.count == 7 && !applied.contains("v8-log-keyed-by-rowid"))
     }
 
     @Test func eightProcessesOpeningAFileOfAnOlderSchemaAtOnceAllSucceedAndItIsMigratedOnce() async throws {
@@ -263,7 +380,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         let queue = try DatabaseQueue(path: path)
         let applied = try await queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
         #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log", "v5-pool-incarnations",
-                            "v6-priorities-dependencies", "v7-claim-queue"])
+                            "v6-priorities-dependencies", "v7-claim-queue", "v8-log-keyed-by-rowid"])
         try queue.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-migrating"), "the lock's sidecar is removed")
     }
@@ -282,11 +399,12 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
                 CREATE INDEX messages_open ON messages(pool, rank, seq) WHERE status = 'delivered';
                 DELETE FROM grdb_migrations WHERE identifier = 'v7-claim-queue';
                 """)
+            try Self.keyLogByPoolAndSeq(db)
         }
         try queue.close()
 
         let migrated = try SQLiteStore(path: path, options: quietOptions())
-        #expect(try migrated.settings().schemaVersion == 7)
+        #expect(try migrated.settings().schemaVersion == 8)
         let check = try DatabaseQueue(path: path)
         let entries = try await check.read { db in
             try Row.fetchAll(db, sql: "SELECT claimable_by, message_id FROM claim_queue ORDER BY claimable_by, message_id")
@@ -325,7 +443,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
 
         let reopened = try SQLiteStore(path: path, options: quietOptions())
         #expect(try reopened.settings().schemaVersion == SQLiteStore.schemaVersion)
-        #expect(SQLiteStore.schemaVersion == 7)
+        #expect(SQLiteStore.schemaVersion == 8)
         let pool = try PoolHandle("p", store: reopened)
         #expect(try await pool.members().map(\.runID) == ["r"])
         try await pool.join(Member(runID: "leased", agentID: "a"), leaseMillis: 1_000)
