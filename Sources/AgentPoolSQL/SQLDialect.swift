@@ -22,6 +22,30 @@ package struct SQLDialect: Sendable {
     package var log: LogStatements
     /// The largest seq the log can hold (a larger one is refused before anything is written).
     package var maximumSeq: Seq
+    /// Where a message row's JSON (its ``StoredMessage``) lives.
+    package var messageBodies: MessageBodies
+
+    /// Where message rows keep their JSON: in the row (`stored`), or in the log record the row's
+    /// `seq` names, of which the row then holds no second copy.
+    package struct MessageBodies: Sendable {
+        /// Whether a message row written now keeps its JSON in `stored` (else it writes NULL there).
+        package var inRow: Bool
+        /// The SQL expression of the JSON of the message row aliased `$0`.
+        package var column: @Sendable (_ alias: String) -> String
+        /// Run before records are deleted by compaction (`$1` pool, `$2` seq): copies into
+        /// `stored` the JSON of every message row whose record is about to go.
+        package var keepThrough: String?
+
+        /// Creates a layout.
+        package init(inRow: Bool, column: @escaping @Sendable (String) -> String, keepThrough: String?) {
+            self.inRow = inRow
+            self.column = column
+            self.keepThrough = keepThrough
+        }
+
+        /// Every message row holds its JSON.
+        package static let rows = MessageBodies(inRow: true, column: { "\($0).stored" }, keepThrough: nil)
+    }
 
     /// The statements of the log table, with `$n` parameters; each dialect keys the log its own way.
     package struct LogStatements: Sendable {
@@ -53,7 +77,7 @@ package struct SQLDialect: Sendable {
 
     /// Creates a dialect.
     package init(placeholder: Placeholder, cursorColumn: String, lastRecordedAtColumn: String, insertPool: String,
-                 log: LogStatements = .byPoolAndSeq, maximumSeq: Seq = .max,
+                 log: LogStatements = .byPoolAndSeq, maximumSeq: Seq = .max, messageBodies: MessageBodies = .rows,
                  combinedAppend: (@Sendable (Int64, EncodedRecord, [ProjectionChange]) -> (String, [SQLValue])?)? = nil) {
         self.placeholder = placeholder
         self.cursorColumn = cursorColumn
@@ -61,6 +85,7 @@ package struct SQLDialect: Sendable {
         self.insertPool = insertPool
         self.log = log
         self.maximumSeq = maximumSeq
+        self.messageBodies = messageBodies
         self.combinedAppend = combinedAppend
     }
 

@@ -271,7 +271,8 @@ package final class SQLPoolStorage: PoolStorage {
             case .putMessage(let stored, let json):
                 try session.execute(statements.upsertMessage, [
                     .integer(pool), .text(stored.message.messageID), .text(stored.message.idempotencyKey),
-                    .text(stored.receipt.status.rawValue), .text(json), .integer(record.seq), .integer(stored.deadline),
+                    .text(stored.receipt.status.rawValue), dialect.messageBodies.inRow ? .text(json) : .null, .integer(record.seq),
+                    .integer(stored.deadline),
                     .integer(ClaimQueuePosition(priority: stored.message.priority, seq: record.seq).rank),
                 ])
             case .addDependencies(let id, let dependencies):
@@ -334,6 +335,7 @@ package final class SQLPoolStorage: PoolStorage {
 
     package func discardRecords(through: Seq) throws {
         let pool = try requireRow()
+        if let keep = statements.keepMessageBodiesThrough { try session.execute(keep, [.integer(pool), .integer(through)]) }
         try session.execute(statements.deleteRecordsThrough, [.integer(pool), .integer(through)])
         try session.execute(statements.setCompactedThrough, [.integer(pool), .integer(through)])
     }

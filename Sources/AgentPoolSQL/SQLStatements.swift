@@ -60,6 +60,8 @@ package struct SQLStatements: Sendable {
     package let upsertLease: String
     package let upsertClaim: String
     package let deleteRecordsThrough: String
+    /// Run before ``deleteRecordsThrough`` when message rows take their JSON from the log.
+    package let keepMessageBodiesThrough: String?
     package let setCompactedThrough: String
     /// One `DELETE … WHERE pool = $1` per table of the pool, the pools row last.
     package let dropPool: [String]
@@ -82,15 +84,16 @@ package struct SQLStatements: Sendable {
             WHERE t.pool = $1 AND t.topic = $2 ORDER BY t.run_id
             """)
         topics = q("SELECT DISTINCT topic FROM member_topics WHERE pool = $1 ORDER BY topic")
-        message = q("SELECT stored FROM messages WHERE pool = $1 AND message_id = $2")
-        messageForKey = q("SELECT stored FROM messages WHERE pool = $1 AND idempotency_key = $2")
-        messages = q("SELECT stored FROM messages WHERE pool = $1 ORDER BY message_id")
+        let body = dialect.messageBodies.column
+        message = q("SELECT \(body("m")) FROM messages m WHERE pool = $1 AND message_id = $2")
+        messageForKey = q("SELECT \(body("m")) FROM messages m WHERE pool = $1 AND idempotency_key = $2")
+        messages = q("SELECT \(body("m")) FROM messages m WHERE pool = $1 ORDER BY message_id")
         wake = q("SELECT stored FROM wakes WHERE pool = $1 AND condition_id = $2")
         wakeForKey = q("SELECT stored FROM wakes WHERE pool = $1 AND idempotency_key = $2")
         wakes = q("SELECT stored FROM wakes WHERE pool = $1 ORDER BY condition_id")
         registeredWakes = q("SELECT stored FROM wakes WHERE pool = $1 AND status = 'registered' ORDER BY condition_id")
         dueMessages = q("""
-            SELECT stored FROM messages WHERE pool = $1 AND deadline IS NOT NULL AND deadline <= $2
+            SELECT \(body("m")) FROM messages m WHERE pool = $1 AND deadline IS NOT NULL AND deadline <= $2
             ORDER BY deadline, message_id LIMIT $3
             """)
         dueWakes = q("""
@@ -114,7 +117,7 @@ package struct SQLStatements: Sendable {
             """)
         claim = q("SELECT \(claims) FROM claims WHERE pool = $1 AND message_id = $2")
         claimCandidates = q("""
-            SELECT q.seq, m.stored, c.message_id, c.status, c.run_id, c.token, c.lease_millis, c.expires_at,
+            SELECT q.seq, \(body("m")), c.message_id, c.status, c.run_id, c.token, c.lease_millis, c.expires_at,
                    c.expired_count, c.max_attempts, c.resent_as
             FROM claim_queue q JOIN messages m ON m.pool = q.pool AND m.message_id = q.message_id
             LEFT JOIN claims c ON c.pool = q.pool AND c.message_id = q.message_id
@@ -123,7 +126,7 @@ package struct SQLStatements: Sendable {
             ORDER BY q.rank, q.seq LIMIT $6
             """)
         dependents = q("""
-            SELECT m.stored FROM message_dependencies d JOIN messages m ON m.pool = d.pool AND m.message_id = d.message_id
+            SELECT \(body("m")) FROM message_dependencies d JOIN messages m ON m.pool = d.pool AND m.message_id = d.message_id
             WHERE d.pool = $1 AND d.dependency = $2 AND m.status = 'accepted' ORDER BY d.message_id
             """)
         dueClaims = q("""
@@ -186,6 +189,7 @@ package struct SQLStatements: Sendable {
                 resent_as = excluded.resent_as
             """)
         deleteRecordsThrough = q(dialect.log.deleteThrough)
+        keepMessageBodiesThrough = dialect.messageBodies.keepThrough.map(q)
         setCompactedThrough = q("UPDATE pools SET compacted_through = $2 WHERE id = $1")
         dropPool = [q(dialect.log.deleteAll)] + ["members", "member_topics", "messages", "wakes", "consumers", "inbox", "leases", "claims",
                     "message_dependencies", "claim_queue"]

@@ -29,6 +29,33 @@ package enum LogKey {
         "(SELECT \(column) FROM records r WHERE r.id > \(start("pools.id")) AND r.id < \(end("pools.id")) ORDER BY r.id DESC LIMIT 1)"
     }
 
+    /// The JSON of the message in the `run_message` record at seq `seq` of pool `pool` (SQL
+    /// expressions): the record's inner object. ``RecordCodec`` writes that payload as
+    /// `{"stored":<message>,"type":"run_message"}`, so the message is the text between a fixed
+    /// prefix and suffix (`substr` and `length` count characters; both ends are ASCII). NULL when
+    /// there is no such record.
+    static func messageInRecord(pool: String, seq: String) -> String {
+        let prefix = #"{"stored":"#.count
+        let suffix = #","type":""#.count + RecordKind.runMessage.rawValue.count + #""}"#.count
+        return """
+            (SELECT substr(b.payload, \(prefix + 1), length(b.payload) - \(prefix + suffix)) FROM records b
+             WHERE b.id = \(start(pool)) + \(seq) AND b.kind = '\(RecordKind.runMessage.rawValue)')
+            """
+    }
+
+    /// Message rows without a second copy of their JSON (schema v8): a row written now holds NULL
+    /// in `stored` and is read from the record its `seq` names, the message's body of record — the
+    /// record the row was written with, which carries exactly that JSON (ProjectionRules). A row
+    /// whose record compaction is about to delete gets its JSON copied into `stored` first; rows
+    /// written before v8 keep theirs.
+    static let messageBodies = SQLDialect.MessageBodies(
+        inRow: false,
+        column: { alias in "coalesce(\(alias).stored, \(messageInRecord(pool: "\(alias).pool", seq: "\(alias).seq")))" },
+        keepThrough: """
+            UPDATE messages SET stored = \(messageInRecord(pool: "messages.pool", seq: "messages.seq"))
+            WHERE pool = $1 AND stored IS NULL AND seq <= $2
+            """)
+
     /// The log's statements, with the parameters of ``SQLDialect/LogStatements``.
     static let statements = SQLDialect.LogStatements(
         insert: "INSERT INTO records (id, kind, payload, recorded_at) VALUES (\(start("$1")) + $2, $3, $4, $5)",

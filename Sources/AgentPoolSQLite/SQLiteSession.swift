@@ -12,7 +12,8 @@ final class SQLiteSession: SQLSession {
 
     init(_ db: Database) { self.db = db }
 
-    /// The SQLite dialect: `?n` parameters, the log keyed by ``LogKey``, the cursor read from
+    /// The SQLite dialect: `?n` parameters, the log keyed by ``LogKey``, message rows read from
+    /// their record (``LogKey/messageBodies``), the cursor read from
     /// the log's key (not stored a second time, so that a write dirties one page fewer). A new
     /// pool gets no row (and creating it fails) once the file has given ``LogKey/maximumPoolRow``
     /// incarnations.
@@ -24,7 +25,7 @@ final class SQLiteSession: SQLSession {
             INSERT INTO pools (id, pool_id, config) SELECT last + 1, $1, $2 FROM pool_ids
             WHERE last < \(LogKey.maximumPoolRow) RETURNING id
             """,
-        log: LogKey.statements, maximumSeq: LogKey.maximumSeq)
+        log: LogKey.statements, maximumSeq: LogKey.maximumSeq, messageBodies: LogKey.messageBodies)
 
     /// The catalogue in SQLite's syntax.
     static let statements = SQLStatements(dialect)

@@ -200,9 +200,11 @@ package enum Schema {
                 """)
             try ClaimQueueBackfill.run(SQLiteSession(db), statements: SQLiteSession.statements)
         }
-        migrator.registerMigration("v8-log-keyed-by-rowid") { db in
-            // The log keyed by one integer, pool × 2⁴⁰ + seq, its rowid (LogKey): appends go to
-            // the end of a rowid table, which writes fewer pages than the (pool, seq) key.
+        migrator.registerMigration("v8-lean-log") { db in
+            // Fewer pages per write (LogKey): the log keyed by one integer, pool × 2⁴⁰ + seq, its
+            // rowid, so that appends go to the end of a rowid table; message rows without a second
+            // copy of their JSON (`stored` may be NULL: read from the record at `seq`). Rows
+            // migrated keep their copy.
             let outOfRange = try Int.fetchOne(db, sql: "SELECT count(*) FROM records WHERE pool NOT BETWEEN 1 AND ? OR seq NOT BETWEEN 1 AND ?",
                                               arguments: [LogKey.maximumPoolRow, LogKey.maximumSeq]) ?? 0
             guard outOfRange == 0 else {
@@ -220,6 +222,24 @@ package enum Schema {
                     SELECT (pool << \(LogKey.seqBits)) + seq, kind, payload, recorded_at FROM records ORDER BY pool, seq;
                 DROP TABLE records;
                 ALTER TABLE log RENAME TO records;
+
+                CREATE TABLE lean_messages (
+                    pool INTEGER NOT NULL REFERENCES pools(id),
+                    message_id TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    stored TEXT,  -- NULL: the run_message record at seq holds the message
+                    seq INTEGER NOT NULL,
+                    deadline INTEGER,
+                    rank INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (pool, message_id)
+                ) WITHOUT ROWID;
+                INSERT INTO lean_messages (pool, message_id, idempotency_key, status, stored, seq, deadline, rank)
+                    SELECT pool, message_id, idempotency_key, status, stored, seq, deadline, rank FROM messages;
+                DROP TABLE messages;
+                ALTER TABLE lean_messages RENAME TO messages;
+                CREATE UNIQUE INDEX messages_by_key ON messages(pool, idempotency_key);
+                CREATE INDEX messages_due ON messages(pool, deadline) WHERE deadline IS NOT NULL;
                 """)
         }
         return migrator

@@ -235,6 +235,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         try await store.close()
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
+            try Self.keyLogByPoolAndSeq(db)
             try db.execute(sql: """
                 DROP TABLE leases; DROP TABLE claims; DROP TABLE claim_queue;
                 DROP TABLE message_dependencies; ALTER TABLE messages DROP COLUMN rank;
@@ -245,13 +246,13 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
                                                                  'v5-pool-incarnations', 'v6-priorities-dependencies',
                                                                  'v7-claim-queue');
                 """)
-            try Self.keyLogByPoolAndSeq(db)
         }
         try queue.close()
     }
 
-    /// Turns the log of a current file back into the log of schemas 1–7: a `WITHOUT ROWID` table
-    /// keyed by (pool, seq), with the same rows; v8 is then not applied.
+    /// Turns the log and the message rows of a current file back into those of schemas 6–7: the
+    /// log a `WITHOUT ROWID` table keyed by (pool, seq), with the same rows; every message row
+    /// with its JSON; v8 is then not applied.
     static func keyLogByPoolAndSeq(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE old_records (
@@ -265,7 +266,25 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
             INSERT INTO old_records SELECT id >> 40, id & 1099511627775, kind, payload, recorded_at FROM records;
             DROP TABLE records;
             ALTER TABLE old_records RENAME TO records;
-            DELETE FROM grdb_migrations WHERE identifier = 'v8-log-keyed-by-rowid';
+            CREATE TABLE old_messages (
+                pool INTEGER NOT NULL REFERENCES pools(id),
+                message_id TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                status TEXT NOT NULL,
+                stored TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                deadline INTEGER,
+                rank INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (pool, message_id)
+            ) WITHOUT ROWID;
+            INSERT INTO old_messages SELECT m.pool, m.message_id, m.idempotency_key, m.status,
+                coalesce(m.stored, json_extract(r.payload, '$.stored')), m.seq, m.deadline, m.rank
+                FROM messages m LEFT JOIN records r ON r.pool = m.pool AND r.seq = m.seq;
+            DROP TABLE messages;
+            ALTER TABLE old_messages RENAME TO messages;
+            CREATE UNIQUE INDEX messages_by_key ON messages(pool, idempotency_key);
+            CREATE INDEX messages_due ON messages(pool, deadline) WHERE deadline IS NOT NULL;
+            DELETE FROM grdb_migrations WHERE identifier = 'v8-lean-log';
             """)
     }
 
@@ -363,7 +382,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         }
         try check.close()
         #expect(columns == ["pool", "seq", "kind", "payload", "recorded_at"])
-        #expect(applied.count == 7 && !applied.contains("v8-log-keyed-by-rowid"))
+        #expect(applied.count == 7 && !applied.contains("v8-lean-log"))
     }
 
     @Test func eightProcessesOpeningAFileOfAnOlderSchemaAtOnceAllSucceedAndItIsMigratedOnce() async throws {
@@ -380,7 +399,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         let queue = try DatabaseQueue(path: path)
         let applied = try await queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
         #expect(applied == ["v1", "v2-leases", "v3-claims-compaction", "v4-cursor-from-log", "v5-pool-incarnations",
-                            "v6-priorities-dependencies", "v7-claim-queue", "v8-log-keyed-by-rowid"])
+                            "v6-priorities-dependencies", "v7-claim-queue", "v8-lean-log"])
         try queue.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-migrating"), "the lock's sidecar is removed")
     }
@@ -394,12 +413,12 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
         // Back to v6 as it stood: no claim queue, the index over delivered messages.
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
+            try Self.keyLogByPoolAndSeq(db)
             try db.execute(sql: """
                 DROP TABLE claim_queue;
                 CREATE INDEX messages_open ON messages(pool, rank, seq) WHERE status = 'delivered';
                 DELETE FROM grdb_migrations WHERE identifier = 'v7-claim-queue';
                 """)
-            try Self.keyLogByPoolAndSeq(db)
         }
         try queue.close()
 
