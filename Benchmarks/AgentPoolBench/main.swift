@@ -45,11 +45,16 @@ let database = arguments.firstIndex(of: "--db").flatMap { $0 + 1 < arguments.cou
 let directory = NSTemporaryDirectory() + "agentpool-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: directory) }
+/// Ends the run with `status`, removing the run's files first (`exit` skips the `defer` above).
+func leave(_ status: Int32) -> Never {
+    try? FileManager.default.removeItem(atPath: directory)
+    exit(status)
+}
 
 if let database {
     guard StoreLocation.isPostgres(database) else {
         report("--db takes a postgres:// URL; the SQLite benchmark runs without it, on temporary files")
-        exit(2)
+        leave(2)
     }
     #if Postgres
     let fixtures = Fixtures(directory: directory, postgresURL: database)
@@ -62,10 +67,10 @@ if let database {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
-    exit(0)
+    leave(0)
     #else
     report("--db: agentpool-bench was built without the Postgres trait: rebuild with --traits Postgres")
-    exit(2)
+    leave(2)
     #endif
 }
 let fixtures = Fixtures(directory: directory)
@@ -112,7 +117,7 @@ if claimsOnly {
         ]
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
     }
-    exit(outcome.duplicated == 0 && outcome.lost == 0 ? 0 : 1)
+    leave(outcome.duplicated == 0 && outcome.lost == 0 ? 0 : 1)
 }
 
 if watchOnly {
@@ -123,7 +128,7 @@ if watchOnly {
         object["quick"] = quick
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
     }
-    exit(0)
+    leave(0)
 }
 
 if floorOnly {
@@ -156,7 +161,7 @@ if floorOnly {
         ]
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
     }
-    exit(0)
+    leave(0)
 }
 
 report("1. raw sqlite3 single-row transactions …")

@@ -56,12 +56,13 @@ package enum LogKey {
             WHERE pool = $1 AND stored IS NULL AND seq <= $2
             """)
 
-    /// The log's statements, with the parameters of ``SQLDialect/LogStatements``.
+    /// The log's statements, with the parameters of ``SQLDialect/LogStatements``. A negative
+    /// cursor reads from the pool's start, never from the range of the pool before it.
     static let statements = SQLDialect.LogStatements(
         insert: "INSERT INTO records (id, kind, payload, recorded_at) VALUES (\(start("$1")) + $2, $3, $4, $5)",
         readAfter: """
             SELECT \(seq("id")), kind, payload, recorded_at FROM records
-            WHERE id > \(start("$1")) + $2 AND id < \(end("$1")) ORDER BY id LIMIT $3
+            WHERE id > \(start("$1")) + max($2, 0) AND id < \(end("$1")) ORDER BY id LIMIT $3
             """,
         deleteThrough: "DELETE FROM records WHERE id > \(start("$1")) AND id <= \(start("$1")) + $2",
         deleteAll: "DELETE FROM records WHERE id >= \(start("$1")) AND id < \(end("$1"))")
