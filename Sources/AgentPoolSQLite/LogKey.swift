@@ -18,15 +18,16 @@ package enum LogKey {
 
     /// The SQL expression of the first key of pool `pool` (an SQL expression): its seq 0.
     static func start(_ pool: String) -> String { "(\(pool) << \(seqBits))" }
-    /// The SQL expression of the first key after pool `pool`'s range.
-    static func end(_ pool: String) -> String { "((\(pool) + 1) << \(seqBits))" }
+    /// The SQL expression of the last key of pool `pool`'s range: its seq ``maximumSeq``. (Not
+    /// the next pool's first key minus one: for the largest pool id that would overflow.)
+    static func last(_ pool: String) -> String { "(\(start(pool)) + \(maximumSeq))" }
     /// The SQL expression of the seq in a key.
     static func seq(_ key: String) -> String { "(\(key) & \(maximumSeq))" }
 
     /// A subquery over a `pools` row for `column` of the pool's last record: one seek to the end
     /// of the pool's key range.
     static func lastRecord(_ column: String) -> String {
-        "(SELECT \(column) FROM records r WHERE r.id > \(start("pools.id")) AND r.id < \(end("pools.id")) ORDER BY r.id DESC LIMIT 1)"
+        "(SELECT \(column) FROM records r WHERE r.id > \(start("pools.id")) AND r.id <= \(last("pools.id")) ORDER BY r.id DESC LIMIT 1)"
     }
 
     /// The JSON of the message in the `run_message` record at seq `seq` of pool `pool` (SQL
@@ -62,8 +63,8 @@ package enum LogKey {
         insert: "INSERT INTO records (id, kind, payload, recorded_at) VALUES (\(start("$1")) + $2, $3, $4, $5)",
         readAfter: """
             SELECT \(seq("id")), kind, payload, recorded_at FROM records
-            WHERE id > \(start("$1")) + max($2, 0) AND id < \(end("$1")) ORDER BY id LIMIT $3
+            WHERE id > \(start("$1")) + max($2, 0) AND id <= \(last("$1")) ORDER BY id LIMIT $3
             """,
         deleteThrough: "DELETE FROM records WHERE id > \(start("$1")) AND id <= \(start("$1")) + $2",
-        deleteAll: "DELETE FROM records WHERE id >= \(start("$1")) AND id < \(end("$1"))")
+        deleteAll: "DELETE FROM records WHERE id >= \(start("$1")) AND id <= \(last("$1"))")
 }

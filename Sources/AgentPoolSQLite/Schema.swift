@@ -209,7 +209,7 @@ package enum Schema {
                                               arguments: [LogKey.maximumPoolRow, LogKey.maximumSeq]) ?? 0
             guard outOfRange == 0 else {
                 throw AgentPoolError.make(.unsupportedSchema,
-                    "\(outOfRange) records have a pool row id above \(LogKey.maximumPoolRow) or a seq above \(LogKey.maximumSeq): this version cannot key them; the file is left as it was")
+                    "\(outOfRange) records have a pool row id above \(LogKey.maximumPoolRow) or a seq above \(LogKey.maximumSeq): this version cannot key them; the log is left as it was (the file stays at schema version 7)")
             }
             try db.execute(sql: """
                 CREATE TABLE log (

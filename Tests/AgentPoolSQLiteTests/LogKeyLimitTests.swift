@@ -34,6 +34,28 @@ import Testing
         try await store.close()
     }
 
+    @Test func thePoolOfTheLargestIdWritesReadsAndDropsItsLogLikeAnyOther() async throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/pool.sqlite"
+        let store = try SQLiteStore(path: path, options: quietOptions())
+        try Self.execute(path, "UPDATE pool_ids SET last = 8388606")
+        let pool = try await PoolHandle.open("last", store: store)
+        #expect(try await store.read("last") { try $0.info()?.incarnation } == 8_388_607)
+        try await pool.join(Member(runID: "r", agentID: "a"))
+        for index in 0..<3 {
+            try await pool.send(Message(messageID: "m\(index)", from: "r", to: .run("r"), contentRef: "c", idempotencyKey: "m\(index)"))
+        }
+        let records = try await store.records("last", after: 0, limit: 100)
+        #expect(records.map(\.seq) == Array(1...Int64(records.count)) && records.count >= 8)
+        #expect(try await pool.snapshot().cursor == records.last?.seq)
+        #expect(try await store.message("last", forKey: "m2")?.receipt.status == .delivered)
+        try await store.drop("last")
+        let queue = try DatabaseQueue(path: path)
+        #expect(try await queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records") } == 0, "the drop left no record")
+        try queue.close()
+        try await store.close()
+    }
+
     @Test func aPoolWhoseLogIsFullRefusesTheNextRecordAndWritesNothing() async throws {
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/pool.sqlite"

@@ -374,6 +374,7 @@ func agentPoolErrorOf(_ body: () async throws -> Void) async -> AgentPoolError? 
             _ = try SQLiteStore(path: path, options: quietOptions())
         } throws: { error in
             (error as? AgentPoolError)?.kind == .unsupportedSchema && "\(error)".contains("seq above 1099511627775")
+                && "\(error)".contains("stays at schema version 7")
         }
         let check = try DatabaseQueue(path: path)
         let (columns, applied) = try await check.read { db in
