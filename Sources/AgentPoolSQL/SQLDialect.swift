@@ -20,8 +20,6 @@ package struct SQLDialect: Sendable {
     package var combinedAppend: (@Sendable (_ pool: Int64, _ record: EncodedRecord, _ changes: [ProjectionChange]) -> (String, [SQLValue])?)?
     /// How the log table is keyed, and so the statements that write, read and delete it.
     package var log: LogStatements
-    /// The largest seq the log can hold (a larger one is refused before anything is written).
-    package var maximumSeq: Seq
     /// Where a message row's JSON (its ``StoredMessage``) lives.
     package var messageBodies: MessageBodies
 
@@ -58,13 +56,16 @@ package struct SQLDialect: Sendable {
         package var deleteThrough: String
         /// Deletes every record of pool `$1`.
         package var deleteAll: String
+        /// The largest seq the key can hold (a larger one is refused before anything is written).
+        package var maximumSeq: Seq
 
         /// Statements of a log table, each with the parameters above.
-        package init(insert: String, readAfter: String, deleteThrough: String, deleteAll: String) {
+        package init(insert: String, readAfter: String, deleteThrough: String, deleteAll: String, maximumSeq: Seq = .max) {
             self.insert = insert
             self.readAfter = readAfter
             self.deleteThrough = deleteThrough
             self.deleteAll = deleteAll
+            self.maximumSeq = maximumSeq
         }
 
         /// A log table keyed by the columns (pool, seq).
@@ -77,14 +78,13 @@ package struct SQLDialect: Sendable {
 
     /// Creates a dialect.
     package init(placeholder: Placeholder, cursorColumn: String, lastRecordedAtColumn: String, insertPool: String,
-                 log: LogStatements = .byPoolAndSeq, maximumSeq: Seq = .max, messageBodies: MessageBodies = .rows,
+                 log: LogStatements = .byPoolAndSeq, messageBodies: MessageBodies = .rows,
                  combinedAppend: (@Sendable (Int64, EncodedRecord, [ProjectionChange]) -> (String, [SQLValue])?)? = nil) {
         self.placeholder = placeholder
         self.cursorColumn = cursorColumn
         self.lastRecordedAtColumn = lastRecordedAtColumn
         self.insertPool = insertPool
         self.log = log
-        self.maximumSeq = maximumSeq
         self.messageBodies = messageBodies
         self.combinedAppend = combinedAppend
     }

@@ -241,8 +241,8 @@ package final class SQLPoolStorage: PoolStorage {
     package func append(_ encoded: EncodedRecord, applying changes: [ProjectionChange]) throws {
         let pool = try requireRow()
         let record = encoded.record
-        guard record.seq <= dialect.maximumSeq else {
-            throw AgentPoolError.make(.storage, "pool '\(poolID)' is full: its log holds at most \(dialect.maximumSeq) records")
+        guard record.seq <= dialect.log.maximumSeq else {
+            throw AgentPoolError.make(.storage, "pool '\(poolID)' is full: its log holds at most \(dialect.log.maximumSeq) records")
         }
         if let combined = dialect.combinedAppend?(pool, encoded, changes) {
             try session.execute(combined.0, combined.1)

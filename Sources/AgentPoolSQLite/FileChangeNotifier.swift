@@ -300,11 +300,17 @@ final class FileChangeNotifier: @unchecked Sendable {
             }
             lock.unlock()
             if idle { continue }
-            let probed = probe()
-            if probed != lastProbe {
-                lastProbe = probed
-                signal.notify()
-            }
+            safetyPoll(&lastProbe)
+        }
+    }
+
+    /// The safety poll: probes the file and notifies only when something really changed since
+    /// `lastProbe`, which it then updates.
+    private func safetyPoll(_ lastProbe: inout [Int64]?) {
+        let current = probe()
+        if current != lastProbe {
+            lastProbe = current
+            signal.notify()
         }
     }
 
@@ -344,12 +350,7 @@ final class FileChangeNotifier: @unchecked Sendable {
                 if idleTicks >= 2, armed { armed = setWatch(false) }
                 lock.unlock()
                 if idle { continue }
-                // The safety poll: notify only when something really changed.
-                let current = probe()
-                if current != lastProbe {
-                    lastProbe = current
-                    signal.notify()
-                }
+                safetyPoll(&lastProbe)
             }
         }
         lock.lock()

@@ -66,5 +66,6 @@ package enum LogKey {
             WHERE id > \(start("$1")) + max($2, 0) AND id <= \(last("$1")) ORDER BY id LIMIT $3
             """,
         deleteThrough: "DELETE FROM records WHERE id > \(start("$1")) AND id <= \(start("$1")) + $2",
-        deleteAll: "DELETE FROM records WHERE id >= \(start("$1")) AND id <= \(last("$1"))")
+        deleteAll: "DELETE FROM records WHERE id >= \(start("$1")) AND id <= \(last("$1"))",
+        maximumSeq: maximumSeq)
 }

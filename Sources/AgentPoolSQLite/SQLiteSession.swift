@@ -25,7 +25,7 @@ final class SQLiteSession: SQLSession {
             INSERT INTO pools (id, pool_id, config) SELECT last + 1, $1, $2 FROM pool_ids
             WHERE last < \(LogKey.maximumPoolRow) RETURNING id
             """,
-        log: LogKey.statements, maximumSeq: LogKey.maximumSeq, messageBodies: LogKey.messageBodies)
+        log: LogKey.statements, messageBodies: LogKey.messageBodies)
 
     /// The catalogue in SQLite's syntax.
     static let statements = SQLStatements(dialect)
